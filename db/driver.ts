@@ -1,0 +1,34 @@
+import { neonConfig, Pool } from "@neondatabase/serverless";
+import ws from "ws";
+
+/**
+ * Every connection goes through `@neondatabase/serverless`. Against Neon the
+ * driver's defaults apply. In the embedded default (WARDEN_LOCAL_WS_PROXY set)
+ * it talks plain WebSocket to the local proxy; write coalescing is off there
+ * because on loopback it only adds latency to every round trip.
+ */
+let configured = false;
+
+function configure() {
+  if (configured) return;
+  configured = true;
+  neonConfig.webSocketConstructor = ws;
+  const proxy = process.env.WARDEN_LOCAL_WS_PROXY;
+  if (proxy) {
+    // Read per connection: a test process may restart the local proxy.
+    neonConfig.wsProxy = (host, port) => `${process.env.WARDEN_LOCAL_WS_PROXY}/v2?address=${host}:${port}`;
+    neonConfig.useSecureWebSocket = false;
+    neonConfig.pipelineTLS = false;
+    neonConfig.pipelineConnect = false;
+    neonConfig.coalesceWrites = false;
+  }
+}
+
+export function createPool(connectionString: string, options: { max?: number } = {}): Pool {
+  configure();
+  const pool = new Pool({ connectionString, max: options.max ?? 10, connectionTimeoutMillis: 5_000 });
+  // An idle client that loses its server must not crash the process; the
+  // next checkout gets a fresh connection.
+  pool.on("error", () => {});
+  return pool;
+}

@@ -1,0 +1,140 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import path from "node:path";
+import { BACKEND_ROLE_NAMES, connectionEnvFor, type BackendRole } from "../../roles/roles";
+import { createPool } from "../driver";
+import { isAlive, LocalPostgres, runningServerPid } from "./postgres";
+import { startWsProxy, type WsProxy } from "./ws-proxy";
+
+/**
+ * The embedded default: a real Postgres under `.data/<profile>/`, the
+ * WebSocket proxy in front of it, and the connection strings for the owner
+ * and the three backend roles. Passwords are made on first run and kept
+ * beside the data, so nobody types them.
+ */
+
+export const DATABASE_NAME = "warden";
+const OWNER = "postgres";
+
+interface Secrets {
+  ownerPassword: string;
+  rolePasswords: Record<BackendRole, string>;
+  sessionSecret: string;
+}
+
+interface StackState {
+  pgPort: number;
+  ownerPid: number;
+}
+
+export interface LocalStack {
+  env: Record<string, string>;
+  /** Stops what this process started; a server another live process owns is left running. */
+  stop(): Promise<void>;
+}
+
+const secret = () => randomBytes(24).toString("base64url");
+
+async function loadSecrets(dir: string): Promise<Secrets> {
+  const file = path.join(dir, "secrets.json");
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Secrets;
+  const secrets: Secrets = {
+    ownerPassword: secret(),
+    rolePasswords: Object.fromEntries(BACKEND_ROLE_NAMES.map((role) => [role, secret()])) as Record<BackendRole, string>,
+    sessionSecret: secret(),
+  };
+  await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+function readState(dir: string): StackState | null {
+  const file = path.join(dir, "stack.json");
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as StackState;
+  } catch {
+    return null;
+  }
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+async function freePort(preferred?: number): Promise<number> {
+  if (preferred && (await portIsFree(preferred))) return preferred;
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function localUrl(user: string, password: string, port: number, database = DATABASE_NAME) {
+  return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+}
+
+async function ensureDatabase(maintenanceUrl: string) {
+  const pool = createPool(maintenanceUrl, { max: 1 });
+  try {
+    const { rowCount } = await pool.query("select 1 from pg_database where datname = $1", [DATABASE_NAME]);
+    if (!rowCount) await pool.query(`create database ${DATABASE_NAME}`);
+  } finally {
+    await pool.end();
+  }
+}
+
+export async function startLocalStack(options: { dataDir: string; log?: (line: string) => void }): Promise<LocalStack> {
+  const dataDir = path.resolve(options.dataDir);
+  const log = options.log ?? ((line: string) => console.log(`[local-db] ${line}`));
+  await mkdir(dataDir, { recursive: true });
+  const secrets = await loadSecrets(dataDir);
+  const pgDir = path.join(dataDir, "pg");
+  const state = readState(dataDir);
+
+  const previous = state ? { port: state.pgPort, ownerAlive: state.ownerPid !== process.pid && isAlive(state.ownerPid) } : null;
+  const attach = runningServerPid(pgDir) !== null && previous?.ownerAlive === true;
+  const port = attach ? previous!.port : await freePort(previous?.port);
+  const server = new LocalPostgres({ dataDir: pgDir, port, superuser: OWNER, password: secrets.ownerPassword, log });
+
+  if (!attach) {
+    await server.stopStale();
+    await server.start();
+    await writeFile(path.join(dataDir, "stack.json"), JSON.stringify({ pgPort: port, ownerPid: process.pid } satisfies StackState));
+  }
+
+  let proxy: WsProxy;
+  try {
+    proxy = await startWsProxy({ host: "127.0.0.1", port });
+  } catch (error) {
+    if (!attach) await server.stop();
+    throw error;
+  }
+
+  process.env.WARDEN_LOCAL_WS_PROXY = proxy.address;
+  await ensureDatabase(localUrl(OWNER, secrets.ownerPassword, port, "postgres"));
+
+  const env: Record<string, string> = {
+    WARDEN_LOCAL_WS_PROXY: proxy.address,
+    WARDEN_SESSION_SECRET: secrets.sessionSecret,
+    DATABASE_URL: localUrl(OWNER, secrets.ownerPassword, port),
+  };
+  for (const role of BACKEND_ROLE_NAMES) env[connectionEnvFor(role)] = localUrl(role, secrets.rolePasswords[role], port);
+
+  return {
+    env,
+    async stop() {
+      await proxy.close();
+      if (!attach) await server.stop();
+    },
+  };
+}

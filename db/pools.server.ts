@@ -1,0 +1,36 @@
+import type { Pool } from "@neondatabase/serverless";
+import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
+import { connectionEnvFor, type BackendRole } from "../roles/roles";
+import { createPool } from "./driver";
+import * as schema from "./schema";
+
+export type Database = NeonDatabase<typeof schema>;
+
+interface RolePool {
+  pool: Pool;
+  db: Database;
+}
+
+const pools = new Map<BackendRole, RolePool>();
+
+export class DatabaseConfigError extends Error {}
+
+/** One pool per backend role, made on first use and kept for the process. */
+export function rolePool(role: BackendRole): RolePool {
+  let entry = pools.get(role);
+  if (!entry) {
+    const envName = connectionEnvFor(role);
+    const url = process.env[envName];
+    if (!url) throw new DatabaseConfigError(`${envName} is not set: the ${role} role has no connection string`);
+    const pool = createPool(url, { max: Number(process.env.WARDEN_POOL_MAX ?? 10) });
+    entry = { pool, db: drizzle(pool, { schema }) };
+    pools.set(role, entry);
+  }
+  return entry;
+}
+
+export async function closeRolePools() {
+  const closing = [...pools.values()].map(({ pool }) => pool.end());
+  pools.clear();
+  await Promise.all(closing);
+}

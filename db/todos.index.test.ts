@@ -1,0 +1,37 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { freshUserId, ownerPool, tokenFor } from "./testing/identities";
+import { closeRolePools } from "./pools.server";
+import { withIdentity } from "./scoped.server";
+
+const owner = ownerPool();
+const prefix = freshUserId("bulk");
+const alice = freshUserId("alice");
+
+beforeAll(async () => {
+  // 100,000 rows over 1,000 owners, plus a handful for the user under test.
+  await owner.query(
+    "insert into todos (user_id, task) select $1 || '_' || (g % 1000), 'bulk ' || g from generate_series(1, 100000) g",
+    [prefix],
+  );
+  await owner.query("insert into todos (user_id, task) select $1, 'mine ' || g from generate_series(1, 5) g", [alice]);
+  await owner.query("analyze todos");
+});
+
+afterAll(async () => {
+  await owner.query("delete from todos where user_id like $1 || '%' or user_id = $2", [prefix, alice]);
+  await owner.end();
+  await closeRolePools();
+});
+
+it("a user's list query under RLS (no WHERE in app code) uses the user_id index", async () => {
+  const { plan, rows } = await withIdentity(await tokenFor(alice, "org:member"), async (tx) => {
+    const explain = await tx.execute<{ "QUERY PLAN": string }>(sql`explain select * from todos order by inserted_at desc`);
+    const list = await tx.execute(sql`select * from todos order by inserted_at desc`);
+    return { plan: explain.rows.map((row) => row["QUERY PLAN"]).join("\n"), rows: list.rows };
+  });
+  expect(rows).toHaveLength(5);
+  expect(plan).toMatch(/Index Scan using todos_user_id_idx|Bitmap Index Scan on todos_user_id_idx/);
+  expect(plan).not.toMatch(/Seq Scan on todos/);
+  console.log(`EXPLAIN under RLS as ${alice}:\n${plan}`);
+});

@@ -1,0 +1,65 @@
+import { BACKEND_ROLE_NAMES, type BackendRole } from "./roles";
+
+/**
+ * Role setup, in statements that are safe to run any number of times:
+ * the three backend login roles (never BYPASSRLS), their privileges, default
+ * privileges for tables later migrations create, and the `auth` functions
+ * the policies call. On Neon `pg_session_jwt` provides `auth.*`; elsewhere a
+ * small SQL shim reads the same `request.jwt.claims` setting.
+ */
+
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+export function createRoleStatements(role: BackendRole): string[] {
+  const ident = quoteIdent(role);
+  return [
+    `do $$ begin
+  if not exists (select 1 from pg_roles where rolname = '${role}') then
+    create role ${ident} login nobypassrls;
+  end if;
+end $$`,
+    `alter role ${ident} with login nosuperuser nocreatedb nocreaterole nobypassrls`,
+  ];
+}
+
+/** `auth.session()` / `auth.user_id()` for a Postgres without pg_session_jwt. */
+export const AUTH_SHIM_STATEMENTS: readonly string[] = [
+  `create schema if not exists auth`,
+  // A transaction that set the claims locally leaves the setting as '' rather
+  // than unset once it ends, so '' must read as "no claims".
+  `create or replace function auth.session() returns jsonb
+  language sql stable
+  as $$ select nullif(current_setting('request.jwt.claims', true), '')::jsonb $$`,
+  `create or replace function auth.user_id() returns text
+  language sql stable
+  as $$ select nullif(auth.session() ->> 'sub', '') $$`,
+];
+
+export const SESSION_JWT_EXTENSION_STATEMENTS: readonly string[] = [
+  `create extension if not exists pg_session_jwt`,
+];
+
+export function grantStatements(roles: readonly BackendRole[] = BACKEND_ROLE_NAMES): string[] {
+  const list = roles.map(quoteIdent).join(", ");
+  return [
+    `grant usage on schema public to ${list}`,
+    `grant select, insert, update, delete on all tables in schema public to ${list}`,
+    `grant usage, select on all sequences in schema public to ${list}`,
+    `alter default privileges in schema public grant select, insert, update, delete on tables to ${list}`,
+    `alter default privileges in schema public grant usage, select on sequences to ${list}`,
+    `grant usage on schema auth to ${list}`,
+    `grant execute on all functions in schema auth to ${list}`,
+  ];
+}
+
+export function passwordStatement(role: BackendRole, password: string): string {
+  return `alter role ${quoteIdent(role)} with password '${password.replaceAll("'", "''")}'`;
+}
+
+export function roleSetupStatements(options: { sessionJwtAvailable: boolean }): string[] {
+  return [
+    ...BACKEND_ROLE_NAMES.flatMap(createRoleStatements),
+    ...(options.sessionJwtAvailable ? SESSION_JWT_EXTENSION_STATEMENTS : AUTH_SHIM_STATEMENTS),
+    ...grantStatements(),
+  ];
+}
