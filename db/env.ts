@@ -1,20 +1,25 @@
-import { BACKEND_ROLE_NAMES, connectionEnvFor } from "../roles/roles";
 import { localDataDir } from "../app/auth/mode.server";
+import { BACKEND_ROLE_NAMES, connectionEnvFor } from "../roles/roles";
 import { startLocalStack, type LocalStack } from "./local/stack";
 
-export const DATABASE_ENV = ["DATABASE_URL", ...BACKEND_ROLE_NAMES.map(connectionEnvFor)] as const;
+const ROLE_ENV = BACKEND_ROLE_NAMES.map(connectionEnvFor);
+const ALL_ENV = ["DATABASE_URL", ...ROLE_ENV];
 
 /**
  * With no DATABASE_* variable set, starts the embedded default and puts its
- * connection strings into process.env; with some set, requires all of them
- * (a half-configured production must not quietly fall back to local data).
+ * connection strings into process.env. Otherwise the variables the caller
+ * needs must all be set: a half-configured production must not quietly fall
+ * back to local data. Serving needs only the three role URLs; migrating and
+ * seeding need the owner's too.
  */
-export async function ensureDatabaseEnv(options: { log?: (line: string) => void } = {}): Promise<LocalStack | null> {
-  const set = DATABASE_ENV.filter((name) => process.env[name]);
-  if (set.length === DATABASE_ENV.length) return null;
-  if (set.length > 0) {
-    const missing = DATABASE_ENV.filter((name) => !process.env[name]);
-    throw new Error(`Some database variables are set but not all. Missing: ${missing.join(", ")}. Set all of them, or none for the embedded default.`);
+export async function ensureDatabaseEnv(options: { needOwner: boolean; log?: (line: string) => void }): Promise<LocalStack | null> {
+  const needed = options.needOwner ? ALL_ENV : ROLE_ENV;
+  if (ALL_ENV.some((name) => process.env[name])) {
+    const missing = needed.filter((name) => !process.env[name]);
+    if (missing.length > 0) {
+      throw new Error(`Missing ${missing.join(", ")}. Set every database variable (see .env.example), or none for the embedded default.`);
+    }
+    return null;
   }
   const stack = await startLocalStack({ dataDir: localDataDir(), log: options.log });
   Object.assign(process.env, stack.env);

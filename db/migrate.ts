@@ -53,7 +53,7 @@ export async function migrateDatabase(log: (line: string) => void = () => {}) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const stack = await ensureDatabaseEnv();
+  const stack = await ensureDatabaseEnv({ needOwner: true });
   try {
     await migrateDatabase(console.log);
   } finally {

@@ -21,7 +21,6 @@ const OWNER = "postgres";
 interface Secrets {
   ownerPassword: string;
   rolePasswords: Record<BackendRole, string>;
-  sessionSecret: string;
 }
 
 interface StackState {
@@ -43,7 +42,6 @@ async function loadSecrets(dir: string): Promise<Secrets> {
   const secrets: Secrets = {
     ownerPassword: secret(),
     rolePasswords: Object.fromEntries(BACKEND_ROLE_NAMES.map((role) => [role, secret()])) as Record<BackendRole, string>,
-    sessionSecret: secret(),
   };
   await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -125,7 +123,6 @@ export async function startLocalStack(options: { dataDir: string; log?: (line: s
 
   const env: Record<string, string> = {
     WARDEN_LOCAL_WS_PROXY: proxy.address,
-    WARDEN_SESSION_SECRET: secrets.sessionSecret,
     DATABASE_URL: localUrl(OWNER, secrets.ownerPassword, port),
   };
   for (const role of BACKEND_ROLE_NAMES) env[connectionEnvFor(role)] = localUrl(role, secrets.rolePasswords[role], port);

@@ -1,0 +1,47 @@
+import { Form } from "@remix-run/react";
+import type { BackendRole, ClerkOrgRole } from "../../roles/roles";
+
+export interface HeaderIdentity {
+  userId: string;
+  orgRole: ClerkOrgRole | null;
+  backendRole: BackendRole;
+}
+
+function Badge({ label, value, title }: { label: string; value: string; title: string }) {
+  return (
+    <span title={title} className="inline-flex items-center gap-1 rounded-md bg-slate-100 px-2 py-1 text-xs text-slate-700">
+      <span className="text-slate-500">{label}</span>
+      <span className="font-mono font-medium" data-testid={`header-${label.toLowerCase().replace(/\s+/g, "-")}`}>
+        {value}
+      </span>
+    </span>
+  );
+}
+
+export function AppHeader({ identity, authMode }: { identity: HeaderIdentity | null; authMode: "clerk" | "local" }) {
+  return (
+    <header className="border-b border-slate-200 bg-white">
+      <div className="mx-auto flex max-w-5xl flex-wrap items-center justify-between gap-3 px-4 py-3">
+        <a href="/todos" className="text-lg font-semibold tracking-tight text-indigo-700">
+          Warden
+        </a>
+        {identity ? (
+          <div className="flex flex-wrap items-center gap-2">
+            <Badge label="User" value={identity.userId} title="Signed-in identity" />
+            <Badge label="Clerk role" value={identity.orgRole ?? "none"} title="Organization role in the session token" />
+            <Badge label="Postgres role" value={identity.backendRole} title="The database role this request runs as" />
+            {authMode === "local" ? (
+              <Form method="post" action="/sign-out">
+                <button type="submit" className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600">
+                  Sign out
+                </button>
+              </Form>
+            ) : null}
+          </div>
+        ) : (
+          <span className="text-sm text-slate-500">Not signed in</span>
+        )}
+      </div>
+    </header>
+  );
+}

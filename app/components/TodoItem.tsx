@@ -1,0 +1,88 @@
+import { useFetcher } from "@remix-run/react";
+import type { SerializeFrom } from "@remix-run/node";
+import type { Todo } from "../../db/schema";
+import { TASK_MAX_LENGTH } from "../todos/intents";
+
+type Result = { error: string } | undefined;
+
+const buttonClass =
+  "rounded-md px-2 py-1 text-sm focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600 disabled:opacity-50";
+
+/**
+ * One row. Each control is its own plain form (toggle, edit, delete), so
+ * everything works without JavaScript; with it, a fetcher per row shows the
+ * outcome before the server answers.
+ */
+export function TodoItem({ todo, editable, serverError }: { todo: SerializeFrom<Todo>; editable: boolean; serverError?: string }) {
+  const toggle = useFetcher<Result>();
+  const edit = useFetcher<Result>();
+  const remove = useFetcher<Result>();
+
+  const complete = toggle.formData ? !todo.isComplete : todo.isComplete;
+  const task = edit.formData ? String(edit.formData.get("task") ?? todo.task) : todo.task;
+  const error = toggle.data?.error ?? edit.data?.error ?? remove.data?.error ?? serverError;
+  if (remove.formData) return null;
+
+  return (
+    <li className="px-4 py-3" data-testid="todo" data-todo-id={todo.id}>
+      <div className="flex flex-wrap items-center gap-3">
+        {editable ? (
+          <toggle.Form method="post">
+            <input type="hidden" name="intent" value="toggle" />
+            <input type="hidden" name="id" value={todo.id} />
+            <button
+              type="submit"
+              role="checkbox"
+              aria-checked={complete}
+              aria-label={`${complete ? "Reopen" : "Complete"} “${todo.task}”`}
+              className={`flex h-5 w-5 items-center justify-center rounded border ${complete ? "border-indigo-600 bg-indigo-600 text-white" : "border-slate-400 bg-white"} focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600`}
+            >
+              {complete ? "✓" : ""}
+            </button>
+          </toggle.Form>
+        ) : (
+          <span aria-label={complete ? "complete" : "open"} className={`h-5 w-5 rounded border ${complete ? "border-slate-400 bg-slate-300" : "border-slate-300"}`} />
+        )}
+        <span data-testid="todo-task" className={`min-w-0 flex-1 break-words ${complete ? "text-slate-400 line-through" : ""}`}>
+          {task}
+        </span>
+        <span className="font-mono text-xs text-slate-400" data-testid="todo-owner">
+          {todo.userId}
+        </span>
+        {editable ? (
+          <remove.Form method="post">
+            <input type="hidden" name="intent" value="delete" />
+            <input type="hidden" name="id" value={todo.id} />
+            <button type="submit" className={`${buttonClass} text-red-700 hover:bg-red-50`} aria-label={`Delete “${todo.task}”`}>
+              Delete
+            </button>
+          </remove.Form>
+        ) : null}
+      </div>
+      {editable ? (
+        <details className="mt-2 text-sm">
+          <summary className="cursor-pointer text-slate-500 hover:text-slate-700">Edit</summary>
+          <edit.Form method="post" className="mt-2 flex gap-2">
+            <input type="hidden" name="intent" value="update" />
+            <input type="hidden" name="id" value={todo.id} />
+            <input
+              name="task"
+              defaultValue={todo.task}
+              maxLength={TASK_MAX_LENGTH}
+              aria-label={`New text for “${todo.task}”`}
+              className="min-w-0 flex-1 rounded-md border border-slate-300 px-2 py-1 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
+            />
+            <button type="submit" disabled={edit.state !== "idle"} className={`${buttonClass} bg-slate-800 text-white hover:bg-slate-900`}>
+              {edit.state !== "idle" ? "Saving…" : "Save"}
+            </button>
+          </edit.Form>
+        </details>
+      ) : null}
+      {error ? (
+        <p role="alert" className="mt-2 text-sm text-red-700">
+          {error}
+        </p>
+      ) : null}
+    </li>
+  );
+}

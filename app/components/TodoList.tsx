@@ -1,0 +1,37 @@
+import { useFetchers } from "@remix-run/react";
+import type { SerializeFrom } from "@remix-run/node";
+import type { Todo } from "../../db/schema";
+import { TodoItem } from "./TodoItem";
+
+type ActionData = { error: string; intent?: string; id?: string } | undefined;
+
+export function TodoList({ todos, modifiable, actionData }: { todos: SerializeFrom<Todo>[]; modifiable: number[]; actionData: ActionData }) {
+  const creating = useFetchers().filter((fetcher) => fetcher.key === "create-todo" && fetcher.formData?.get("intent") === "create");
+  const editable = new Set(modifiable);
+  if (todos.length === 0 && creating.length === 0) {
+    return (
+      <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-slate-500" data-testid="empty-state">
+        No todos here yet. Add one above.
+      </p>
+    );
+  }
+  return (
+    <ul className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white shadow-sm" aria-label="Todos">
+      {creating.map((fetcher) => (
+        <li key={fetcher.key} className="flex items-center gap-3 px-4 py-3 text-slate-400" aria-busy="true">
+          <span className="h-4 w-4 rounded border border-slate-300" />
+          <span>{String(fetcher.formData?.get("task") ?? "")}</span>
+          <span className="ml-auto text-xs">saving…</span>
+        </li>
+      ))}
+      {todos.map((todo) => (
+        <TodoItem
+          key={todo.id}
+          todo={todo}
+          editable={editable.has(todo.id)}
+          serverError={actionData && actionData.id === String(todo.id) ? actionData.error : undefined}
+        />
+      ))}
+    </ul>
+  );
+}

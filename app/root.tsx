@@ -1,0 +1,69 @@
+import { ClerkApp } from "@clerk/remix";
+import { rootAuthLoader } from "@clerk/remix/ssr.server";
+import { json, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration, useLoaderData, useRouteError } from "@remix-run/react";
+import { displayIdentity } from "./auth/request.server";
+import { authMode } from "./auth/mode.server";
+import { AppHeader, type HeaderIdentity } from "./components/AppHeader";
+import { ErrorPanel } from "./components/ErrorPanel";
+import stylesheet from "./tailwind.css";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
+export const meta: MetaFunction = () => [{ title: "Warden" }];
+
+export async function loader(args: LoaderFunctionArgs) {
+  const identity = await displayIdentity(args);
+  const header: HeaderIdentity | null = identity && { userId: identity.userId, orgRole: identity.orgRole, backendRole: identity.backendRole };
+  if (authMode() === "clerk") return rootAuthLoader(args, () => ({ authMode: "clerk" as const, identity: header }));
+  return json({ authMode: "local" as const, identity: header });
+}
+
+function Document({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en" className="h-full">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body className="min-h-full bg-slate-50 text-slate-900 antialiased">
+        {children}
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+function App() {
+  const data = useLoaderData<typeof loader>();
+  return (
+    <Document>
+      <AppHeader identity={data.identity} authMode={data.authMode} />
+      <main className="mx-auto max-w-5xl px-4 py-6">
+        <Outlet />
+      </main>
+    </Document>
+  );
+}
+
+// Clerk's provider needs rootAuthLoader's data, which exists only in Clerk mode.
+const ClerkRoot = ClerkApp(App);
+
+export default function Root() {
+  const data = useLoaderData<typeof loader>();
+  return data.authMode === "clerk" ? <ClerkRoot /> : <App />;
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  return (
+    <Document>
+      <main className="mx-auto max-w-3xl px-4 py-10">
+        <ErrorPanel status={status} message={isRouteErrorResponse(error) ? error.data?.message : undefined} />
+      </main>
+    </Document>
+  );
+}

@@ -1,0 +1,75 @@
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { DEMO_IDENTITIES, findDemoIdentity } from "../auth/demo-identities";
+import { signLocalToken } from "../auth/local-idp.server";
+import { authMode } from "../auth/mode.server";
+import { storeLocalToken } from "../auth/session.server";
+import { backendRoleForOrgRole } from "../../roles/roles";
+
+export const meta: MetaFunction = () => [{ title: "Sign in · Warden" }];
+
+const notFound = () => new Response("Not found", { status: 404 });
+
+/** Only same-site paths, so a crafted returnTo cannot send anyone elsewhere. */
+function safeReturnTo(value: unknown): string {
+  return typeof value === "string" && value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") ? value : "/todos";
+}
+
+export function loader({ request }: LoaderFunctionArgs) {
+  if (authMode() === "clerk") throw notFound();
+  const returnTo = safeReturnTo(new URL(request.url).searchParams.get("returnTo"));
+  return json({
+    returnTo,
+    identities: DEMO_IDENTITIES.map(({ userId, name, orgRole }) => ({ userId, name, orgRole, backendRole: backendRoleForOrgRole(orgRole) })),
+  });
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  if (authMode() === "clerk") throw notFound();
+  const form = await request.formData();
+  const identity = findDemoIdentity(form.get("identity"));
+  if (!identity) return json({ error: "Choose one of the demo identities." }, { status: 400 });
+  const token = await signLocalToken(identity);
+  return redirect(safeReturnTo(form.get("returnTo")), { headers: { "Set-Cookie": await storeLocalToken(request, token) } });
+}
+
+export default function SignIn() {
+  const { identities, returnTo } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const pendingIdentity = navigation.state !== "idle" ? navigation.formData?.get("identity") : null;
+  return (
+    <section className="mx-auto max-w-xl">
+      <h1 className="text-2xl font-semibold">Sign in</h1>
+      <p className="mt-1 text-slate-600">
+        Local identity provider. Pick a demo identity; each maps to a Clerk organization role and so to a Postgres role.
+      </p>
+      {actionData?.error ? (
+        <p role="alert" className="mt-4 rounded-md bg-red-50 p-3 text-sm text-red-700">
+          {actionData.error}
+        </p>
+      ) : null}
+      <Form method="post" className="mt-6 grid gap-3 sm:grid-cols-2">
+        <input type="hidden" name="returnTo" value={returnTo} />
+        {identities.map((identity) => (
+          <button
+            key={identity.userId}
+            type="submit"
+            name="identity"
+            value={identity.userId}
+            disabled={pendingIdentity != null}
+            className="rounded-lg border border-slate-200 bg-white p-4 text-left shadow-sm transition hover:border-indigo-400 focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600 disabled:opacity-60"
+          >
+            <span className="block font-medium">
+              {identity.name} {pendingIdentity === identity.userId ? <span className="text-sm text-slate-500">signing in…</span> : null}
+            </span>
+            <span className="block font-mono text-xs text-slate-500">{identity.userId}</span>
+            <span className="mt-2 block text-xs text-slate-600">
+              {identity.orgRole} → <span className="font-mono">{identity.backendRole}</span>
+            </span>
+          </button>
+        ))}
+      </Form>
+    </section>
+  );
+}

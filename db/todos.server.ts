@@ -1,0 +1,52 @@
+import { desc, eq, not, sql } from "drizzle-orm";
+import type { ScopedTx } from "./scoped.server";
+import { todos, type Todo } from "./schema";
+
+/**
+ * Todo queries, run inside a scoped transaction. None of them filters by
+ * user: the rows a caller sees or changes are the ones RLS lets through, so a
+ * mutation that touches no row means "not yours or not there".
+ */
+
+export async function currentDatabaseRole(tx: ScopedTx): Promise<string> {
+  const { rows } = await tx.execute<{ role: string }>(sql`select current_user as role`);
+  return rows[0].role;
+}
+
+export function listTodos(tx: ScopedTx, limit = 500): Promise<Todo[]> {
+  return tx.select().from(todos).orderBy(desc(todos.insertedAt), desc(todos.id)).limit(limit);
+}
+
+export async function createTodo(tx: ScopedTx, task: string): Promise<Todo> {
+  const [row] = await tx.insert(todos).values({ task }).returning();
+  return row;
+}
+
+export async function updateTask(tx: ScopedTx, id: number, task: string): Promise<Todo | null> {
+  const [row] = await tx.update(todos).set({ task }).where(eq(todos.id, id)).returning();
+  return row ?? null;
+}
+
+export async function toggleTodo(tx: ScopedTx, id: number): Promise<Todo | null> {
+  const [row] = await tx.update(todos).set({ isComplete: not(todos.isComplete) }).where(eq(todos.id, id)).returning();
+  return row ?? null;
+}
+
+export async function deleteTodo(tx: ScopedTx, id: number): Promise<Todo | null> {
+  const [row] = await tx.delete(todos).where(eq(todos.id, id)).returning();
+  return row ?? null;
+}
+
+/**
+ * Which of these rows may the caller change? Postgres answers: a locking
+ * read must pass the UPDATE policy as well as the SELECT policy, so rows the
+ * caller may not modify simply do not come back. FOR KEY SHARE is the
+ * weakest lock and is released when the read-only transaction ends.
+ */
+export async function modifiableIds(tx: ScopedTx, ids: number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await tx.execute<{ id: string }>(
+    sql`select id from todos where id = any(${`{${ids.join(",")}}`}::bigint[]) for key share`,
+  );
+  return rows.map((row) => Number(row.id));
+}
