@@ -7,11 +7,7 @@ import ws from "ws";
  * it talks plain WebSocket to the local proxy; write coalescing is off there
  * because on loopback it only adds latency to every round trip.
  */
-let configured = false;
-
 function configure() {
-  if (configured) return;
-  configured = true;
   neonConfig.webSocketConstructor = ws;
   const proxy = process.env.WARDEN_LOCAL_WS_PROXY;
   if (proxy) {

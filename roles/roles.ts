@@ -41,11 +41,11 @@ export function normalizeOrgRole(raw: unknown): ClerkOrgRole | null {
 
 /**
  * Reads the org role from Clerk session claims: v1 carries `org_role`
- * ("org:admin"), v2 carries `o.rol` ("admin"). A v2 token (`v: 2`) is read
- * only as v2, so a stray `org_role` claim cannot raise it.
+ * ("org:admin"), v2 carries `o.rol` ("admin"). A v2 token (`v: 2` or later) is
+ * read only as v2, so a stray `org_role` claim cannot raise it.
  */
 export function orgRoleFromClaims(claims: Record<string, unknown>): ClerkOrgRole | null {
-  if (claims.v === 2) {
+  if (typeof claims.v === "number" && claims.v >= 2) {
     const o = claims.o;
     if (o === null || typeof o !== "object" || Array.isArray(o)) return null;
     return normalizeOrgRole((o as Record<string, unknown>).rol);

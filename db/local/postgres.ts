@@ -105,10 +105,27 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether `pid` is a postgres serving `dataDir`. After a reboot the pid in a
+ * stale postmaster.pid may belong to an unrelated process, which must never
+ * be signalled. Where /proc is missing, liveness is the best we can do.
+ */
+function isPostmasterFor(pid: number, dataDir: string): boolean {
+  if (!isAlive(pid)) return false;
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return !existsSync("/proc/self");
+  }
+  const args = cmdline.split("\0");
+  return path.basename(args[0] ?? "") === "postgres" && args.includes(path.resolve(dataDir));
+}
+
 /** The server in `dataDir` that is running now, if any. */
 export function runningServerPid(dataDir: string): number | null {
   const pid = postmasterPid(dataDir);
-  return pid !== null && isAlive(pid) ? pid : null;
+  return pid !== null && isPostmasterFor(pid, dataDir) ? pid : null;
 }
 
 function spawnAs(bin: string, args: string[], who: RunAs, log: (line: string) => void): Promise<string> {
@@ -214,6 +231,7 @@ export class LocalPostgres {
 
   async stop() {
     const bins = this.bins ?? (await pgBinaries());
+    this.who = await postgresUser();
     if (runningServerPid(this.options.dataDir) === null) return;
     await spawnAs(bins.pg_ctl, ["stop", "-D", this.options.dataDir, "-m", "fast", "-w", "-t", "30"], this.who, this.log);
   }

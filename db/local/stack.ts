@@ -26,6 +26,17 @@ interface Secrets {
 interface StackState {
   pgPort: number;
   ownerPid: number;
+  /** Guards against a recycled pid passing for a live owner. */
+  ownerStart: string | null;
+}
+
+/** A process's start time in clock ticks since boot (Linux), or null elsewhere. */
+function processStart(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 export interface LocalStack {
@@ -99,30 +110,37 @@ export async function startLocalStack(options: { dataDir: string; log?: (line: s
   const pgDir = path.join(dataDir, "pg");
   const state = readState(dataDir);
 
-  const previous = state ? { port: state.pgPort, ownerAlive: state.ownerPid !== process.pid && isAlive(state.ownerPid) } : null;
-  const attach = runningServerPid(pgDir) !== null && previous?.ownerAlive === true;
-  const port = attach ? previous!.port : await freePort(previous?.port);
-  const server = new LocalPostgres({ dataDir: pgDir, port, superuser: OWNER, password: secrets.ownerPassword, log });
+  const ownerAlive = state !== null && state.ownerPid !== process.pid && isAlive(state.ownerPid) && processStart(state.ownerPid) === state.ownerStart;
+  const attach = runningServerPid(pgDir) !== null && ownerAlive;
+  const server = (port: number) => new LocalPostgres({ dataDir: pgDir, port, superuser: OWNER, password: secrets.ownerPassword, log });
 
-  if (!attach) {
-    await server.stopStale();
-    await server.start();
-    await writeFile(path.join(dataDir, "stack.json"), JSON.stringify({ pgPort: port, ownerPid: process.pid } satisfies StackState));
+  let port: number;
+  let owned: LocalPostgres | null = null;
+  if (attach) {
+    port = state!.pgPort;
+  } else {
+    await server(0).stopStale();
+    port = await freePort(state?.pgPort);
+    owned = server(port);
+    await owned.start();
+    const next: StackState = { pgPort: port, ownerPid: process.pid, ownerStart: processStart(process.pid) };
+    await writeFile(path.join(dataDir, "stack.json"), JSON.stringify(next));
   }
 
-  let proxy: WsProxy;
+  let proxy: WsProxy | undefined;
   try {
     proxy = await startWsProxy({ host: "127.0.0.1", port });
+    process.env.WARDEN_LOCAL_WS_PROXY = proxy.address;
+    await ensureDatabase(localUrl(OWNER, secrets.ownerPassword, port, "postgres"));
   } catch (error) {
-    if (!attach) await server.stop();
+    await proxy?.close();
+    await owned?.stop();
     throw error;
   }
-
-  process.env.WARDEN_LOCAL_WS_PROXY = proxy.address;
-  await ensureDatabase(localUrl(OWNER, secrets.ownerPassword, port, "postgres"));
+  const openProxy = proxy;
 
   const env: Record<string, string> = {
-    WARDEN_LOCAL_WS_PROXY: proxy.address,
+    WARDEN_LOCAL_WS_PROXY: openProxy.address,
     DATABASE_URL: localUrl(OWNER, secrets.ownerPassword, port),
   };
   for (const role of BACKEND_ROLE_NAMES) env[connectionEnvFor(role)] = localUrl(role, secrets.rolePasswords[role], port);
@@ -130,8 +148,8 @@ export async function startLocalStack(options: { dataDir: string; log?: (line: s
   return {
     env,
     async stop() {
-      await proxy.close();
-      if (!attach) await server.stop();
+      await openProxy.close();
+      await owned?.stop();
     },
   };
 }
