@@ -8,7 +8,10 @@ import { AppHeader, type HeaderIdentity } from "./components/AppHeader";
 import { ErrorPanel } from "./components/ErrorPanel";
 import stylesheet from "./tailwind.css";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: stylesheet },
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+];
 export const meta: MetaFunction = () => [{ title: "Warden" }];
 
 export async function loader(args: LoaderFunctionArgs) {

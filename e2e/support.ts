@@ -1,0 +1,20 @@
+import { expect, type Page } from "@playwright/test";
+
+export const uniqueTask = (label: string) => `${label} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+/** Signs in through the local provider's page, as a person would (works without JavaScript). */
+export async function signIn(page: Page, userId: string) {
+  await page.goto("/sign-in");
+  await page.getByRole("button", { name: new RegExp(userId) }).click();
+  await expect(page).toHaveURL(/\/todos$/);
+  await expect(page.getByTestId("header-user")).toHaveText(userId);
+}
+
+export const todoRow = (page: Page, task: string) => page.getByTestId("todo").filter({ has: page.getByTestId("todo-task").getByText(task, { exact: true }) });
+
+export async function createTodo(page: Page, task: string) {
+  await page.getByRole("textbox", { name: "New todo" }).fill(task);
+  await page.getByRole("button", { name: "Add" }).click();
+  await expect(todoRow(page, task)).toHaveCount(1);
+  return Number(await todoRow(page, task).getAttribute("data-todo-id"));
+}
