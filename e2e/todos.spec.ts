@@ -62,11 +62,12 @@ for (const javaScriptEnabled of [true, false]) {
       await expect(bob.locator(`[data-todo-id="${id}"]`)).toHaveCount(0);
       for (const owner of await bob.getByTestId("todo-owner").allTextContents()) expect(owner).toBe("user_bob");
 
-      for (const form of [
+      const crafted: Record<string, string>[] = [
         { intent: "toggle", id: String(id) },
         { intent: "update", id: String(id), task: "hijacked by bob" },
         { intent: "delete", id: String(id) },
-      ]) {
+      ];
+      for (const form of crafted) {
         const response = await bob.request.post("/todos", { form, maxRedirects: 0 });
         expect(response.status(), `${form.intent} of alice's todo by bob`).toBe(404);
         expect(await response.text()).toContain("Not found");

@@ -1,0 +1,139 @@
+import { sql, type SQL } from "drizzle-orm";
+import type { ReviewVerdict } from "./schema";
+import type { ScopedTx } from "./scoped.server";
+
+/**
+ * The one list query behind /todos, for every role. It has no authorization
+ * predicate: RLS on `todos` and `todo_reviews` decides which rows and which
+ * verdicts come back. Pages are keyset pages over (inserted_at, id), which
+ * an index serves in either direction, so page 1000 costs what page 1 does.
+ */
+
+export const PAGE_SIZE = 25;
+export const SORTS = ["newest", "oldest"] as const;
+export type Sort = (typeof SORTS)[number];
+export const VERDICT_FILTERS = ["unreviewed", "approved", "flagged"] as const;
+export type VerdictFilter = (typeof VERDICT_FILTERS)[number];
+
+/** Position of a row in the (inserted_at, id) order; `at` is Postgres's own text form, exact to the microsecond. */
+export interface Cursor {
+  at: string;
+  id: number;
+}
+
+export interface TodoFilter {
+  owner?: string;
+  status?: "open" | "complete";
+  verdict?: VerdictFilter;
+  q?: string;
+}
+
+export interface TodoListQuery extends TodoFilter {
+  sort: Sort;
+  after?: Cursor;
+  before?: Cursor;
+  limit?: number;
+}
+
+export interface TodoListRow {
+  id: number;
+  userId: string;
+  task: string;
+  isComplete: boolean;
+  insertedAt: string;
+  verdict: ReviewVerdict | null;
+  verdictNote: string | null;
+  reviewerId: string | null;
+  reviewedAt: string | null;
+}
+
+export interface TodoPage {
+  rows: TodoListRow[];
+  next: Cursor | null;
+  previous: Cursor | null;
+}
+
+const escapeLike = (value: string) => value.replace(/[\\%_]/g, (match) => `\\${match}`);
+
+/** The filter as SQL over `t` (todos) and `lr` (latest review); shared by lists and bulk actions. */
+export function filterConditions(filter: TodoFilter): SQL[] {
+  const conditions: SQL[] = [];
+  if (filter.owner) conditions.push(sql`t.user_id = ${filter.owner}`);
+  if (filter.status) conditions.push(sql`t.is_complete = ${filter.status === "complete"}`);
+  if (filter.q) conditions.push(sql`t.task ilike ${`%${escapeLike(filter.q)}%`}`);
+  if (filter.verdict === "unreviewed") conditions.push(sql`lr.verdict is null`);
+  else if (filter.verdict) conditions.push(sql`lr.verdict = ${filter.verdict}::review_verdict`);
+  return conditions;
+}
+
+export const LATEST_REVIEW_JOIN = sql`left join lateral (
+    select r.verdict, r.note, r.reviewer_id, r.created_at
+    from todo_reviews r
+    where r.todo_id = t.id
+    order by r.created_at desc, r.id desc
+    limit 1
+  ) lr on true`;
+
+export function buildListQuery(query: TodoListQuery): SQL {
+  const limit = query.limit ?? PAGE_SIZE;
+  const newestFirst = query.sort === "newest";
+  const backwards = !query.after && Boolean(query.before);
+  // Walking backwards means reading the index the other way, then reversing.
+  const descending = newestFirst !== backwards;
+  const cursor = query.after ?? query.before;
+  const conditions = filterConditions(query);
+  if (cursor) {
+    const beyond = descending ? sql`<` : sql`>`;
+    conditions.push(sql`(t.inserted_at, t.id) ${beyond} (${cursor.at}::timestamptz, ${cursor.id}::bigint)`);
+  }
+  const where = conditions.length ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
+  const direction = descending ? sql.raw("desc") : sql.raw("asc");
+  return sql`select t.id, t.user_id, t.task, t.is_complete, t.inserted_at::text as inserted_at,
+      lr.verdict, lr.note as verdict_note, lr.reviewer_id, lr.created_at::text as reviewed_at
+    from todos t
+    ${LATEST_REVIEW_JOIN}
+    ${where}
+    order by t.inserted_at ${direction}, t.id ${direction}
+    limit ${limit + 1}`;
+}
+
+type RawRow = {
+  id: string;
+  user_id: string;
+  task: string;
+  is_complete: boolean;
+  inserted_at: string;
+  verdict: ReviewVerdict | null;
+  verdict_note: string | null;
+  reviewer_id: string | null;
+  reviewed_at: string | null;
+};
+
+export async function listTodoPage(tx: ScopedTx, query: TodoListQuery): Promise<TodoPage> {
+  const limit = query.limit ?? PAGE_SIZE;
+  const { rows } = await tx.execute<RawRow>(buildListQuery(query));
+  const more = rows.length > limit;
+  const backwards = !query.after && Boolean(query.before);
+  const page = rows.slice(0, limit).map(
+    (row): TodoListRow => ({
+      id: Number(row.id),
+      userId: row.user_id,
+      task: row.task,
+      isComplete: row.is_complete,
+      insertedAt: row.inserted_at,
+      verdict: row.verdict,
+      verdictNote: row.verdict_note,
+      reviewerId: row.reviewer_id,
+      reviewedAt: row.reviewed_at,
+    }),
+  );
+  if (backwards) page.reverse();
+  const first = page[0];
+  const last = page[page.length - 1];
+  const at = (row: TodoListRow | undefined): Cursor | null => (row ? { at: row.insertedAt, id: row.id } : null);
+  return {
+    rows: page,
+    next: (backwards ? Boolean(query.before) : more) ? at(last) : null,
+    previous: (backwards ? more : Boolean(query.after)) ? at(first) : null,
+  };
+}
