@@ -8,9 +8,10 @@ import { createTokenVerifier, type TokenVerifier } from "./token.server";
  * encodes: `pk_test_` + base64("<frontend-api-host>$").
  */
 export function clerkIssuerFromPublishableKey(publishableKey: string): string {
-  const encoded = publishableKey.replace(/^pk_(test|live)_/, "");
-  const host = Buffer.from(encoded, "base64").toString("utf8").replace(/\$$/, "");
-  if (!/^[a-z0-9.-]+$/i.test(host)) throw new Error("CLERK_PUBLISHABLE_KEY is not a Clerk publishable key");
+  const encoded = /^pk_(test|live)_(.+)$/.exec(publishableKey)?.[2];
+  const decoded = encoded ? Buffer.from(encoded, "base64").toString("utf8") : "";
+  const host = decoded.endsWith("$") ? decoded.slice(0, -1) : "";
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(host)) throw new Error("CLERK_PUBLISHABLE_KEY is not a Clerk publishable key");
   return `https://${host}`;
 }
 

@@ -1,7 +1,8 @@
 import { useFetcher } from "@remix-run/react";
 import type { SerializeFrom } from "@remix-run/node";
-import type { Todo } from "../../db/schema";
+import type { TodoListRow } from "../../db/todo-list.server";
 import { TASK_MAX_LENGTH } from "../todos/intents";
+import { VerdictBadge } from "./VerdictBadge";
 
 type Result = { error: string } | undefined;
 
@@ -13,7 +14,7 @@ const buttonClass =
  * everything works without JavaScript; with it, a fetcher per row shows the
  * outcome before the server answers.
  */
-export function TodoItem({ todo, editable, serverError }: { todo: SerializeFrom<Todo>; editable: boolean; serverError?: string }) {
+export function TodoItem({ todo, editable, serverError }: { todo: SerializeFrom<TodoListRow>; editable: boolean; serverError?: string }) {
   const toggle = useFetcher<Result>();
   const edit = useFetcher<Result>();
   const remove = useFetcher<Result>();
@@ -49,6 +50,7 @@ export function TodoItem({ todo, editable, serverError }: { todo: SerializeFrom<
         <span className="font-mono text-xs text-slate-400" data-testid="todo-owner">
           {todo.userId}
         </span>
+        <VerdictBadge verdict={todo.verdict} />
         {editable ? (
           <remove.Form method="post">
             <input type="hidden" name="intent" value="delete" />
@@ -59,6 +61,12 @@ export function TodoItem({ todo, editable, serverError }: { todo: SerializeFrom<
           </remove.Form>
         ) : null}
       </div>
+      {todo.verdict ? (
+        <p className="mt-1 text-xs text-slate-600" data-testid="review-note">
+          {todo.verdict === "flagged" ? "Flagged" : "Approved"} by <span className="font-mono">{todo.reviewerId}</span>
+          {todo.verdictNote ? <>: “{todo.verdictNote}”</> : null}
+        </p>
+      ) : null}
       {editable ? (
         <details className="mt-2 text-sm">
           <summary className="cursor-pointer text-slate-500 hover:text-slate-700">Edit</summary>

@@ -1,17 +1,24 @@
 import { useFetchers } from "@remix-run/react";
 import type { SerializeFrom } from "@remix-run/node";
-import type { Todo } from "../../db/schema";
+import type { TodoListRow } from "../../db/todo-list.server";
 import { TodoItem } from "./TodoItem";
 
 type ActionData = { error: string; intent?: string; id?: string } | undefined;
 
-export function TodoList({ todos, modifiable, actionData }: { todos: SerializeFrom<Todo>[]; modifiable: number[]; actionData: ActionData }) {
+interface TodoListProps {
+  todos: SerializeFrom<TodoListRow>[];
+  modifiable: number[];
+  actionData: ActionData;
+  emptyMessage: string;
+}
+
+export function TodoList({ todos, modifiable, actionData, emptyMessage }: TodoListProps) {
   const creating = useFetchers().filter((fetcher) => fetcher.key === "create-todo" && fetcher.formData?.get("intent") === "create");
   const editable = new Set(modifiable);
   if (todos.length === 0 && creating.length === 0) {
     return (
       <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-slate-500" data-testid="empty-state">
-        No todos here yet. Add one above.
+        {emptyMessage}
       </p>
     );
   }

@@ -14,6 +14,7 @@ import { action, loader } from "./todos";
 
 const ALICE = "user_alice";
 const BOB = "user_bob";
+const MAYA = "user_maya";
 const URL_BASE = "http://localhost";
 const NOT_FOUND = "Not found: that todo does not exist or is not yours to change.";
 
@@ -24,6 +25,7 @@ const owner = ownerPool();
 let idFloor = 0;
 let aliceCookie: string;
 let bobCookie: string;
+let mayaCookie: string;
 
 const args = (request: Request) => ({ request, params: {}, context: {} });
 
@@ -105,10 +107,11 @@ beforeAll(async () => {
   idFloor = Number(rows[0].max);
   aliceCookie = await signInAs(ALICE);
   bobCookie = await signInAs(BOB);
+  mayaCookie = await signInAs(MAYA);
 });
 
 afterAll(async () => {
-  await owner.query("delete from todos where user_id = any($1::text[]) and id > $2", [[ALICE, BOB], idFloor]);
+  await owner.query("delete from todos where user_id = any($1::text[]) and id > $2", [[ALICE, BOB, MAYA], idFloor]);
   await owner.end();
   await closeRolePools();
 });
@@ -325,5 +328,22 @@ describe("loader", () => {
     expect(data.userId).toBe(BOB);
     expect(data.todos.map((todo) => todo.id)).toContain(bobRow.id);
     expect(data.todos.every((todo) => todo.userId === BOB)).toBe(true);
+  });
+});
+
+describe("loader for a moderator", () => {
+  // Alice's and Bob's modifiable lists equal their visible lists, so only a
+  // role that reads more than it may change shows that `modifiable` is
+  // decided by Postgres and not copied from `todos`.
+  it("lists other users' todos but marks only maya's own as modifiable", async () => {
+    const alices = await createAs(aliceCookie, ALICE, "seen by maya");
+    const mayas = await createAs(mayaCookie, MAYA, "maya's own");
+    const { response } = await settle(() => loader(args(get(mayaCookie))));
+    const data = (await response.json()) as { databaseRole: string; todos: { id: number }[]; modifiable: number[] };
+
+    expect(data.databaseRole).toBe("moderator_backend");
+    expect(data.todos.map((todo) => todo.id)).toEqual(expect.arrayContaining([alices.id, mayas.id]));
+    expect(data.modifiable).toContain(mayas.id);
+    expect(data.modifiable).not.toContain(alices.id);
   });
 });

@@ -1,25 +1,42 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { currentDatabaseRole, listTodos, modifiableIds } from "../../db/todos.server";
+import { listTodoPage } from "../../db/todo-list.server";
+import { currentDatabaseRole, modifiableIds } from "../../db/todos.server";
+import { capabilitiesOf } from "../../roles/capabilities";
 import { requireSessionToken } from "../auth/request.server";
-import { scoped } from "../lib/scoped.server";
 import { NewTodoForm } from "../components/NewTodoForm";
+import { Pagination } from "../components/Pagination";
+import { TodoFilters } from "../components/TodoFilters";
 import { TodoList } from "../components/TodoList";
+import { scoped } from "../lib/scoped.server";
 import { parseTodoIntent } from "../todos/intents";
+import { encodeCursor, filterSearch, parseListParams } from "../todos/list-params.server";
 import { runTodoIntent } from "../todos/run-intent.server";
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
 
 export const meta: MetaFunction = () => [{ title: "Todos · Warden" }];
 
 export async function loader(args: LoaderFunctionArgs) {
   const token = await requireSessionToken(args);
+  const params = parseListParams(new URL(args.request.url).searchParams);
+  if (!params.ok) throw json({ message: params.error }, { status: 400 });
+  const query = params.value;
   return json(
     await scoped(token, async (tx, identity) => {
-      const todos = await listTodos(tx);
+      const page = await listTodoPage(tx, query);
       return {
         userId: identity.userId,
         databaseRole: await currentDatabaseRole(tx),
-        todos,
-        modifiable: await modifiableIds(tx, todos.map((todo) => todo.id)),
+        capabilities: capabilitiesOf(identity.backendRole),
+        todos: page.rows,
+        modifiable: await modifiableIds(tx, page.rows.map((todo) => todo.id)),
+        filters: { owner: query.owner, status: query.status, verdict: query.verdict, q: query.q, sort: query.sort },
+        links: {
+          first: filterSearch(query),
+          next: page.next && filterSearch(query, { after: encodeCursor(page.next) }),
+          previous: page.previous && filterSearch(query, { before: encodeCursor(page.previous) }),
+        },
       };
     }),
   );
@@ -43,20 +60,22 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function TodosPage() {
-  const { todos, databaseRole, userId, modifiable } = useLoaderData<typeof loader>();
+  const { todos, databaseRole, userId, modifiable, capabilities, filters, links } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const shownInRow = actionData?.id !== undefined && actionData.intent !== "create" && todos.some((todo) => String(todo.id) === actionData.id);
   const bannerError = actionData && actionData.intent !== "create" && !shownInRow ? actionData.error : null;
+  const filtered = Boolean(filters.owner || filters.status || filters.verdict || filters.q);
   return (
-    <div className="space-y-6">
-      <div className="flex flex-wrap items-end justify-between gap-2">
-        <div>
-          <h1 className="text-2xl font-semibold">Todos</h1>
-          <p className="text-sm text-slate-600">
-            {todos.length} {todos.length === 1 ? "todo" : "todos"} visible to <span className="font-mono">{userId}</span>, as decided by
-            Postgres for <span className="font-mono" data-testid="database-role">{databaseRole}</span>.
-          </p>
-        </div>
+    <div className="space-y-5">
+      <div>
+        <h1 className="text-2xl font-semibold">Todos</h1>
+        <p className="text-sm text-slate-600">
+          {capabilities.browseAll ? "Everyone's todos" : "Your todos"} for <span className="font-mono">{userId}</span>, as Postgres shows them to{" "}
+          <span className="font-mono" data-testid="database-role">
+            {databaseRole}
+          </span>
+          .
+        </p>
       </div>
       {bannerError ? (
         <p role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-700">
@@ -64,7 +83,9 @@ export default function TodosPage() {
         </p>
       ) : null}
       <NewTodoForm serverError={actionData?.intent === "create" ? actionData : undefined} />
-      <TodoList todos={todos} modifiable={modifiable} actionData={actionData} />
+      <TodoFilters values={filters} showOwner={capabilities.browseAll} />
+      <TodoList todos={todos} modifiable={modifiable} actionData={actionData} emptyMessage={filtered ? "No todos match these filters." : "No todos here yet. Add one above."} />
+      <Pagination links={links} path="/todos" />
     </div>
   );
 }

@@ -31,7 +31,7 @@ export type ParsedIntent = { ok: true; value: TodoIntent } | { ok: false; error:
 function firstValues(form: FormData): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [key, value] of form.entries()) {
-    if (typeof value === "string" && !(key in values)) values[key] = value;
+    if (typeof value === "string" && !Object.hasOwn(values, key)) values[key] = value;
   }
   return values;
 }
