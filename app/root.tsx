@@ -2,6 +2,7 @@ import { ClerkApp } from "@clerk/remix";
 import { rootAuthLoader } from "@clerk/remix/ssr.server";
 import { json, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration, useLoaderData, useRouteError } from "@remix-run/react";
+import { capabilitiesOf } from "../roles/capabilities";
 import { displayIdentity } from "./auth/request.server";
 import { authMode } from "./auth/mode.server";
 import { AppHeader, type HeaderIdentity } from "./components/AppHeader";
@@ -16,7 +17,12 @@ export const meta: MetaFunction = () => [{ title: "Warden" }];
 
 export async function loader(args: LoaderFunctionArgs) {
   const identity = await displayIdentity(args);
-  const header: HeaderIdentity | null = identity && { userId: identity.userId, orgRole: identity.orgRole, backendRole: identity.backendRole };
+  const header: HeaderIdentity | null = identity && {
+    userId: identity.userId,
+    orgRole: identity.orgRole,
+    backendRole: identity.backendRole,
+    capabilities: capabilitiesOf(identity.backendRole),
+  };
   if (authMode() === "clerk") return rootAuthLoader(args, () => ({ authMode: "clerk" as const, identity: header }));
   return json({ authMode: "local" as const, identity: header });
 }

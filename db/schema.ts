@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { crudPolicy } from "drizzle-orm/neon";
+import { REVIEW_NOTE_MAX_LENGTH, REVIEW_VERDICTS } from "./limits";
 import { bigint, boolean, check, index, pgEnum, pgRole, pgTable, text, timestamp, type AnyPgColumn } from "drizzle-orm/pg-core";
 
 /**
@@ -41,9 +42,7 @@ export const todos = pgTable(
 
 export type Todo = typeof todos.$inferSelect;
 
-export const REVIEW_VERDICTS = ["approved", "flagged"] as const;
 export const reviewVerdict = pgEnum("review_verdict", REVIEW_VERDICTS);
-export const REVIEW_NOTE_MAX_LENGTH = 1000;
 
 /**
  * Moderators' verdicts. A todo's current verdict is its latest review.
@@ -79,4 +78,3 @@ export const todoReviews = pgTable(
 ).enableRLS();
 
 export type TodoReview = typeof todoReviews.$inferSelect;
-export type ReviewVerdict = (typeof REVIEW_VERDICTS)[number];

@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import type { ReviewVerdict } from "./schema";
+import type { ReviewVerdict } from "./limits";
 import type { ScopedTx } from "./scoped.server";
 
 /**

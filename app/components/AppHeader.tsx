@@ -1,11 +1,16 @@
-import { Form } from "@remix-run/react";
+import { Form, NavLink } from "@remix-run/react";
+import type { Capabilities } from "../../roles/capabilities";
 import type { BackendRole, ClerkOrgRole } from "../../roles/roles";
 
 export interface HeaderIdentity {
   userId: string;
   orgRole: ClerkOrgRole | null;
   backendRole: BackendRole;
+  capabilities: Capabilities;
 }
+
+const navClass = ({ isActive }: { isActive: boolean }) =>
+  `rounded-md px-2 py-1 text-sm font-medium ${isActive ? "bg-indigo-50 text-indigo-700" : "text-slate-600 hover:bg-slate-100"}`;
 
 function Badge({ label, value, title }: { label: string; value: string; title: string }) {
   return (
@@ -22,9 +27,28 @@ export function AppHeader({ identity, authMode }: { identity: HeaderIdentity | n
   return (
     <header className="border-b border-slate-200 bg-white">
       <div className="mx-auto flex max-w-5xl flex-wrap items-center justify-between gap-3 px-4 py-3">
-        <a href="/todos" className="text-lg font-semibold tracking-tight text-indigo-700">
-          Warden
-        </a>
+        <div className="flex items-center gap-4">
+          <a href="/todos" className="text-lg font-semibold tracking-tight text-indigo-700">
+            Warden
+          </a>
+          {identity ? (
+            <nav aria-label="Main" className="flex gap-1">
+              <NavLink to="/todos" className={navClass}>
+                Todos
+              </NavLink>
+              {identity.capabilities.review ? (
+                <NavLink to="/review" className={navClass}>
+                  Review
+                </NavLink>
+              ) : null}
+              {identity.capabilities.readAudit ? (
+                <NavLink to="/audit" className={navClass}>
+                  Audit
+                </NavLink>
+              ) : null}
+            </nav>
+          ) : null}
+        </div>
         {identity ? (
           <div className="flex flex-wrap items-center gap-2">
             <Badge label="User" value={identity.userId} title="Signed-in identity" />

@@ -1,6 +1,6 @@
 import { useFetcher } from "@remix-run/react";
 import { useEffect, useRef } from "react";
-import { TASK_MAX_LENGTH } from "../todos/intents";
+import { TASK_MAX_LENGTH } from "../../db/limits";
 
 type FormError = { error: string; field?: string } | undefined;
 

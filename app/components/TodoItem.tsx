@@ -1,7 +1,7 @@
 import { useFetcher } from "@remix-run/react";
 import type { SerializeFrom } from "@remix-run/node";
 import type { TodoListRow } from "../../db/todo-list.server";
-import { TASK_MAX_LENGTH } from "../todos/intents";
+import { TASK_MAX_LENGTH } from "../../db/limits";
 import { VerdictBadge } from "./VerdictBadge";
 
 type Result = { error: string } | undefined;

@@ -1,4 +1,4 @@
-import type { ReviewVerdict } from "../../db/schema";
+import type { ReviewVerdict } from "../../db/limits";
 
 const STYLES: Record<ReviewVerdict | "unreviewed", string> = {
   approved: "bg-emerald-50 text-emerald-800 ring-emerald-200",

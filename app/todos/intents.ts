@@ -1,14 +1,14 @@
 import { z } from "zod";
+import { TASK_MAX_LENGTH } from "../../db/limits";
 
 /** The form contract of POST /todos. Every field has a defined answer. */
-export const TASK_MAX_LENGTH = 500;
 
 const task = z
   .string({ error: "Enter a task." })
   .transform((value) => value.trim())
   .pipe(z.string().min(1, "Enter a task.").max(TASK_MAX_LENGTH, `A task can be at most ${TASK_MAX_LENGTH} characters.`));
 
-const id = z
+export const todoId = z
   .string({ error: "Missing todo id." })
   .regex(/^[1-9][0-9]{0,14}$/, "The todo id must be a positive whole number.")
   .transform(Number);
@@ -17,9 +17,9 @@ export const todoIntent = z.discriminatedUnion(
   "intent",
   [
     z.object({ intent: z.literal("create"), task }),
-    z.object({ intent: z.literal("update"), id, task }),
-    z.object({ intent: z.literal("toggle"), id }),
-    z.object({ intent: z.literal("delete"), id }),
+    z.object({ intent: z.literal("update"), id: todoId, task }),
+    z.object({ intent: z.literal("toggle"), id: todoId }),
+    z.object({ intent: z.literal("delete"), id: todoId }),
   ],
   { error: "Unknown action." },
 );
@@ -28,7 +28,8 @@ export type TodoIntent = z.infer<typeof todoIntent>;
 
 export type ParsedIntent = { ok: true; value: TodoIntent } | { ok: false; error: string; field?: string; intent?: string; id?: string };
 
-function firstValues(form: FormData): Record<string, string> {
+/** The first string value of each field; files and repeats are ignored. */
+export function firstStringValues(form: FormData): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [key, value] of form.entries()) {
     if (typeof value === "string" && !Object.hasOwn(values, key)) values[key] = value;
@@ -37,7 +38,7 @@ function firstValues(form: FormData): Record<string, string> {
 }
 
 export function parseTodoIntent(form: FormData): ParsedIntent {
-  const values = firstValues(form);
+  const values = firstStringValues(form);
   const result = todoIntent.safeParse(values);
   if (result.success) return { ok: true, value: result.data };
   const issue = result.error.issues[0];

@@ -1,0 +1,5 @@
+/** Limits and enumerations shared by the schema, the validators and the UI (no dependencies, safe in the browser). */
+export const TASK_MAX_LENGTH = 500;
+export const REVIEW_NOTE_MAX_LENGTH = 1000;
+export const REVIEW_VERDICTS = ["approved", "flagged"] as const;
+export type ReviewVerdict = (typeof REVIEW_VERDICTS)[number];

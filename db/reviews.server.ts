@@ -1,0 +1,108 @@
+import { sql } from "drizzle-orm";
+import type { ReviewVerdict } from "./limits";
+import { todoReviews } from "./schema";
+import type { ScopedTx } from "./scoped.server";
+
+/**
+ * The moderation queue. Like every query here it has no authorization
+ * predicate: a moderator's policies let them read everything and write
+ * reviews only as themselves; a member's let them write none.
+ */
+
+export interface QueueItem {
+  id: number;
+  userId: string;
+  task: string;
+  isComplete: boolean;
+  insertedAt: string;
+  verdict: ReviewVerdict | null;
+  verdictNote: string | null;
+  reviewerId: string | null;
+}
+
+export interface QueueCounts {
+  unreviewed: number;
+  approved: number;
+  flagged: number;
+}
+
+type RawItem = {
+  id: string;
+  user_id: string;
+  task: string;
+  is_complete: boolean;
+  inserted_at: string;
+  verdict: ReviewVerdict | null;
+  note: string | null;
+  reviewer_id: string | null;
+};
+
+const toItem = (row: RawItem): QueueItem => ({
+  id: Number(row.id),
+  userId: row.user_id,
+  task: row.task,
+  isComplete: row.is_complete,
+  insertedAt: row.inserted_at,
+  verdict: row.verdict,
+  verdictNote: row.note,
+  reviewerId: row.reviewer_id,
+});
+
+/** Counts per state, from the (smaller) reviews table and one count of todos. */
+export async function queueCounts(tx: ScopedTx): Promise<QueueCounts> {
+  const { rows } = await tx.execute<{ total: string; approved: string; flagged: string }>(sql`
+    with latest as (
+      select distinct on (todo_id) verdict
+      from todo_reviews
+      order by todo_id, created_at desc, id desc
+    )
+    select (select count(*) from todos) as total,
+           count(*) filter (where verdict = 'approved') as approved,
+           count(*) filter (where verdict = 'flagged') as flagged
+    from latest`);
+  const { total, approved, flagged } = rows[0];
+  return { unreviewed: Number(total) - Number(approved) - Number(flagged), approved: Number(approved), flagged: Number(flagged) };
+}
+
+/** Oldest unreviewed todos first: they have waited longest. */
+export async function unreviewedTodos(tx: ScopedTx, limit: number): Promise<QueueItem[]> {
+  const { rows } = await tx.execute<RawItem>(sql`
+    select t.id, t.user_id, t.task, t.is_complete, t.inserted_at::text as inserted_at,
+           null as verdict, null as note, null as reviewer_id
+    from todos t
+    where not exists (select 1 from todo_reviews r where r.todo_id = t.id)
+    order by t.inserted_at, t.id
+    limit ${limit}`);
+  return rows.map(toItem);
+}
+
+/** Todos whose latest verdict is "flagged", most recently flagged first. */
+export async function flaggedTodos(tx: ScopedTx, limit: number): Promise<QueueItem[]> {
+  const { rows } = await tx.execute<RawItem>(sql`
+    with latest as (
+      select distinct on (todo_id) todo_id, verdict, note, reviewer_id, created_at
+      from todo_reviews
+      order by todo_id, created_at desc, id desc
+    )
+    select t.id, t.user_id, t.task, t.is_complete, t.inserted_at::text as inserted_at,
+           l.verdict, l.note, l.reviewer_id
+    from latest l join todos t on t.id = l.todo_id
+    where l.verdict = 'flagged'
+    order by l.created_at desc, t.id desc
+    limit ${limit}`);
+  return rows.map(toItem);
+}
+
+export class ReviewTargetMissing extends Error {}
+
+/** Records a verdict as the caller (reviewer_id defaults to auth.user_id(); the policy checks it). */
+export async function recordReview(tx: ScopedTx, input: { todoId: number; verdict: ReviewVerdict; note: string | null }) {
+  try {
+    const [row] = await tx.insert(todoReviews).values({ todoId: input.todoId, verdict: input.verdict, note: input.note }).returning();
+    return row;
+  } catch (error) {
+    const code = (error as { cause?: { code?: string }; code?: string }).cause?.code ?? (error as { code?: string }).code;
+    if (code === "23503") throw new ReviewTargetMissing(`todo ${input.todoId} does not exist`);
+    throw error;
+  }
+}
