@@ -1,0 +1,99 @@
+/**
+ * The moderator's /todos list at a million rows: first page and 1000th keyset
+ * page, each as EXPLAIN ANALYZE under RLS through the Neon driver path, and
+ * the same 1000th page by OFFSET measured side by side for a ratio.
+ *
+ *   npm run bench:moderator-list            (data in .data/bench; made once, reused)
+ *   BENCH_TODOS=200000 npm run bench:moderator-list
+ */
+import path from "node:path";
+import { sql, type SQL } from "drizzle-orm";
+
+process.env.WARDEN_DATA_DIR = path.resolve(process.env.WARDEN_DATA_DIR ?? ".data/bench");
+for (const name of ["CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY"]) delete process.env[name];
+
+const { ensureDatabaseEnv } = await import("../db/env");
+const { migrateDatabase } = await import("../db/migrate");
+const { createPool } = await import("../db/driver");
+const { withIdentity } = await import("../db/scoped.server");
+const { closeRolePools } = await import("../db/pools.server");
+const { buildListQuery, listTodoPage, PAGE_SIZE, LATEST_REVIEW_JOIN } = await import("../db/todo-list.server");
+const { signLocalToken } = await import("../app/auth/local-idp.server");
+
+const TODOS = Number(process.env.BENCH_TODOS ?? 1_000_000);
+const OWNERS = Number(process.env.BENCH_OWNERS ?? 10_000);
+const TARGET_PAGE = Number(process.env.BENCH_PAGE ?? 1000);
+
+const stack = await ensureDatabaseEnv({ needOwner: true, log: () => {} });
+try {
+  await migrateDatabase();
+  const owner = createPool(process.env.DATABASE_URL!, { max: 1 });
+  const { rows } = await owner.query<{ n: string }>("select count(*) as n from todos where user_id like 'bench_%'");
+  if (Number(rows[0].n) !== TODOS) {
+    console.log(`seeding ${TODOS.toLocaleString()} todos across ${OWNERS.toLocaleString()} owners (once)…`);
+    const started = performance.now();
+    await owner.query("truncate todos, todo_reviews restart identity cascade");
+    await owner.query(
+      `insert into todos (user_id, task, is_complete, inserted_at)
+       select 'bench_' || (g % $2), 'Task ' || g || ' ' || md5(g::text), g % 3 = 0, timestamptz '2026-01-01' + g * interval '17 seconds'
+       from generate_series(1, $1) g`,
+      [TODOS, OWNERS],
+    );
+    // One in ten reviewed: mostly approved, some flagged.
+    await owner.query(
+      `insert into todo_reviews (todo_id, reviewer_id, verdict, note, created_at)
+       select id, 'user_maya', (case when id % 50 = 0 then 'flagged' else 'approved' end)::review_verdict,
+              case when id % 50 = 0 then 'needs a closer look' end, inserted_at + interval '1 hour'
+       from todos where id % 10 = 0`,
+    );
+    await owner.query("vacuum analyze todos");
+    await owner.query("vacuum analyze todo_reviews");
+    console.log(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  await owner.end();
+
+  const token = await signLocalToken({ userId: "user_maya", orgRole: "org:moderator" });
+  const explain = (query: SQL) =>
+    withIdentity(token, async (tx) => {
+      const result = await tx.execute<{ "QUERY PLAN": string }>(sql`explain (analyze, buffers) ${query}`);
+      return result.rows.map((row) => row["QUERY PLAN"]);
+    });
+  const executionMs = (plan: string[]) => Number(/Execution Time: ([\d.]+) ms/.exec(plan.join("\n"))?.[1]);
+
+  const firstPlan = await explain(buildListQuery({ sort: "newest" }));
+
+  let cursor = undefined as Awaited<ReturnType<typeof listTodoPage>>["next"] | undefined;
+  const walkStarted = performance.now();
+  for (let page = 1; page < TARGET_PAGE; page++) {
+    const result = await withIdentity(token, (tx) => listTodoPage(tx, { sort: "newest", after: cursor ?? undefined }));
+    cursor = result.next;
+    if (!cursor) throw new Error(`only ${page} pages exist`);
+  }
+  const walkMs = performance.now() - walkStarted;
+  const keysetPlan = await explain(buildListQuery({ sort: "newest", after: cursor! }));
+
+  const offsetQuery = sql`select t.id, t.user_id, t.task, t.is_complete, t.inserted_at::text as inserted_at,
+      lr.verdict, lr.note as verdict_note, lr.reviewer_id, lr.created_at::text as reviewed_at
+    from todos t ${LATEST_REVIEW_JOIN}
+    order by t.inserted_at desc, t.id desc
+    limit ${PAGE_SIZE + 1} offset ${(TARGET_PAGE - 1) * PAGE_SIZE}`;
+  // Alternate the two a few times so machine noise hits both alike.
+  const keysetRuns: number[] = [];
+  const offsetRuns: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    keysetRuns.push(executionMs(await explain(buildListQuery({ sort: "newest", after: cursor! }))));
+    offsetRuns.push(executionMs(await explain(offsetQuery)));
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+  console.log(`\n== first page (moderator_backend, ${TODOS.toLocaleString()} todos) ==\n${firstPlan.join("\n")}`);
+  console.log(`\n== page ${TARGET_PAGE} by keyset ==\n${keysetPlan.join("\n")}`);
+  console.log(`\nwalked ${TARGET_PAGE - 1} pages in ${(walkMs / 1000).toFixed(2)} s (${(walkMs / (TARGET_PAGE - 1)).toFixed(2)} ms per page incl. round trips)`);
+  console.log(`first page execution:            ${executionMs(firstPlan).toFixed(3)} ms`);
+  console.log(`page ${TARGET_PAGE} keyset execution (median): ${median(keysetRuns).toFixed(3)} ms`);
+  console.log(`page ${TARGET_PAGE} OFFSET execution (median): ${median(offsetRuns).toFixed(3)} ms`);
+  console.log(`OFFSET / keyset ratio:           ${(median(offsetRuns) / median(keysetRuns)).toFixed(1)}×`);
+} finally {
+  await closeRolePools();
+  await stack?.stop();
+}
