@@ -3,3 +3,6 @@ export const TASK_MAX_LENGTH = 500;
 export const REVIEW_NOTE_MAX_LENGTH = 1000;
 export const REVIEW_VERDICTS = ["approved", "flagged"] as const;
 export type ReviewVerdict = (typeof REVIEW_VERDICTS)[number];
+export const BULK_LIMIT = 50_000;
+export const BULK_ACTIONS = ["complete", "reopen", "reassign", "delete"] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];

@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { crudPolicy } from "drizzle-orm/neon";
 import { REVIEW_NOTE_MAX_LENGTH, REVIEW_VERDICTS } from "./limits";
-import { bigint, boolean, check, index, pgEnum, pgRole, pgTable, text, timestamp, type AnyPgColumn } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, index, jsonb, pgEnum, pgRole, pgSchema, pgTable, text, timestamp, type AnyPgColumn } from "drizzle-orm/pg-core";
 
 /**
  * What each backend role may do lives here and only here: the migrations are
@@ -78,3 +78,48 @@ export const todoReviews = pgTable(
 ).enableRLS();
 
 export type TodoReview = typeof todoReviews.$inferSelect;
+
+/**
+ * The audit log lives in its own schema, outside the table and default
+ * privileges role setup grants in `public`: the app's roles get SELECT on it
+ * (RLS lets only admins see rows) and never INSERT, UPDATE or DELETE.
+ * Statement-level triggers (migrations/0003_audit_triggers.sql), running as
+ * the owner, write one entry per changed row of `todos` and `todo_reviews`,
+ * so no code path can skip or forge it.
+ */
+export const auditSchema = pgSchema("audit");
+export const AUDIT_ACTIONS = ["insert", "update", "delete"] as const;
+export const auditAction = auditSchema.enum("audit_action", AUDIT_ACTIONS);
+
+export const auditLog = auditSchema
+  .table(
+    "audit_log",
+    {
+      id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull().defaultNow(),
+      /** All entries one transaction wrote share this id (a bulk action of N rows: N entries, one id). */
+      txId: bigint("tx_id", { mode: "number" }).notNull(),
+      /** `auth.user_id()` of the request; null for setup work done with the owner connection. */
+      actor: text("actor"),
+      /** The login role the request ran as (`session_user`; inside the owner's trigger `current_user` is the owner). */
+      dbRole: text("db_role").notNull(),
+      action: auditAction("action").notNull(),
+      tableName: text("table_name").notNull(),
+      rowId: bigint("row_id", { mode: "number" }).notNull(),
+      /** The todo an entry is about: the row itself for `todos`, the reviewed todo for `todo_reviews`. */
+      todoId: bigint("todo_id", { mode: "number" }),
+      before: jsonb("before"),
+      after: jsonb("after"),
+    },
+    (table) => [
+      index("audit_log_occurred_at_id_idx").on(table.occurredAt, table.id),
+      index("audit_log_actor_idx").on(table.actor, table.id),
+      index("audit_log_todo_id_idx").on(table.todoId, table.id),
+      index("audit_log_tx_id_idx").on(table.txId),
+      crudPolicy({ role: [authenticatedBackend, moderatorBackend], read: false, modify: false }),
+      crudPolicy({ role: adminBackend, read: true, modify: false }),
+    ],
+  )
+  .enableRLS();
+
+export type AuditEntry = typeof auditLog.$inferSelect;

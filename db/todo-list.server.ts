@@ -137,3 +137,13 @@ export async function listTodoPage(tx: ScopedTx, query: TodoListQuery): Promise<
     previous: (backwards ? more : Boolean(query.after)) ? at(first) : null,
   };
 }
+
+/** How many rows the filter matches, counting no further than `cap + 1` (enough to say "more than cap"). */
+export async function countMatching(tx: ScopedTx, filter: TodoFilter, cap: number): Promise<number> {
+  const conditions = filterConditions(filter);
+  const where = conditions.length ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
+  const { rows } = await tx.execute<{ n: string }>(
+    sql`select count(*) as n from (select 1 from todos t ${LATEST_REVIEW_JOIN} ${where} limit ${cap + 1}) matching`,
+  );
+  return Number(rows[0].n);
+}

@@ -13,7 +13,8 @@ import { localDataDir } from "./mode.server";
  * tokens. They are verified by the same code that verifies Clerk's.
  */
 export const LOCAL_ISSUER = "urn:warden:local-idp";
-export const LOCAL_TOKEN_TTL_SECONDS = 15 * 60;
+/** As long as the cookie session that carries it: when it runs out, the next request answers 401. */
+export const LOCAL_TOKEN_TTL_SECONDS = 12 * 60 * 60;
 
 interface StoredKey {
   privateJwk: JWK;

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createCookieSessionStorage, type SessionStorage } from "@remix-run/node";
+import { LOCAL_TOKEN_TTL_SECONDS } from "./local-idp.server";
 import { localDataDir } from "./mode.server";
 
 /**
@@ -10,7 +11,7 @@ import { localDataDir } from "./mode.server";
  * the session token. The token, not the cookie, is what the database layer
  * trusts; the cookie signature only keeps the jar tidy.
  */
-export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
+export const SESSION_MAX_AGE_SECONDS = LOCAL_TOKEN_TTL_SECONDS;
 
 let storage: Promise<SessionStorage> | undefined;
 

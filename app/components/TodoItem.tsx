@@ -2,7 +2,14 @@ import { useFetcher } from "@remix-run/react";
 import type { SerializeFrom } from "@remix-run/node";
 import type { TodoListRow } from "../../db/todo-list.server";
 import { TASK_MAX_LENGTH } from "../../db/limits";
+import { BULK_FORM_ID } from "./BulkBar";
 import { VerdictBadge } from "./VerdictBadge";
+
+export interface RowSelection {
+  checked: boolean;
+  /** `extend`: shift was held, so select the range from the last click. */
+  onChange: (checked: boolean, extend: boolean) => void;
+}
 
 type Result = { error: string } | undefined;
 
@@ -14,7 +21,15 @@ const buttonClass =
  * everything works without JavaScript; with it, a fetcher per row shows the
  * outcome before the server answers.
  */
-export function TodoItem({ todo, editable, serverError }: { todo: SerializeFrom<TodoListRow>; editable: boolean; serverError?: string }) {
+interface TodoItemProps {
+  todo: SerializeFrom<TodoListRow>;
+  editable: boolean;
+  serverError?: string;
+  /** Present for admins: the row's bulk-selection checkbox. */
+  selection?: RowSelection;
+}
+
+export function TodoItem({ todo, editable, serverError, selection }: TodoItemProps) {
   const toggle = useFetcher<Result>();
   const edit = useFetcher<Result>();
   const remove = useFetcher<Result>();
@@ -27,6 +42,18 @@ export function TodoItem({ todo, editable, serverError }: { todo: SerializeFrom<
   return (
     <li className="px-4 py-3" data-testid="todo" data-todo-id={todo.id}>
       <div className="flex flex-wrap items-center gap-3">
+        {selection ? (
+          <input
+            type="checkbox"
+            name="id"
+            value={todo.id}
+            form={BULK_FORM_ID}
+            checked={selection.checked}
+            onChange={(event) => selection.onChange(event.target.checked, (event.nativeEvent as MouseEvent).shiftKey === true)}
+            aria-label={`Select “${todo.task}”`}
+            className="h-4 w-4 accent-indigo-600"
+          />
+        ) : null}
         {editable ? (
           <toggle.Form method="post">
             <input type="hidden" name="intent" value="toggle" />

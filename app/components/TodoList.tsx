@@ -1,7 +1,7 @@
 import { useFetchers } from "@remix-run/react";
 import type { SerializeFrom } from "@remix-run/node";
 import type { TodoListRow } from "../../db/todo-list.server";
-import { TodoItem } from "./TodoItem";
+import { TodoItem, type RowSelection } from "./TodoItem";
 
 type ActionData = { error: string; intent?: string; id?: string } | undefined;
 
@@ -10,9 +10,11 @@ interface TodoListProps {
   modifiable: number[];
   actionData: ActionData;
   emptyMessage: string;
+  /** For admins: each row's selection, by index. */
+  selectionFor?: (index: number, id: number) => RowSelection;
 }
 
-export function TodoList({ todos, modifiable, actionData, emptyMessage }: TodoListProps) {
+export function TodoList({ todos, modifiable, actionData, emptyMessage, selectionFor }: TodoListProps) {
   const creating = useFetchers().filter((fetcher) => fetcher.key === "create-todo" && fetcher.formData?.get("intent") === "create");
   const editable = new Set(modifiable);
   if (todos.length === 0 && creating.length === 0) {
@@ -31,10 +33,11 @@ export function TodoList({ todos, modifiable, actionData, emptyMessage }: TodoLi
           <span className="ml-auto text-xs">saving…</span>
         </li>
       ))}
-      {todos.map((todo) => (
+      {todos.map((todo, index) => (
         <TodoItem
           key={todo.id}
           todo={todo}
+          selection={selectionFor?.(index, todo.id)}
           editable={editable.has(todo.id)}
           serverError={actionData && actionData.id === String(todo.id) ? actionData.error : undefined}
         />

@@ -1,14 +1,20 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { useActionData, useLoaderData } from "@remix-run/react";
-import { listTodoPage } from "../../db/todo-list.server";
+import { useActionData, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
+import { useEffect, useMemo, useState } from "react";
+import { BULK_LIMIT } from "../../db/limits";
+import { countMatching, listTodoPage } from "../../db/todo-list.server";
 import { currentDatabaseRole, modifiableIds } from "../../db/todos.server";
 import { capabilitiesOf } from "../../roles/capabilities";
 import { requireSessionToken } from "../auth/request.server";
+import { BulkBar, BulkConfirm } from "../components/BulkBar";
 import { NewTodoForm } from "../components/NewTodoForm";
 import { Pagination } from "../components/Pagination";
 import { TodoFilters } from "../components/TodoFilters";
 import { TodoList } from "../components/TodoList";
+import { useRowSelection } from "../components/useRowSelection";
+import { readFlash } from "../lib/flash.server";
 import { scoped } from "../lib/scoped.server";
+import { handleBulk, type BulkActionData } from "../todos/bulk-action.server";
 import { parseTodoIntent } from "../todos/intents";
 import { encodeCursor, filterSearch, parseListParams } from "../todos/list-params.server";
 import { runTodoIntent } from "../todos/run-intent.server";
@@ -22,13 +28,16 @@ export async function loader(args: LoaderFunctionArgs) {
   const params = parseListParams(new URL(args.request.url).searchParams);
   if (!params.ok) throw json({ message: params.error }, { status: 400 });
   const query = params.value;
-  return json(
-    await scoped(token, async (tx, identity) => {
+  const flash = await readFlash(args.request);
+  const data = await scoped(token, async (tx, identity) => {
       const page = await listTodoPage(tx, query);
+      const capabilities = capabilitiesOf(identity.backendRole);
       return {
+        flash: flash.message,
+        matching: capabilities.bulkEdit ? await countMatching(tx, query, BULK_LIMIT) : null,
         userId: identity.userId,
         databaseRole: await currentDatabaseRole(tx),
-        capabilities: capabilitiesOf(identity.backendRole),
+        capabilities,
         todos: page.rows,
         modifiable: await modifiableIds(tx, page.rows.map((todo) => todo.id)),
         filters: { owner: query.owner, status: query.status, verdict: query.verdict, q: query.q, sort: query.sort },
@@ -38,15 +47,17 @@ export async function loader(args: LoaderFunctionArgs) {
           previous: page.previous && filterSearch(query, { before: encodeCursor(page.previous) }),
         },
       };
-    }),
-  );
+  });
+  return json(data, flash.clear ? { headers: { "Set-Cookie": flash.clear } } : undefined);
 }
 
 export type TodoActionData = { error: string; intent?: string; id?: string; field?: string };
 
 export async function action(args: ActionFunctionArgs) {
   const token = await requireSessionToken(args);
-  const parsed = parseTodoIntent(await args.request.formData());
+  const form = await args.request.formData();
+  if (form.get("intent") === "bulk") return handleBulk(args.request, token, form);
+  const parsed = parseTodoIntent(form);
   if (!parsed.ok) {
     return json<TodoActionData>({ error: parsed.error, intent: parsed.intent, id: parsed.id, field: parsed.field }, { status: 400 });
   }
@@ -59,11 +70,23 @@ export async function action(args: ActionFunctionArgs) {
   return redirect(pathname + search, { status: 303 });
 }
 
+type PageActionData = TodoActionData | BulkActionData;
+
 export default function TodosPage() {
-  const { todos, databaseRole, userId, modifiable, capabilities, filters, links } = useLoaderData<typeof loader>();
-  const actionData = useActionData<typeof action>();
-  const shownInRow = actionData?.id !== undefined && actionData.intent !== "create" && todos.some((todo) => String(todo.id) === actionData.id);
-  const bannerError = actionData && actionData.intent !== "create" && !shownInRow ? actionData.error : null;
+  const { todos, databaseRole, userId, modifiable, capabilities, filters, links, flash, matching } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>() as PageActionData | undefined;
+  const bulkData = actionData?.intent === "bulk" ? (actionData as BulkActionData) : undefined;
+  const rowData = actionData && actionData.intent !== "bulk" ? (actionData as TodoActionData) : undefined;
+  const shownInRow = rowData?.id !== undefined && rowData.intent !== "create" && todos.some((todo) => String(todo.id) === rowData.id);
+  const bannerError = rowData && rowData.intent !== "create" && !shownInRow ? rowData.error : null;
+  const ids = useMemo(() => todos.map((todo) => todo.id), [todos]);
+  const selection = useRowSelection(ids, todos);
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
+  const location = useLocation();
+  const navigation = useNavigation();
+  const bulkPending = navigation.state === "submitting" && navigation.formData?.get("intent") === "bulk";
+  const formAction = `/todos${location.search}`;
   const filtered = Boolean(filters.owner || filters.status || filters.verdict || filters.q);
   return (
     <div className="space-y-5">
@@ -77,14 +100,41 @@ export default function TodosPage() {
           .
         </p>
       </div>
+      {flash ? (
+        <p role="status" className="rounded-md border border-emerald-200 bg-emerald-50 p-3 text-sm text-emerald-800" data-testid="flash">
+          {flash}
+        </p>
+      ) : null}
       {bannerError ? (
         <p role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-700">
           {bannerError}
         </p>
       ) : null}
-      <NewTodoForm serverError={actionData?.intent === "create" ? actionData : undefined} />
+      <NewTodoForm serverError={rowData?.intent === "create" ? rowData : undefined} />
       <TodoFilters values={filters} showOwner={capabilities.browseAll} />
-      <TodoList todos={todos} modifiable={modifiable} actionData={actionData} emptyMessage={filtered ? "No todos match these filters." : "No todos here yet. Add one above."} />
+      {bulkData && "confirm" in bulkData ? <BulkConfirm confirm={bulkData.confirm} action={formAction} cancelTo={formAction} /> : null}
+      {capabilities.bulkEdit && matching !== null ? (
+        <BulkBar
+          action={formAction}
+          selectedCount={hydrated ? selection.count : null}
+          matching={matching}
+          pending={bulkPending}
+          error={bulkData && "error" in bulkData ? bulkData.error : undefined}
+        />
+      ) : null}
+      {capabilities.bulkEdit && hydrated && todos.length > 0 ? (
+        <label className="flex items-center gap-2 px-4 text-sm text-slate-600">
+          <input type="checkbox" checked={selection.allSelected} onChange={(event) => selection.selectAll(event.target.checked)} className="h-4 w-4 accent-indigo-600" />
+          Select all {todos.length} on this page
+        </label>
+      ) : null}
+      <TodoList
+        todos={todos}
+        modifiable={modifiable}
+        actionData={rowData}
+        emptyMessage={filtered ? "No todos match these filters." : "No todos here yet. Add one above."}
+        selectionFor={capabilities.bulkEdit ? selection.selectionFor : undefined}
+      />
       <Pagination links={links} path="/todos" />
     </div>
   );

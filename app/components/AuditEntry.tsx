@@ -1,0 +1,52 @@
+import type { SerializeFrom } from "@remix-run/node";
+import type { AuditRow } from "../../db/audit.server";
+
+const show = (value: unknown) => (value === undefined ? "—" : JSON.stringify(value));
+
+/** What changed: every field whose value differs, before → after. */
+export function changedFields(before: Record<string, unknown> | null, after: Record<string, unknown> | null) {
+  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  return [...keys]
+    .filter((key) => JSON.stringify(before?.[key]) !== JSON.stringify(after?.[key]))
+    .map((key) => ({ key, before: before?.[key], after: after?.[key] }));
+}
+
+const ACTION_STYLE = { insert: "text-emerald-700", update: "text-indigo-700", delete: "text-red-700" } as const;
+
+export function AuditEntry({ entry }: { entry: SerializeFrom<AuditRow> }) {
+  const fields = changedFields(entry.before, entry.after);
+  return (
+    <li className="px-4 py-3 text-sm" data-testid="audit-entry" data-actor={entry.actor ?? ""} data-action={entry.action} data-todo-id={entry.todoId ?? ""}>
+      <div className="flex flex-wrap items-baseline gap-x-3 gap-y-1">
+        <span className={`font-semibold uppercase ${ACTION_STYLE[entry.action]}`}>{entry.action}</span>
+        <span className="font-mono">
+          {entry.tableName} #{entry.rowId}
+        </span>
+        {entry.todoId !== null && entry.tableName !== "todos" ? <span className="text-slate-500">on todo #{entry.todoId}</span> : null}
+        <span className="text-slate-600">
+          by <span className="font-mono">{entry.actor ?? "system"}</span> as <span className="font-mono">{entry.dbRole}</span>
+        </span>
+        <time className="ml-auto text-xs text-slate-500" dateTime={entry.occurredAt}>
+          {entry.occurredAt}
+        </time>
+      </div>
+      <p className="text-xs text-slate-400">transaction {entry.txId}</p>
+      {fields.length ? (
+        <table className="mt-1 text-xs">
+          <tbody>
+            {fields.map((field) => (
+              <tr key={field.key}>
+                <th scope="row" className="pr-3 text-left font-mono font-normal text-slate-500">
+                  {field.key}
+                </th>
+                <td className="font-mono text-red-700 line-through decoration-red-300">{show(field.before)}</td>
+                <td className="px-2 text-slate-400">→</td>
+                <td className="font-mono text-emerald-800">{show(field.after)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </li>
+  );
+}

@@ -1,0 +1,95 @@
+import { Form, Link } from "@remix-run/react";
+import { BULK_LIMIT, type BulkAction } from "../../db/limits";
+
+export const BULK_FORM_ID = "bulk-form";
+
+export interface BulkConfirmation {
+  action: BulkAction;
+  count: number;
+  scope: "selected" | "filter";
+  ids: number[];
+  owner?: string;
+}
+
+const button =
+  "rounded-md px-3 py-1.5 text-sm font-medium focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-50";
+
+const fmt = (n: number) => n.toLocaleString("en-US");
+
+/**
+ * The admin's bulk form. Row checkboxes join it through the `form`
+ * attribute, so it works as one plain form without JavaScript.
+ */
+export function BulkBar({ action, selectedCount, matching, pending, error }: { action: string; selectedCount: number | null; matching: number; pending: boolean; error?: string }) {
+  const matchingLabel = matching > BULK_LIMIT ? `more than ${fmt(BULK_LIMIT)}` : fmt(matching);
+  return (
+    <Form id={BULK_FORM_ID} method="post" action={action} className="space-y-2 rounded-lg border border-indigo-200 bg-indigo-50/40 p-3" aria-label="Bulk actions">
+      <input type="hidden" name="intent" value="bulk" />
+      <fieldset className="flex flex-wrap items-center gap-4 text-sm">
+        <legend className="sr-only">Apply to</legend>
+        <label className="flex items-center gap-1.5">
+          <input type="radio" name="scope" value="selected" defaultChecked />
+          {selectedCount === null ? "Selected rows" : `Selected rows (${fmt(selectedCount)})`}
+        </label>
+        <label className="flex items-center gap-1.5">
+          <input type="radio" name="scope" value="filter" />
+          All {matchingLabel} matching this filter
+        </label>
+      </fieldset>
+      <div className="flex flex-wrap items-center gap-2">
+        <button type="submit" name="action" value="complete" disabled={pending} className={`${button} bg-slate-800 text-white hover:bg-slate-900`}>
+          Mark complete
+        </button>
+        <button type="submit" name="action" value="reopen" disabled={pending} className={`${button} border border-slate-300 bg-white hover:bg-slate-50`}>
+          Reopen
+        </button>
+        <span className="flex items-center gap-1">
+          <input name="owner" placeholder="new owner, e.g. user_bob" aria-label="New owner" className="w-44 rounded-md border border-slate-300 px-2 py-1.5 text-sm" />
+          <button type="submit" name="action" value="reassign" disabled={pending} className={`${button} border border-slate-300 bg-white hover:bg-slate-50`}>
+            Reassign
+          </button>
+        </span>
+        <button type="submit" name="action" value="delete" disabled={pending} className={`${button} bg-red-600 text-white hover:bg-red-700`}>
+          Delete…
+        </button>
+        {pending ? <span className="text-sm text-slate-500">Working…</span> : null}
+      </div>
+      {error ? (
+        <p role="alert" className="text-sm text-red-700">
+          {error}
+        </p>
+      ) : null}
+    </Form>
+  );
+}
+
+const VERB: Record<BulkConfirmation["action"], string> = { complete: "Mark complete", reopen: "Reopen", reassign: "Reassign", delete: "Delete" };
+
+/** The server asks before a destructive bulk action, with the exact number of rows that will change. */
+export function BulkConfirm({ confirm, action, cancelTo }: { confirm: BulkConfirmation; action: string; cancelTo: string }) {
+  const what = confirm.action === "reassign" ? `reassign ${fmt(confirm.count)} todos to ${confirm.owner}` : `delete ${fmt(confirm.count)} todos`;
+  return (
+    <section role="alertdialog" aria-labelledby="bulk-confirm-title" className="rounded-lg border border-red-300 bg-red-50 p-4">
+      <h2 id="bulk-confirm-title" className="font-semibold text-red-900">
+        {confirm.action === "delete" ? `Delete ${fmt(confirm.count)} todos?` : `Reassign ${fmt(confirm.count)} todos?`}
+      </h2>
+      <p className="mt-1 text-sm text-red-900">This will {what}. It cannot be undone from here; the audit log keeps the rows as they were.</p>
+      <Form method="post" action={action} className="mt-3 flex gap-2">
+        <input type="hidden" name="intent" value="bulk" />
+        <input type="hidden" name="action" value={confirm.action} />
+        <input type="hidden" name="scope" value={confirm.scope} />
+        <input type="hidden" name="confirmed" value="yes" />
+        {confirm.owner ? <input type="hidden" name="owner" value={confirm.owner} /> : null}
+        {confirm.ids.map((id) => (
+          <input key={id} type="hidden" name="id" value={id} />
+        ))}
+        <button type="submit" autoFocus className={`${button} bg-red-600 text-white hover:bg-red-700`}>
+          {VERB[confirm.action]} {fmt(confirm.count)} todos
+        </button>
+        <Link to={cancelTo} className={`${button} border border-slate-300 bg-white hover:bg-slate-50`}>
+          Cancel
+        </Link>
+      </Form>
+    </section>
+  );
+}

@@ -1,0 +1,90 @@
+import { sql, type SQL } from "drizzle-orm";
+import type { ScopedTx } from "./scoped.server";
+
+/**
+ * Reading the audit log. No role check here either: for anyone but an admin
+ * the policies return no rows at all.
+ */
+
+export const AUDIT_PAGE_SIZE = 50;
+
+export interface AuditQuery {
+  actor?: string;
+  todoId?: number;
+  action?: "insert" | "update" | "delete";
+  /** Inclusive dates, YYYY-MM-DD, in UTC. */
+  from?: string;
+  to?: string;
+  after?: number;
+  before?: number;
+}
+
+export interface AuditRow {
+  id: number;
+  occurredAt: string;
+  txId: number;
+  actor: string | null;
+  dbRole: string;
+  action: "insert" | "update" | "delete";
+  tableName: string;
+  rowId: number;
+  todoId: number | null;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}
+
+type RawAudit = {
+  id: string;
+  occurred_at: string;
+  tx_id: string;
+  actor: string | null;
+  db_role: string;
+  action: AuditRow["action"];
+  table_name: string;
+  row_id: string;
+  todo_id: string | null;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+};
+
+export async function listAudit(tx: ScopedTx, query: AuditQuery): Promise<{ rows: AuditRow[]; next: number | null; previous: number | null }> {
+  const conditions: SQL[] = [];
+  if (query.actor) conditions.push(sql`actor = ${query.actor}`);
+  if (query.todoId) conditions.push(sql`todo_id = ${query.todoId}`);
+  if (query.action) conditions.push(sql`action = ${query.action}::audit.audit_action`);
+  if (query.from) conditions.push(sql`occurred_at >= ${query.from}::date::timestamp at time zone 'UTC'`);
+  if (query.to) conditions.push(sql`occurred_at < (${query.to}::date + 1)::timestamp at time zone 'UTC'`);
+  const backwards = query.after === undefined && query.before !== undefined;
+  if (query.after !== undefined) conditions.push(sql`id < ${query.after}`);
+  else if (query.before !== undefined) conditions.push(sql`id > ${query.before}`);
+  const where = conditions.length ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
+  // ids grow with time, so id order is newest-first order and a keyset.
+  const direction = backwards ? sql.raw("asc") : sql.raw("desc");
+  const { rows } = await tx.execute<RawAudit>(sql`
+    select id, occurred_at::text as occurred_at, tx_id, actor, db_role, action, table_name, row_id, todo_id, before, after
+    from audit.audit_log ${where}
+    order by id ${direction}
+    limit ${AUDIT_PAGE_SIZE + 1}`);
+  const more = rows.length > AUDIT_PAGE_SIZE;
+  const page = rows.slice(0, AUDIT_PAGE_SIZE).map(
+    (row): AuditRow => ({
+      id: Number(row.id),
+      occurredAt: row.occurred_at,
+      txId: Number(row.tx_id),
+      actor: row.actor,
+      dbRole: row.db_role,
+      action: row.action,
+      tableName: row.table_name,
+      rowId: Number(row.row_id),
+      todoId: row.todo_id === null ? null : Number(row.todo_id),
+      before: row.before,
+      after: row.after,
+    }),
+  );
+  if (backwards) page.reverse();
+  return {
+    rows: page,
+    next: (backwards ? true : more) && page.length ? page[page.length - 1].id : null,
+    previous: (backwards ? more : query.after !== undefined) && page.length ? page[0].id : null,
+  };
+}

@@ -1,0 +1,68 @@
+import { sql, type SQL } from "drizzle-orm";
+import { BULK_LIMIT, type BulkAction } from "./limits";
+import { filterConditions, LATEST_REVIEW_JOIN, type TodoFilter } from "./todo-list.server";
+import type { ScopedTx } from "./scoped.server";
+
+/**
+ * Bulk edits: a fixed few set-based statements in the caller's one
+ * transaction, whatever the number of rows, all-or-nothing. There is no role
+ * check here: run as a member or moderator, the same statements change only
+ * the rows their policies let them change.
+ */
+
+export type BulkTarget = { ids: number[] } | { filter: TodoFilter };
+export type BulkRequest = { action: Exclude<BulkAction, "reassign">; target: BulkTarget } | { action: "reassign"; target: BulkTarget; owner: string };
+
+export class BulkTooLarge extends Error {
+  constructor(readonly count: number) {
+    super(`${count} rows exceed the bulk limit of ${BULK_LIMIT}`);
+  }
+}
+
+export class UnknownOwner extends Error {
+  constructor(readonly owner: string) {
+    super(`unknown owner ${owner}`);
+  }
+}
+
+function targetCondition(target: BulkTarget): SQL {
+  if ("ids" in target) return sql`id = any(${`{${target.ids.join(",")}}`}::bigint[])`;
+  const conditions = filterConditions(target.filter);
+  const where = conditions.length ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
+  return sql`id in (select t.id from todos t ${LATEST_REVIEW_JOIN} ${where})`;
+}
+
+/** How many rows the target covers, as the caller sees them. */
+export async function countTarget(tx: ScopedTx, target: BulkTarget): Promise<number> {
+  const { rows } = await tx.execute<{ n: string }>(sql`select count(*) as n from todos where ${targetCondition(target)}`);
+  return Number(rows[0].n);
+}
+
+/** An owner is known when someone already owns a todo under that id. */
+async function ownerIsKnown(tx: ScopedTx, owner: string): Promise<boolean> {
+  const { rows } = await tx.execute<{ known: boolean }>(sql`select exists (select 1 from todos where user_id = ${owner}) as known`);
+  return rows[0].known;
+}
+
+export async function runBulk(tx: ScopedTx, request: BulkRequest): Promise<{ changed: number }> {
+  if ("ids" in request.target && request.target.ids.length > BULK_LIMIT) throw new BulkTooLarge(request.target.ids.length);
+  if ("filter" in request.target) {
+    const count = await countTarget(tx, request.target);
+    if (count > BULK_LIMIT) throw new BulkTooLarge(count);
+  }
+  if (request.action === "reassign" && !(await ownerIsKnown(tx, request.owner))) throw new UnknownOwner(request.owner);
+
+  const where = targetCondition(request.target);
+  // Rows already in the wanted state are left alone: "changed" means changed, one audit entry each.
+  const statement =
+    request.action === "delete"
+      ? sql`delete from todos where ${where}`
+      : request.action === "reassign"
+        ? sql`update todos set user_id = ${request.owner} where ${where} and user_id <> ${request.owner}`
+        : sql`update todos set is_complete = ${request.action === "complete"} where ${where} and is_complete <> ${request.action === "complete"}`;
+  const result = await tx.execute(statement);
+  const changed = result.rowCount ?? 0;
+  // The count above and this statement see different snapshots; never let a race exceed the limit.
+  if (changed > BULK_LIMIT) throw new BulkTooLarge(changed);
+  return { changed };
+}
