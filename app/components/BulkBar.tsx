@@ -15,6 +15,7 @@ const button =
   "rounded-md px-3 py-1.5 text-sm font-medium focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-50";
 
 const fmt = (n: number) => n.toLocaleString("en-US");
+const todos = (n: number) => `${fmt(n)} ${n === 1 ? "todo" : "todos"}`;
 
 /**
  * The admin's bulk form. Row checkboxes join it through the `form`
@@ -67,11 +68,11 @@ const VERB: Record<BulkConfirmation["action"], string> = { complete: "Mark compl
 
 /** The server asks before a destructive bulk action, with the exact number of rows that will change. */
 export function BulkConfirm({ confirm, action, cancelTo }: { confirm: BulkConfirmation; action: string; cancelTo: string }) {
-  const what = confirm.action === "reassign" ? `reassign ${fmt(confirm.count)} todos to ${confirm.owner}` : `delete ${fmt(confirm.count)} todos`;
+  const what = confirm.action === "reassign" ? `reassign ${todos(confirm.count)} to ${confirm.owner}` : `delete ${todos(confirm.count)}`;
   return (
     <section role="alertdialog" aria-labelledby="bulk-confirm-title" className="rounded-lg border border-red-300 bg-red-50 p-4">
       <h2 id="bulk-confirm-title" className="font-semibold text-red-900">
-        {confirm.action === "delete" ? `Delete ${fmt(confirm.count)} todos?` : `Reassign ${fmt(confirm.count)} todos?`}
+        {confirm.action === "delete" ? `Delete ${todos(confirm.count)}?` : `Reassign ${todos(confirm.count)}?`}
       </h2>
       <p className="mt-1 text-sm text-red-900">This will {what}. It cannot be undone from here; the audit log keeps the rows as they were.</p>
       <Form method="post" action={action} className="mt-3 flex gap-2">
@@ -84,7 +85,7 @@ export function BulkConfirm({ confirm, action, cancelTo }: { confirm: BulkConfir
           <input key={id} type="hidden" name="id" value={id} />
         ))}
         <button type="submit" autoFocus className={`${button} bg-red-600 text-white hover:bg-red-700`}>
-          {VERB[confirm.action]} {fmt(confirm.count)} todos
+          {VERB[confirm.action]} {todos(confirm.count)}
         </button>
         <Link to={cancelTo} className={`${button} border border-slate-300 bg-white hover:bg-slate-50`}>
           Cancel

@@ -220,6 +220,8 @@ export class LocalPostgres {
       "-c fsync=off",
       "-c synchronous_commit=off",
       "-c full_page_writes=off",
+      // Lets benchmarks count the statements a request sends (pg_stat_statements).
+      "-c shared_preload_libraries=pg_stat_statements",
     ].join(" ");
     try {
       await spawnAs(bins.pg_ctl, ["start", "-D", this.options.dataDir, "-l", this.logFile, "-w", "-t", "60", "-o", serverOptions], this.who, this.log);
