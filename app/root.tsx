@@ -3,9 +3,11 @@ import { rootAuthLoader } from "@clerk/remix/ssr.server";
 import { json, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration, useLoaderData, useRouteError } from "@remix-run/react";
 import { capabilitiesOf } from "../roles/capabilities";
+import { DEMO_IDENTITIES } from "./auth/demo-identities";
 import { displayIdentity } from "./auth/request.server";
 import { authMode } from "./auth/mode.server";
 import { AppHeader, type HeaderIdentity } from "./components/AppHeader";
+import type { SwitchableIdentity } from "./components/RoleSwitcher";
 import { ErrorPanel } from "./components/ErrorPanel";
 import stylesheet from "./tailwind.css";
 
@@ -23,8 +25,9 @@ export async function loader(args: LoaderFunctionArgs) {
     backendRole: identity.backendRole,
     capabilities: capabilitiesOf(identity.backendRole),
   };
-  if (authMode() === "clerk") return rootAuthLoader(args, () => ({ authMode: "clerk" as const, identity: header }));
-  return json({ authMode: "local" as const, identity: header });
+  if (authMode() === "clerk") return rootAuthLoader(args, () => ({ authMode: "clerk" as const, identity: header, switchable: [] as SwitchableIdentity[] }));
+  const switchable = DEMO_IDENTITIES.map(({ userId, name, orgRole }) => ({ userId, name, orgRole }));
+  return json({ authMode: "local" as const, identity: header, switchable });
 }
 
 function Document({ children }: { children: React.ReactNode }) {
@@ -49,7 +52,7 @@ function App() {
   const data = useLoaderData<typeof loader>();
   return (
     <Document>
-      <AppHeader identity={data.identity} authMode={data.authMode} />
+      <AppHeader identity={data.identity} authMode={data.authMode} switchable={data.switchable} />
       <main className="mx-auto max-w-5xl px-4 py-6">
         <Outlet />
       </main>

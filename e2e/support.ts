@@ -18,3 +18,11 @@ export async function createTodo(page: Page, task: string) {
   await expect(todoRow(page, task)).toHaveCount(1);
   return Number(await todoRow(page, task).getAttribute("data-todo-id"));
 }
+
+/** Switches identity (and org role) with the header's switcher, as a person would. */
+export async function switchTo(page: Page, userId: string, role: "own" | "org:member" | "org:moderator" | "org:admin" | "none" = "own") {
+  await page.getByRole("combobox", { name: "Identity" }).selectOption(userId);
+  await page.getByRole("combobox", { name: "Org role" }).selectOption(role);
+  await page.getByRole("button", { name: "Switch" }).click();
+  await expect(page.getByTestId("header-user")).toHaveText(userId);
+}

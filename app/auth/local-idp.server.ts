@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from "jose";
+import type { ClerkOrgRole } from "../../roles/roles";
 import type { DemoIdentity } from "./demo-identities";
 import { DEMO_ORG_ID } from "./demo-identities";
 import { localDataDir } from "./mode.server";
@@ -55,7 +56,11 @@ export async function localJwks(): Promise<{ keys: JWK[] }> {
   return { keys: [(await localKey()).publicJwk] };
 }
 
-export async function signLocalToken(identity: Pick<DemoIdentity, "userId" | "orgRole">, options: { ttlSeconds?: number; sessionId?: string } = {}) {
+/** `orgRole: null` signs a token with no active organization, as Clerk does for a user outside any org. */
+export async function signLocalToken(
+  identity: { userId: DemoIdentity["userId"]; orgRole: ClerkOrgRole | null },
+  options: { ttlSeconds?: number; sessionId?: string } = {},
+) {
   const { privateJwk } = await localKey();
   const key = await importJWK(privateJwk, "ES256");
   const now = Math.floor(Date.now() / 1000);
@@ -63,7 +68,7 @@ export async function signLocalToken(identity: Pick<DemoIdentity, "userId" | "or
     v: 2,
     sid: options.sessionId ?? `sess_${randomUUID()}`,
     azp: "warden-local",
-    o: { id: DEMO_ORG_ID, rol: identity.orgRole.replace(/^org:/, ""), slg: "warden-demo" },
+    ...(identity.orgRole ? { o: { id: DEMO_ORG_ID, rol: identity.orgRole.replace(/^org:/, ""), slg: "warden-demo" } } : {}),
   })
     .setProtectedHeader({ alg: "ES256", kid: privateJwk.kid, typ: "JWT" })
     .setIssuer(LOCAL_ISSUER)

@@ -1,6 +1,8 @@
+import { OrganizationSwitcher, UserButton } from "@clerk/remix";
 import { Form, NavLink } from "@remix-run/react";
 import type { Capabilities } from "../../roles/capabilities";
 import type { BackendRole, ClerkOrgRole } from "../../roles/roles";
+import { RoleSwitcher, type SwitchableIdentity } from "./RoleSwitcher";
 
 export interface HeaderIdentity {
   userId: string;
@@ -23,7 +25,14 @@ function Badge({ label, value, title }: { label: string; value: string; title: s
   );
 }
 
-export function AppHeader({ identity, authMode }: { identity: HeaderIdentity | null; authMode: "clerk" | "local" }) {
+interface AppHeaderProps {
+  identity: HeaderIdentity | null;
+  authMode: "clerk" | "local";
+  /** The local provider's demo identities (empty in Clerk mode). */
+  switchable: SwitchableIdentity[];
+}
+
+export function AppHeader({ identity, authMode, switchable }: AppHeaderProps) {
   return (
     <header className="border-b border-slate-200 bg-white">
       <div className="mx-auto flex max-w-5xl flex-wrap items-center justify-between gap-3 px-4 py-3">
@@ -54,6 +63,14 @@ export function AppHeader({ identity, authMode }: { identity: HeaderIdentity | n
             <Badge label="User" value={identity.userId} title="Signed-in identity" />
             <Badge label="Clerk role" value={identity.orgRole ?? "none"} title="Organization role in the session token" />
             <Badge label="Postgres role" value={identity.backendRole} title="The database role this request runs as" />
+            {authMode === "clerk" ? (
+              <>
+                <OrganizationSwitcher hidePersonal={false} afterSelectOrganizationUrl="/todos" afterSelectPersonalUrl="/todos" />
+                <UserButton />
+              </>
+            ) : (
+              <RoleSwitcher identities={switchable} current={identity} />
+            )}
             {authMode === "local" ? (
               <Form method="post" action="/sign-out">
                 <button type="submit" className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600">

@@ -3,6 +3,7 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import { DEMO_IDENTITIES, findDemoIdentity } from "../auth/demo-identities";
 import { signLocalToken } from "../auth/local-idp.server";
 import { authMode } from "../auth/mode.server";
+import { safeReturnTo } from "../auth/return-to";
 import { storeLocalToken } from "../auth/session.server";
 import { backendRoleForOrgRole } from "../../roles/roles";
 
@@ -10,10 +11,6 @@ export const meta: MetaFunction = () => [{ title: "Sign in · Warden" }];
 
 const notFound = () => new Response("Not found", { status: 404 });
 
-/** Only same-site paths, so a crafted returnTo cannot send anyone elsewhere. */
-function safeReturnTo(value: unknown): string {
-  return typeof value === "string" && value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") ? value : "/todos";
-}
 
 export function loader({ request }: LoaderFunctionArgs) {
   if (authMode() === "clerk") throw notFound();

@@ -21,6 +21,8 @@ import { runTodoIntent } from "../todos/run-intent.server";
 
 export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
 
+const COUNT_CAP = 1_000;
+
 export const meta: MetaFunction = () => [{ title: "Todos · Warden" }];
 
 export async function loader(args: LoaderFunctionArgs) {
@@ -34,7 +36,9 @@ export async function loader(args: LoaderFunctionArgs) {
       const capabilities = capabilitiesOf(identity.backendRole);
       return {
         flash: flash.message,
-        matching: capabilities.bulkEdit ? await countMatching(tx, query, BULK_LIMIT) : null,
+        // Admins need the exact number up to the bulk limit; everyone else just a readable total.
+        matching: await countMatching(tx, query, capabilities.bulkEdit ? BULK_LIMIT : COUNT_CAP),
+        countCap: capabilities.bulkEdit ? BULK_LIMIT : COUNT_CAP,
         userId: identity.userId,
         databaseRole: await currentDatabaseRole(tx),
         capabilities,
@@ -73,7 +77,7 @@ export async function action(args: ActionFunctionArgs) {
 type PageActionData = TodoActionData | BulkActionData;
 
 export default function TodosPage() {
-  const { todos, databaseRole, userId, modifiable, capabilities, filters, links, flash, matching } = useLoaderData<typeof loader>();
+  const { todos, databaseRole, userId, modifiable, capabilities, filters, links, flash, matching, countCap } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as PageActionData | undefined;
   const bulkData = actionData?.intent === "bulk" ? (actionData as BulkActionData) : undefined;
   const rowData = actionData && actionData.intent !== "bulk" ? (actionData as TodoActionData) : undefined;
@@ -97,7 +101,11 @@ export default function TodosPage() {
           <span className="font-mono" data-testid="database-role">
             {databaseRole}
           </span>
-          .
+          :{" "}
+          <span data-testid="matching-count" data-count={matching > countCap ? "" : matching}>
+            {matching > countCap ? `more than ${countCap.toLocaleString("en-US")}` : matching.toLocaleString("en-US")} {matching === 1 ? "todo" : "todos"}
+          </span>
+          {filtered ? " match the filter" : ""}.
         </p>
       </div>
       {flash ? (
@@ -113,7 +121,7 @@ export default function TodosPage() {
       <NewTodoForm serverError={rowData?.intent === "create" ? rowData : undefined} />
       <TodoFilters values={filters} showOwner={capabilities.browseAll} />
       {bulkData && "confirm" in bulkData ? <BulkConfirm confirm={bulkData.confirm} action={formAction} cancelTo={formAction} /> : null}
-      {capabilities.bulkEdit && matching !== null ? (
+      {capabilities.bulkEdit ? (
         <BulkBar
           action={formAction}
           selectedCount={hydrated ? selection.count : null}

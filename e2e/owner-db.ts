@@ -1,0 +1,32 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { createPool } from "../db/driver";
+import { localUrl } from "../db/local/stack";
+import { startWsProxy } from "../db/local/ws-proxy";
+
+/**
+ * The owner's view of the browser tests' database, to check what the pages
+ * show against the truth. Reached the app's way: the Neon driver through a
+ * WebSocket proxy of our own in front of the e2e server's Postgres.
+ */
+export async function ownerDatabase() {
+  const dir = path.resolve(".data/e2e");
+  const { pgPort } = JSON.parse(readFileSync(path.join(dir, "stack.json"), "utf8")) as { pgPort: number };
+  const { ownerPassword } = JSON.parse(readFileSync(path.join(dir, "secrets.json"), "utf8")) as { ownerPassword: string };
+  const proxy = await startWsProxy({ host: "127.0.0.1", port: pgPort });
+  process.env.WARDEN_LOCAL_WS_PROXY = proxy.address;
+  const pool = createPool(localUrl("postgres", ownerPassword, pgPort), { max: 1 });
+  return {
+    async count(sql: string, params: unknown[] = []) {
+      const { rows } = await pool.query<{ n: string }>(sql, params);
+      return Number(rows[0].n);
+    },
+    async query<T extends Record<string, unknown>>(sql: string, params: unknown[] = []) {
+      return (await pool.query<T>(sql, params)).rows;
+    },
+    async close() {
+      await pool.end();
+      await proxy.close();
+    },
+  };
+}

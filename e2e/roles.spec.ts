@@ -1,0 +1,187 @@
+import { expect, test, type Page } from "@playwright/test";
+import { ownerDatabase } from "./owner-db";
+import { createTodo, signIn, switchTo, todoRow, uniqueTask } from "./support";
+
+type Role = "member" | "moderator" | "admin";
+const PEOPLE: { userId: string; role: Role; orgRole: string; databaseRole: string }[] = [
+  { userId: "user_alice", role: "member", orgRole: "org:member", databaseRole: "authenticated_backend" },
+  { userId: "user_maya", role: "moderator", orgRole: "org:moderator", databaseRole: "moderator_backend" },
+  { userId: "user_adam", role: "admin", orgRole: "org:admin", databaseRole: "admin_backend" },
+  { userId: "user_bob", role: "member", orgRole: "org:member", databaseRole: "authenticated_backend" },
+];
+const PAGE_SIZE = 25;
+
+async function expectScopedTodos(page: Page, db: Awaited<ReturnType<typeof ownerDatabase>>, person: (typeof PEOPLE)[number]) {
+  const seesAll = person.role !== "member";
+  const expected = seesAll ? await db.count("select count(*) as n from todos") : await db.count("select count(*) as n from todos where user_id = $1", [person.userId]);
+  await expect(page.getByTestId("matching-count")).toHaveAttribute("data-count", String(expected));
+  await expect(page.getByTestId("todo")).toHaveCount(Math.min(expected, PAGE_SIZE));
+  if (!seesAll) for (const owner of await page.getByTestId("todo-owner").allTextContents()) expect(owner).toBe(person.userId);
+  if (seesAll && expected > 0) {
+    const owners = new Set(await page.getByTestId("todo-owner").allTextContents());
+    expect(owners.size, "a moderator or admin sees more than one owner").toBeGreaterThan(1);
+  }
+}
+
+test("one browser session switches alice → maya → adam → bob; the same /todos shows each role's rows", async ({ page }, testInfo) => {
+  const db = await ownerDatabase();
+  try {
+    const strangersTodo = (await db.query<{ id: string }>("insert into todos (user_id, task) values ('user_stranger', 'A stranger''s todo') returning id"))[0].id;
+    await signIn(page, "user_alice");
+    for (const person of PEOPLE) {
+      await switchTo(page, person.userId);
+      await expect(page).toHaveURL(/\/todos$/);
+      await expect(page.getByTestId("header-clerk-role")).toHaveText(person.orgRole);
+      await expect(page.getByTestId("header-postgres-role")).toHaveText(person.databaseRole);
+      await expect(page.getByTestId("database-role")).toHaveText(person.databaseRole);
+      await expectScopedTodos(page, db, person);
+
+      // What is offered follows the role…
+      await expect(page.getByRole("link", { name: "Review" })).toHaveCount(person.role === "member" ? 0 : 1);
+      await expect(page.getByRole("link", { name: "Audit" })).toHaveCount(person.role === "admin" ? 1 : 0);
+      await expect(page.getByRole("button", { name: "Mark complete" })).toHaveCount(person.role === "admin" ? 1 : 0);
+      const strangerRow = page.locator(`[data-todo-id="${strangersTodo}"]`);
+      await expect(strangerRow).toHaveCount(person.role === "member" ? 0 : 1);
+      if (person.role !== "member") await expect(strangerRow.getByRole("button", { name: /Delete/ })).toHaveCount(person.role === "admin" ? 1 : 0);
+
+      // …and what is forbidden fails when forced.
+      const forced = await page.request.post("/todos", { form: { intent: "update", id: strangersTodo, task: `forced by ${person.userId}` }, maxRedirects: 0 });
+      expect(forced.status(), `${person.userId} edits a stranger's todo`).toBe(person.role === "admin" ? 303 : 404);
+      const bulk = await page.request.post("/todos", { form: { intent: "bulk", action: "reopen", id: strangersTodo }, maxRedirects: 0 });
+      expect(bulk.status(), `${person.userId} bulk-edits`).toBe(person.role === "admin" ? 303 : 403);
+      const audit = await page.request.get("/audit", { maxRedirects: 0 });
+      expect(audit.status(), `${person.userId} reads the audit log`).toBe(person.role === "admin" ? 200 : 403);
+
+      const shot = testInfo.outputPath(`role-${person.userId}.png`);
+      await page.screenshot({ path: shot, fullPage: true });
+      await testInfo.attach(`/todos as ${person.userId} (${person.databaseRole})`, { path: shot, contentType: "image/png" });
+    }
+    const [stranger] = await db.query<{ task: string }>("select task from todos where id = $1", [strangersTodo]);
+    expect(stranger.task).toBe("forced by user_adam");
+  } finally {
+    await db.close();
+  }
+});
+
+test("the same person in another org role gets another scoped view (switch alice to moderator and to no organization)", async ({ page }) => {
+  const db = await ownerDatabase();
+  try {
+    await signIn(page, "user_alice");
+    await switchTo(page, "user_alice", "org:moderator");
+    await expect(page.getByTestId("header-postgres-role")).toHaveText("moderator_backend");
+    await expectScopedTodos(page, db, { userId: "user_alice", role: "moderator", orgRole: "org:moderator", databaseRole: "moderator_backend" });
+    await switchTo(page, "user_alice", "none");
+    await expect(page.getByTestId("header-clerk-role")).toHaveText("none");
+    await expect(page.getByTestId("header-postgres-role")).toHaveText("authenticated_backend");
+    await expectScopedTodos(page, db, { userId: "user_alice", role: "member", orgRole: "none", databaseRole: "authenticated_backend" });
+  } finally {
+    await db.close();
+  }
+});
+
+test("without JavaScript, switching roles is a form post and /todos changes", async ({ browser }) => {
+  const page = await browser.newPage({ javaScriptEnabled: false });
+  const db = await ownerDatabase();
+  try {
+    await signIn(page, "user_bob");
+    await expectScopedTodos(page, db, PEOPLE[3]);
+    await switchTo(page, "user_adam");
+    await expect(page.getByTestId("header-postgres-role")).toHaveText("admin_backend");
+    await expectScopedTodos(page, db, PEOPLE[2]);
+    await switchTo(page, "user_bob");
+    await expectScopedTodos(page, db, PEOPLE[3]);
+  } finally {
+    await db.close();
+  }
+});
+
+// The matrix: every demo identity × every page and action, allowed or denied, each tried in the browser.
+type Check = "page /todos" | "page /review" | "page /audit" | "create" | "edit own" | "edit other's" | "review" | "bulk" | "read audit";
+const ALLOWED: Record<Role, ReadonlySet<Check>> = {
+  member: new Set<Check>(["page /todos", "create", "edit own"]),
+  moderator: new Set<Check>(["page /todos", "page /review", "create", "edit own", "review"]),
+  admin: new Set<Check>(["page /todos", "page /review", "page /audit", "create", "edit own", "edit other's", "review", "bulk", "read audit"]),
+};
+const CHECKS: Check[] = ["page /todos", "page /review", "page /audit", "create", "edit own", "edit other's", "review", "bulk", "read audit"];
+
+async function attempt(page: Page, check: Check, userId: string, otherId: string): Promise<boolean> {
+  switch (check) {
+    case "page /todos":
+    case "page /review":
+    case "page /audit": {
+      const response = await page.goto(check.slice(5));
+      return response?.status() === 200;
+    }
+    case "create": {
+      await page.goto("/todos");
+      const task = uniqueTask(`created by ${userId}`);
+      await page.getByRole("textbox", { name: "New todo" }).fill(task);
+      await page.getByRole("button", { name: "Add" }).click();
+      return todoRow(page, task).waitFor({ timeout: 5_000 }).then(() => true, () => false);
+    }
+    case "edit own": {
+      await page.goto("/todos");
+      const task = uniqueTask(`own of ${userId}`);
+      await createTodo(page, task);
+      const edited = `${task} (edited)`;
+      const row = todoRow(page, task);
+      await row.getByText("Edit").click();
+      await row.getByLabel(/New text for/).fill(edited);
+      await row.getByRole("button", { name: "Save" }).click();
+      return todoRow(page, edited).waitFor({ timeout: 5_000 }).then(() => true, () => false);
+    }
+    case "edit other's": {
+      await page.goto("/todos");
+      const row = page.locator(`[data-todo-id="${otherId}"]`);
+      if ((await row.count()) === 1 && (await row.getByText("Edit").count()) === 1) {
+        const edited = uniqueTask(`edited by ${userId}`);
+        await row.getByText("Edit").click();
+        await row.getByLabel(/New text for/).fill(edited);
+        await row.getByRole("button", { name: "Save" }).click();
+        return todoRow(page, edited).waitFor({ timeout: 5_000 }).then(() => true, () => false);
+      }
+      // Not offered; forcing it must fail too.
+      const forced = await page.request.post("/todos", { form: { intent: "update", id: otherId, task: `forced by ${userId}` }, maxRedirects: 0 });
+      return forced.status() === 303;
+    }
+    case "review": {
+      const response = await page.request.post("/review", { form: { intent: "review", id: otherId, verdict: "approved", note: `matrix ${userId}` }, maxRedirects: 0 });
+      return response.status() === 303;
+    }
+    case "bulk": {
+      const response = await page.request.post("/todos", { form: { intent: "bulk", action: "complete", id: otherId }, maxRedirects: 0 });
+      return response.status() === 303;
+    }
+    case "read audit": {
+      await page.goto("/audit");
+      return (await page.getByTestId("audit-entry").count()) > 0;
+    }
+  }
+}
+
+test.describe("role matrix", () => {
+  let otherId: string;
+  test.beforeAll(async () => {
+    const db = await ownerDatabase();
+    otherId = (await db.query<{ id: string }>("insert into todos (user_id, task) values ('user_matrix_owner', 'Matrix target') returning id"))[0].id;
+    await db.close();
+  });
+
+  for (const person of PEOPLE) {
+    for (const check of CHECKS) {
+      const allowed = ALLOWED[person.role].has(check);
+      test(`${person.userId} (${person.role}) · ${check} → ${allowed ? "allowed" : "denied"}`, async ({ page }) => {
+        await signIn(page, person.userId);
+        const before = await ownerDatabase();
+        const snapshot = await before.query("select user_id, task, is_complete from todos where id = $1", [otherId]);
+        await before.close();
+        expect(await attempt(page, check, person.userId, otherId)).toBe(allowed);
+        if (!allowed && (check === "edit other's" || check === "bulk")) {
+          const after = await ownerDatabase();
+          expect(await after.query("select user_id, task, is_complete from todos where id = $1", [otherId])).toEqual(snapshot);
+          await after.close();
+        }
+      });
+    }
+  }
+});
