@@ -1,0 +1,311 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeRolePools } from "../../db/pools.server";
+import { freshUserId, ownerPool } from "../../db/testing/identities";
+import { action as signIn } from "./sign-in";
+import { action, loader } from "./todos";
+
+const ALICE = "user_alice";
+const BOB = "user_bob";
+const MAYA = "user_maya";
+const ADAM = "user_adam";
+const URL_BASE = "http://localhost";
+const FORBIDDEN = { message: "Only admins can edit todos in bulk." };
+
+const owner = ownerPool();
+// Every todo this file makes (alice's included), so cleanup leaves the demo users' own rows alone.
+const created: number[] = [];
+const cookies: Record<string, string> = {};
+
+const args = (request: Request) => ({ request, params: {}, context: {} });
+
+function post(cookie: string, fields: [string, string][], url = `${URL_BASE}/todos`) {
+  return new Request(url, { method: "POST", body: new URLSearchParams(fields), headers: { Cookie: cookie } });
+}
+
+const get = (cookie: string, url = `${URL_BASE}/todos`) => new Request(url, { headers: { Cookie: cookie } });
+
+/** Remix routes answer by returning or by throwing a Response; tests need to know which. */
+async function settle(run: () => Promise<Response>): Promise<{ thrown: boolean; response: Response }> {
+  try {
+    return { thrown: false, response: await run() };
+  } catch (error) {
+    if (!(error instanceof Response)) throw error;
+    return { thrown: true, response: error };
+  }
+}
+
+async function signInAs(userId: string) {
+  const response = await signIn(args(new Request(`${URL_BASE}/sign-in`, { method: "POST", body: new URLSearchParams({ identity: userId }) })));
+  expect(response.status).toBe(302);
+  const setCookie = response.headers.get("Set-Cookie");
+  expect(setCookie).toMatch(/^__warden_session=/);
+  return setCookie!.split(";")[0];
+}
+
+async function seed(userId: string, n: number): Promise<number[]> {
+  const { rows } = await owner.query<{ id: string }>(
+    "insert into todos (user_id, task) select $1, $2 || ' ' || g from generate_series(1, $3::int) g returning id",
+    [userId, `bulk route ${randomUUID().slice(0, 8)}`, n],
+  );
+  const ids = rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+  created.push(...ids);
+  // Without fresh statistics (say, after autovacuum saw the table empty) the
+  // planner takes todos for empty and a filter target turns quadratic.
+  if (n >= 1_000) await owner.query("analyze todos");
+  return ids;
+}
+
+async function snapshot(ids: number[]) {
+  const { rows } = await owner.query(
+    "select count(*)::int as n, md5(coalesce(string_agg(id || ':' || user_id || ':' || task || ':' || is_complete, ',' order by id), '')) as digest from todos where id = any($1::bigint[])",
+    [ids],
+  );
+  return rows[0] as { n: number; digest: string };
+}
+
+async function auditHighWater(): Promise<number> {
+  const { rows } = await owner.query("select coalesce(max(id), 0)::text as id from audit.audit_log");
+  return Number(rows[0].id);
+}
+
+async function auditCountSince(since: number, ids: number[]): Promise<number> {
+  const { rows } = await owner.query("select count(*)::int as n from audit.audit_log where id > $1 and todo_id = any($2::bigint[])", [since, ids]);
+  return rows[0].n;
+}
+
+async function completeCount(ids: number[]): Promise<number> {
+  const { rows } = await owner.query("select count(*)::int as n from todos where id = any($1::bigint[]) and is_complete", [ids]);
+  return rows[0].n;
+}
+
+const idFields = (ids: number[]): [string, string][] => ids.map((id) => ["id", String(id)]);
+
+beforeAll(async () => {
+  for (const userId of [ALICE, BOB, MAYA, ADAM]) cookies[userId] = await signInAs(userId);
+});
+
+afterAll(async () => {
+  await owner.query("delete from todos where id = any($1::bigint[])", [created]);
+  // The log is append-only for the app's roles, not for the owner: test entries would otherwise pile up run after run.
+  await owner.query("delete from audit.audit_log where todo_id = any($1::bigint[])", [created]);
+  await owner.end();
+  await closeRolePools();
+});
+
+describe("only admins reach a bulk action", () => {
+  let aliceIds: number[];
+  let filterOwner: string;
+  let filterIds: number[];
+  beforeAll(async () => {
+    aliceIds = await seed(ALICE, 3);
+    filterOwner = freshUserId("filtered");
+    filterIds = await seed(filterOwner, 3);
+  });
+
+  // A crafted post: the page never offers these users the bulk bar.
+  const posts: [name: string, fields: () => [string, string][], url: () => string][] = [
+    ["complete of alice's ids", () => [["intent", "bulk"], ["action", "complete"], ...idFields(aliceIds)], () => `${URL_BASE}/todos`],
+    ["confirmed delete of alice's ids", () => [["intent", "bulk"], ["action", "delete"], ["confirmed", "yes"], ...idFields(aliceIds)], () => `${URL_BASE}/todos`],
+    ["complete of the whole filter", () => [["intent", "bulk"], ["action", "complete"], ["scope", "filter"]], () => `${URL_BASE}/todos?owner=${filterOwner}`],
+    [
+      "confirmed reassign of the whole filter",
+      () => [["intent", "bulk"], ["action", "reassign"], ["scope", "filter"], ["owner", ALICE], ["confirmed", "yes"]],
+      () => `${URL_BASE}/todos?owner=${filterOwner}`,
+    ],
+  ];
+
+  describe.each([
+    ["alice (member, owns the rows)", ALICE],
+    ["bob (member)", BOB],
+    ["maya (moderator)", MAYA],
+  ])("%s", (_name, userId) => {
+    it.each(posts)("%s: thrown 403, nothing changed", async (_post, fields, url) => {
+      const all = [...aliceIds, ...filterIds];
+      const before = await snapshot(all);
+      const since = await auditHighWater();
+      const { thrown, response } = await settle(() => action(args(post(cookies[userId], fields(), url()))));
+      expect(thrown).toBe(true);
+      expect(response.status).toBe(403);
+      expect(await response.json()).toEqual(FORBIDDEN);
+      expect(await snapshot(all)).toEqual(before);
+      expect(await auditCountSince(since, all)).toBe(0);
+    });
+  });
+});
+
+describe("admin: complete of the selected rows", () => {
+  it("redirects 303 with a flash that the next loader shows once and clears", async () => {
+    const ids = await seed(freshUserId("selected"), 3);
+    const [untouched] = await seed(freshUserId("unselected"), 1);
+    const { thrown, response } = await settle(() => action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "complete"], ...idFields(ids)], `${URL_BASE}/todos?status=open`))));
+    expect(thrown).toBe(false);
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe("/todos?status=open");
+    expect(await completeCount(ids)).toBe(3);
+    expect(await completeCount([untouched])).toBe(0);
+
+    const setCookie = response.headers.get("Set-Cookie");
+    expect(setCookie).toMatch(/^__warden_flash=/);
+    const flash = setCookie!.split(";")[0];
+
+    const next = await settle(() => loader(args(get(`${cookies[ADAM]}; ${flash}`))));
+    expect(next.thrown).toBe(false);
+    expect(next.response.status).toBe(200);
+    expect((await next.response.json()).flash).toBe("Marked 3 todos complete.");
+    const clear = next.response.headers.get("Set-Cookie");
+    expect(clear).toMatch(/^__warden_flash=[^;]*;/);
+    expect(clear).toMatch(/Max-Age=0/i);
+
+    // The browser drops the cleared cookie, so the request after that carries none.
+    const after = await settle(() => loader(args(get(cookies[ADAM]))));
+    expect((await after.response.json()).flash).toBeNull();
+    expect(after.response.headers.get("Set-Cookie")).toBeNull();
+  });
+
+  it("counts only rows that changed, in the singular for one", async () => {
+    const ids = await seed(freshUserId("half"), 2);
+    await owner.query("update todos set is_complete = true where id = $1", [ids[0]]);
+    const { response } = await settle(() => action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "complete"], ...idFields(ids)]))));
+    expect(response.status).toBe(303);
+    const flash = response.headers.get("Set-Cookie")!.split(";")[0];
+    const next = await settle(() => loader(args(get(`${cookies[ADAM]}; ${flash}`))));
+    expect((await next.response.json()).flash).toBe("Marked 1 todo complete.");
+  });
+});
+
+describe("admin: delete asks first", () => {
+  it("without confirmed: 200 with the count of matching rows, nothing deleted", async () => {
+    const ids = await seed(freshUserId("doomed"), 3);
+    const { rows } = await owner.query("select coalesce(max(id), 0)::int + 1000000 as id from todos");
+    const missing = rows[0].id as number;
+    const before = await snapshot(ids);
+    const { thrown, response } = await settle(() => action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "delete"], ...idFields([...ids, missing])]))));
+    expect(thrown).toBe(false);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ intent: "bulk", confirm: { action: "delete", count: 3, scope: "selected", ids: [...ids, missing] } });
+    expect(await snapshot(ids)).toEqual(before);
+  });
+
+  it("with confirmed=yes: the rows are deleted", async () => {
+    const ids = await seed(freshUserId("doomed"), 3);
+    const [kept] = await seed(freshUserId("kept"), 1);
+    const { response } = await settle(() => action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "delete"], ["confirmed", "yes"], ...idFields(ids)]))));
+    expect(response.status).toBe(303);
+    expect((await snapshot(ids)).n).toBe(0);
+    expect((await snapshot([kept])).n).toBe(1);
+    const flash = response.headers.get("Set-Cookie")!.split(";")[0];
+    expect((await (await settle(() => loader(args(get(`${cookies[ADAM]}; ${flash}`))))).response.json()).flash).toBe("Deleted 3 todos.");
+  });
+
+  it("for the whole filter: the count comes from the URL's filter", async () => {
+    const filterOwner = freshUserId("doomed");
+    const ids = await seed(filterOwner, 4);
+    await owner.query("update todos set is_complete = true where id = any($1::bigint[])", [ids.slice(0, 1)]);
+    const before = await snapshot(ids);
+    const { response } = await settle(() =>
+      action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "delete"], ["scope", "filter"]], `${URL_BASE}/todos?owner=${filterOwner}&status=open`))),
+    );
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ intent: "bulk", confirm: { action: "delete", count: 3, scope: "filter", ids: [] } });
+    expect(await snapshot(ids)).toEqual(before);
+  });
+});
+
+describe("admin: scope=filter", () => {
+  it("takes the filter from the request URL and leaves everything else alone", async () => {
+    const target = freshUserId("target");
+    const ids = await seed(target, 5);
+    const otherIds = await seed(freshUserId("other"), 2);
+    const othersBefore = await snapshot(otherIds);
+    const { response } = await settle(() =>
+      action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "complete"], ["scope", "filter"], ...idFields(otherIds)], `${URL_BASE}/todos?owner=${target}`))),
+    );
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe(`/todos?owner=${target}`);
+    expect(await completeCount(ids)).toBe(5);
+    // Ids posted alongside scope=filter are not the target.
+    expect(await snapshot(otherIds)).toEqual(othersBefore);
+  });
+
+  it("a confirmed reassign moves the filter's rows to a known owner", async () => {
+    const from = freshUserId("from");
+    const to = freshUserId("to");
+    const ids = await seed(from, 2);
+    await seed(to, 1);
+    const { response } = await settle(() =>
+      action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "reassign"], ["scope", "filter"], ["owner", to], ["confirmed", "yes"]], `${URL_BASE}/todos?owner=${from}`))),
+    );
+    expect(response.status).toBe(303);
+    const { rows } = await owner.query("select distinct user_id from todos where id = any($1::bigint[])", [ids]);
+    expect(rows).toEqual([{ user_id: to }]);
+    const flash = response.headers.get("Set-Cookie")!.split(";")[0];
+    expect((await (await settle(() => loader(args(get(`${cookies[ADAM]}; ${flash}`))))).response.json()).flash).toBe(`Reassigned 2 todos to ${to}.`);
+  });
+
+  it("a malformed filter in the URL is a 400, nothing changed", async () => {
+    const ids = await seed(freshUserId("target"), 2);
+    const before = await snapshot(ids);
+    const { thrown, response } = await settle(() =>
+      action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "complete"], ["scope", "filter"]], `${URL_BASE}/todos?status=maybe`))),
+    );
+    expect(thrown).toBe(false);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ intent: "bulk", error: "Status must be open or complete." });
+    expect(await snapshot(ids)).toEqual(before);
+  });
+});
+
+describe("admin: refused bulk actions answer 400 and change nothing", () => {
+  it("an unknown owner", async () => {
+    const ids = await seed(freshUserId("stay"), 2);
+    const ghost = freshUserId("ghost");
+    const before = await snapshot(ids);
+    const since = await auditHighWater();
+    const { thrown, response } = await settle(() =>
+      action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "reassign"], ["owner", ghost], ["confirmed", "yes"], ...idFields(ids)]))),
+    );
+    expect(thrown).toBe(false);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ intent: "bulk", error: `Unknown owner “${ghost}”: nobody with that id owns a todo. Nothing was changed.` });
+    expect(await snapshot(ids)).toEqual(before);
+    expect(await auditCountSince(since, ids)).toBe(0);
+  });
+
+  it("a malformed form", async () => {
+    const { response } = await settle(() => action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "complete"]]))));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ intent: "bulk", error: "Select at least one todo." });
+  });
+
+  describe("too many rows", () => {
+    const bigOwner = freshUserId("big");
+    let bigIds: number[];
+    beforeAll(async () => {
+      bigIds = await seed(bigOwner, 50_001);
+    });
+
+    const TOO_MANY = "This would change 50,001 todos; a bulk action changes at most 50,000. Narrow the filter.";
+
+    it.each([
+      ["complete of a filter matching 50,001", [["action", "complete"], ["scope", "filter"]], TOO_MANY],
+      ["unconfirmed delete of a filter matching 50,001", [["action", "delete"], ["scope", "filter"]], TOO_MANY],
+      ["confirmed delete of a filter matching 50,001", [["action", "delete"], ["scope", "filter"], ["confirmed", "yes"]], TOO_MANY],
+    ] as [string, [string, string][], string][])("%s", async (_name, fields, error) => {
+      const before = await snapshot(bigIds);
+      const { thrown, response } = await settle(() => action(args(post(cookies[ADAM], [["intent", "bulk"], ...fields], `${URL_BASE}/todos?owner=${bigOwner}`))));
+      expect(thrown).toBe(false);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ intent: "bulk", error });
+      expect(await snapshot(bigIds)).toEqual(before);
+    });
+
+    it("50,001 selected ids", async () => {
+      const before = await snapshot(bigIds);
+      const { response } = await settle(() => action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "complete"], ...idFields(bigIds)]))));
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ intent: "bulk", error: "50001 todos selected; a bulk action changes at most 50000." });
+      expect(await snapshot(bigIds)).toEqual(before);
+    });
+  });
+});
