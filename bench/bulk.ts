@@ -6,24 +6,17 @@
  *
  *   npm run bench:bulk        (data in .data/bench-bulk; recreated each run)
  */
-import path from "node:path";
 import { sql } from "drizzle-orm";
+import { createPool } from "../db/driver";
+import { withIdentity } from "../db/scoped.server";
+import { closeRolePools } from "../db/pools.server";
+import { runBulk } from "../db/bulk.server";
+import { signLocalToken } from "../app/auth/local-idp.server";
+import { startBenchDatabase } from "./embedded";
 
-process.env.WARDEN_DATA_DIR = path.resolve(process.env.WARDEN_DATA_DIR ?? ".data/bench-bulk");
-for (const name of ["CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY"]) delete process.env[name];
-
-const { ensureDatabaseEnv } = await import("../db/env");
-const { migrateDatabase } = await import("../db/migrate");
-const { createPool } = await import("../db/driver");
-const { withIdentity } = await import("../db/scoped.server");
-const { closeRolePools } = await import("../db/pools.server");
-const { runBulk } = await import("../db/bulk.server");
-const { signLocalToken } = await import("../app/auth/local-idp.server");
-
-const stack = await ensureDatabaseEnv({ needOwner: true, log: () => {} });
+const stack = await startBenchDatabase(".data/bench-bulk");
 const owner = createPool(process.env.DATABASE_URL!, { max: 1 });
 try {
-  await migrateDatabase();
   await owner.query("create extension if not exists pg_stat_statements");
   await owner.query("truncate todos, todo_reviews restart identity cascade");
   await owner.query("truncate audit.audit_log");

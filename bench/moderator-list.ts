@@ -6,27 +6,20 @@
  *   npm run bench:moderator-list            (data in .data/bench; made once, reused)
  *   BENCH_TODOS=200000 npm run bench:moderator-list
  */
-import path from "node:path";
 import { sql, type SQL } from "drizzle-orm";
-
-process.env.WARDEN_DATA_DIR = path.resolve(process.env.WARDEN_DATA_DIR ?? ".data/bench");
-for (const name of ["CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY"]) delete process.env[name];
-
-const { ensureDatabaseEnv } = await import("../db/env");
-const { migrateDatabase } = await import("../db/migrate");
-const { createPool } = await import("../db/driver");
-const { withIdentity } = await import("../db/scoped.server");
-const { closeRolePools } = await import("../db/pools.server");
-const { buildListQuery, listTodoPage, PAGE_SIZE, LATEST_REVIEW_JOIN } = await import("../db/todo-list.server");
-const { signLocalToken } = await import("../app/auth/local-idp.server");
+import { createPool } from "../db/driver";
+import { withIdentity } from "../db/scoped.server";
+import { closeRolePools } from "../db/pools.server";
+import { buildListQuery, listTodoPage, PAGE_SIZE, LATEST_REVIEW_JOIN } from "../db/todo-list.server";
+import { signLocalToken } from "../app/auth/local-idp.server";
+import { startBenchDatabase } from "./embedded";
 
 const TODOS = Number(process.env.BENCH_TODOS ?? 1_000_000);
 const OWNERS = Number(process.env.BENCH_OWNERS ?? 10_000);
 const TARGET_PAGE = Number(process.env.BENCH_PAGE ?? 1000);
 
-const stack = await ensureDatabaseEnv({ needOwner: true, log: () => {} });
+const stack = await startBenchDatabase(".data/bench");
 try {
-  await migrateDatabase();
   const owner = createPool(process.env.DATABASE_URL!, { max: 1 });
   const { rows } = await owner.query<{ n: string }>("select count(*) as n from todos where user_id like 'bench_%'");
   if (Number(rows[0].n) !== TODOS) {

@@ -201,6 +201,24 @@ describe("writes that change nothing leave no entry", () => {
   });
 });
 
+describe("ids never change, so no change can slip past the log", () => {
+  it.each([
+    ["todos", "org:member"],
+    ["todos", "org:admin"],
+    ["todo_reviews", "org:admin"],
+  ] as const)("an update of a %s id as %s is refused and the row and the log stay as they were", async (table, orgRole) => {
+    const userId = fresh("renumber");
+    const todoId = await seedTodo(userId);
+    const rowId = table === "todos" ? todoId : await seedReview(todoId, fresh("reviewer"));
+    const before = await rowJson(table, rowId);
+    const since = await auditHighWater();
+    const actor = await as(userId, orgRole);
+    await expect(actor((tx) => tx.execute(sql`update ${sql.identifier(table)} set id = id + 1000000000 where id = ${rowId}`))).rejects.toEqual(refusedWith("23000"));
+    expect(await rowJson(table, rowId)).toEqual(before);
+    expect(await entriesSince(since, table, rowId)).toEqual([]);
+  });
+});
+
 describe("nobody but the triggers writes the log", () => {
   let target: { id: number; json: unknown };
   const forged = `forged_${randomUUID().slice(0, 8)}`;

@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { BULK_LIMIT, type BulkAction } from "./limits";
-import { filterConditions, LATEST_REVIEW_JOIN, type TodoFilter } from "./todo-list.server";
+import { filterWhere, type TodoFilter } from "./todo-list.server";
 import type { ScopedTx } from "./scoped.server";
 
 /**
@@ -25,41 +25,46 @@ export class UnknownOwner extends Error {
   }
 }
 
-function targetCondition(target: BulkTarget): SQL {
-  if ("ids" in target) return sql`id = any(${`{${target.ids.join(",")}}`}::bigint[])`;
-  const conditions = filterConditions(target.filter);
-  const where = conditions.length ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
-  return sql`id in (select t.id from todos t ${LATEST_REVIEW_JOIN} ${where})`;
+/** The target as a WHERE clause over `todos t`: the selected ids, or the filter itself. */
+function targetWhere(target: BulkTarget, extra: SQL[] = []): SQL {
+  if ("ids" in target) return sql`where ${sql.join([sql`t.id = any(${`{${target.ids.join(",")}}`}::bigint[])`, ...extra], sql` and `)}`;
+  return filterWhere(target.filter, extra);
 }
 
 /** How many rows the target covers, as the caller sees them. */
 export async function countTarget(tx: ScopedTx, target: BulkTarget): Promise<number> {
-  const { rows } = await tx.execute<{ n: string }>(sql`select count(*) as n from todos where ${targetCondition(target)}`);
+  const { rows } = await tx.execute<{ n: string }>(sql`select count(*) as n from todos t ${targetWhere(target)}`);
   return Number(rows[0].n);
 }
 
-/** An owner is known when someone already owns a todo under that id. */
+/** An owner is known when someone already owns a todo under that id (as far as the caller can see). */
 async function ownerIsKnown(tx: ScopedTx, owner: string): Promise<boolean> {
   const { rows } = await tx.execute<{ known: boolean }>(sql`select exists (select 1 from todos where user_id = ${owner}) as known`);
   return rows[0].known;
 }
 
-export async function runBulk(tx: ScopedTx, request: BulkRequest): Promise<{ changed: number }> {
+/**
+ * Everything that can refuse a bulk action before it writes: the row limit
+ * and, for reassign, the new owner. Returns how many rows the target covers.
+ */
+export async function checkBulk(tx: ScopedTx, request: BulkRequest): Promise<number> {
   if ("ids" in request.target && request.target.ids.length > BULK_LIMIT) throw new BulkTooLarge(request.target.ids.length);
-  if ("filter" in request.target) {
-    const count = await countTarget(tx, request.target);
-    if (count > BULK_LIMIT) throw new BulkTooLarge(count);
-  }
+  const count = await countTarget(tx, request.target);
+  if (count > BULK_LIMIT) throw new BulkTooLarge(count);
   if (request.action === "reassign" && !(await ownerIsKnown(tx, request.owner))) throw new UnknownOwner(request.owner);
+  return count;
+}
 
-  const where = targetCondition(request.target);
+export async function runBulk(tx: ScopedTx, request: BulkRequest): Promise<{ changed: number }> {
+  await checkBulk(tx, request);
+  const { target } = request;
   // Rows already in the wanted state are left alone: "changed" means changed, one audit entry each.
   const statement =
     request.action === "delete"
-      ? sql`delete from todos where ${where}`
+      ? sql`delete from todos t ${targetWhere(target)}`
       : request.action === "reassign"
-        ? sql`update todos set user_id = ${request.owner} where ${where} and user_id <> ${request.owner}`
-        : sql`update todos set is_complete = ${request.action === "complete"} where ${where} and is_complete <> ${request.action === "complete"}`;
+        ? sql`update todos t set user_id = ${request.owner} ${targetWhere(target, [sql`t.user_id <> ${request.owner}`])}`
+        : sql`update todos t set is_complete = ${request.action === "complete"} ${targetWhere(target, [sql`t.is_complete <> ${request.action === "complete"}`])}`;
   const result = await tx.execute(statement);
   const changed = result.rowCount ?? 0;
   // The count above and this statement see different snapshots; never let a race exceed the limit.

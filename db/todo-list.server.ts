@@ -55,15 +55,23 @@ export interface TodoPage {
 
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (match) => `\\${match}`);
 
-/** The filter as SQL over `t` (todos) and `lr` (latest review); shared by lists and bulk actions. */
-export function filterConditions(filter: TodoFilter): SQL[] {
+const LATEST_VERDICT = sql`select r.verdict from todo_reviews r where r.todo_id = t.id order by r.created_at desc, r.id desc limit 1`;
+
+/** The filter as conditions over `todos t`; shared by lists, counts and bulk actions. */
+function filterConditions(filter: TodoFilter): SQL[] {
   const conditions: SQL[] = [];
   if (filter.owner) conditions.push(sql`t.user_id = ${filter.owner}`);
   if (filter.status) conditions.push(sql`t.is_complete = ${filter.status === "complete"}`);
   if (filter.q) conditions.push(sql`t.task ilike ${`%${escapeLike(filter.q)}%`}`);
-  if (filter.verdict === "unreviewed") conditions.push(sql`lr.verdict is null`);
-  else if (filter.verdict) conditions.push(sql`lr.verdict = ${filter.verdict}::review_verdict`);
+  if (filter.verdict === "unreviewed") conditions.push(sql`not exists (select 1 from todo_reviews r where r.todo_id = t.id)`);
+  else if (filter.verdict) conditions.push(sql`(${LATEST_VERDICT}) = ${filter.verdict}::review_verdict`);
   return conditions;
+}
+
+/** The filter as a WHERE clause over `todos t` alone, so updates and deletes can use it directly. */
+export function filterWhere(filter: TodoFilter, extra: SQL[] = []): SQL {
+  const conditions = [...filterConditions(filter), ...extra];
+  return conditions.length ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
 }
 
 export const LATEST_REVIEW_JOIN = sql`left join lateral (
@@ -81,12 +89,8 @@ export function buildListQuery(query: TodoListQuery): SQL {
   // Walking backwards means reading the index the other way, then reversing.
   const descending = newestFirst !== backwards;
   const cursor = query.after ?? query.before;
-  const conditions = filterConditions(query);
-  if (cursor) {
-    const beyond = descending ? sql`<` : sql`>`;
-    conditions.push(sql`(t.inserted_at, t.id) ${beyond} (${cursor.at}::timestamptz, ${cursor.id}::bigint)`);
-  }
-  const where = conditions.length ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
+  const beyond = descending ? sql`<` : sql`>`;
+  const where = filterWhere(query, cursor ? [sql`(t.inserted_at, t.id) ${beyond} (${cursor.at}::timestamptz, ${cursor.id}::bigint)`] : []);
   const direction = descending ? sql.raw("desc") : sql.raw("asc");
   return sql`select t.id, t.user_id, t.task, t.is_complete, t.inserted_at::text as inserted_at,
       lr.verdict, lr.note as verdict_note, lr.reviewer_id, lr.created_at::text as reviewed_at
@@ -140,10 +144,6 @@ export async function listTodoPage(tx: ScopedTx, query: TodoListQuery): Promise<
 
 /** How many rows the filter matches, counting no further than `cap + 1` (enough to say "more than cap"). */
 export async function countMatching(tx: ScopedTx, filter: TodoFilter, cap: number): Promise<number> {
-  const conditions = filterConditions(filter);
-  const where = conditions.length ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
-  const { rows } = await tx.execute<{ n: string }>(
-    sql`select count(*) as n from (select 1 from todos t ${LATEST_REVIEW_JOIN} ${where} limit ${cap + 1}) matching`,
-  );
+  const { rows } = await tx.execute<{ n: string }>(sql`select count(*) as n from (select 1 from todos t ${filterWhere(filter)} limit ${cap + 1}) matching`);
   return Number(rows[0].n);
 }

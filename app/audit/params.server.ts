@@ -26,6 +26,7 @@ export function parseAuditParams(search: URLSearchParams): { ok: true; value: Au
   if (!result.success) return { ok: false, error: result.error.issues[0].message };
   const { todo, ...rest } = result.data;
   if (rest.from && rest.to && rest.from > rest.to) return { ok: false, error: "The date range ends before it starts." };
+  if (rest.after && rest.before) return { ok: false, error: "That page link is broken. Start again from the first page." };
   return { ok: true, value: { ...rest, todoId: todo } };
 }
 

@@ -4,39 +4,19 @@ import type { AuditRow } from "../../db/audit.server";
 import { closeRolePools } from "../../db/pools.server";
 import { freshUserId, ownerPool } from "../../db/testing/identities";
 import { loader } from "./audit";
-import { action as signIn } from "./sign-in";
 import { action as todosAction } from "./todos";
+import { URL_BASE, args, settle, signInAs } from "../testing/routes";
 
 const ALICE = "user_alice";
 const MAYA = "user_maya";
 const ADAM = "user_adam";
-const URL_BASE = "http://localhost";
 const FORBIDDEN = { message: "Only admins can read the audit log." };
 
 const owner = ownerPool();
 const created: number[] = [];
 const cookies: Record<string, string> = {};
 
-const args = (request: Request) => ({ request, params: {}, context: {} });
 const get = (cookie: string, search = "") => new Request(`${URL_BASE}/audit${search}`, { headers: { Cookie: cookie } });
-
-/** Remix routes answer by returning or by throwing a Response; tests need to know which. */
-async function settle(run: () => Promise<Response>): Promise<{ thrown: boolean; response: Response }> {
-  try {
-    return { thrown: false, response: await run() };
-  } catch (error) {
-    if (!(error instanceof Response)) throw error;
-    return { thrown: true, response: error };
-  }
-}
-
-async function signInAs(userId: string) {
-  const response = await signIn(args(new Request(`${URL_BASE}/sign-in`, { method: "POST", body: new URLSearchParams({ identity: userId }) })));
-  expect(response.status).toBe(302);
-  const setCookie = response.headers.get("Set-Cookie");
-  expect(setCookie).toMatch(/^__warden_session=/);
-  return setCookie!.split(";")[0];
-}
 
 type AuditPage = { entries: AuditRow[]; filters: Record<string, string>; links: { first: string; next: string | null; previous: string | null } };
 

@@ -2,13 +2,12 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeRolePools } from "../../db/pools.server";
 import { ownerPool } from "../../db/testing/identities";
-import { action as signIn } from "./sign-in";
 import { action, loader } from "./review";
+import { URL_BASE, args, settle, signInAs } from "../testing/routes";
 
 const ALICE = "user_alice";
 const MAYA = "user_maya";
 const ADAM = "user_adam";
-const URL_BASE = "http://localhost";
 const FORBIDDEN = { message: "Only moderators and admins can review todos." };
 
 const owner = ownerPool();
@@ -19,31 +18,11 @@ let aliceCookie: string;
 let mayaCookie: string;
 let adamCookie: string;
 
-const args = (request: Request) => ({ request, params: {}, context: {} });
-
 function post(cookie: string, fields: Record<string, string>) {
   return new Request(`${URL_BASE}/review`, { method: "POST", body: new URLSearchParams(fields), headers: { Cookie: cookie } });
 }
 
 const get = (cookie: string) => new Request(`${URL_BASE}/review`, { headers: { Cookie: cookie } });
-
-/** Remix routes answer by returning or by throwing a Response; tests need to know which. */
-async function settle(run: () => Promise<Response>): Promise<{ thrown: boolean; response: Response }> {
-  try {
-    return { thrown: false, response: await run() };
-  } catch (error) {
-    if (!(error instanceof Response)) throw error;
-    return { thrown: true, response: error };
-  }
-}
-
-async function signInAs(userId: string) {
-  const response = await signIn(args(new Request(`${URL_BASE}/sign-in`, { method: "POST", body: new URLSearchParams({ identity: userId }) })));
-  expect(response.status).toBe(302);
-  const setCookie = response.headers.get("Set-Cookie");
-  expect(setCookie).toMatch(/^__warden_session=/);
-  return setCookie!.split(";")[0];
-}
 
 /** A todo of alice's, made behind RLS's back: what is under test is reviewing it. */
 async function aliceTodo(label: string) {

@@ -9,13 +9,12 @@ import { DEMO_ORG_ID } from "../auth/demo-identities";
 import { LOCAL_ISSUER } from "../auth/local-idp.server";
 import { localDataDir } from "../auth/mode.server";
 import { storeLocalToken } from "../auth/session.server";
-import { action as signIn } from "./sign-in";
 import { action, loader } from "./todos";
+import { URL_BASE, args, settle, signInAs } from "../testing/routes";
 
 const ALICE = "user_alice";
 const BOB = "user_bob";
 const MAYA = "user_maya";
-const URL_BASE = "http://localhost";
 const NOT_FOUND = "Not found: that todo does not exist or is not yours to change.";
 
 const owner = ownerPool();
@@ -27,8 +26,6 @@ let aliceCookie: string;
 let bobCookie: string;
 let mayaCookie: string;
 
-const args = (request: Request) => ({ request, params: {}, context: {} });
-
 function post(cookie: string | null, fields: Record<string, string>, url = `${URL_BASE}/todos`) {
   const headers = new Headers();
   if (cookie) headers.set("Cookie", cookie);
@@ -39,26 +36,10 @@ function get(cookie: string | null, url = `${URL_BASE}/todos`) {
   return new Request(url, { headers: cookie ? { Cookie: cookie } : {} });
 }
 
-/** Remix routes answer by returning or by throwing a Response; tests need to know which. */
-async function settle(run: () => Promise<Response>): Promise<{ thrown: boolean; response: Response }> {
-  try {
-    return { thrown: false, response: await run() };
-  } catch (error) {
-    if (!(error instanceof Response)) throw error;
-    return { thrown: true, response: error };
-  }
-}
-
 const cookiePair = (setCookie: string | null) => {
   expect(setCookie).toMatch(/^__warden_session=/);
   return setCookie!.split(";")[0];
 };
-
-async function signInAs(userId: string) {
-  const response = await signIn(args(new Request(`${URL_BASE}/sign-in`, { method: "POST", body: new URLSearchParams({ identity: userId }) })));
-  expect(response.status).toBe(302);
-  return cookiePair(response.headers.get("Set-Cookie"));
-}
 
 /** A session cookie the app itself would accept, holding a token we signed with the local key. */
 async function cookieForToken(claims: { exp: number; iat: number }) {

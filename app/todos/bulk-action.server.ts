@@ -1,10 +1,10 @@
 import { json, redirect } from "@remix-run/node";
-import { BulkTooLarge, countTarget, runBulk, UnknownOwner, type BulkRequest, type BulkTarget } from "../../db/bulk.server";
+import { BulkTooLarge, checkBulk, runBulk, UnknownOwner, type BulkRequest, type BulkTarget } from "../../db/bulk.server";
 import { BULK_LIMIT, type BulkAction } from "../../db/limits";
 import { requireCapability } from "../lib/capability.server";
 import { setFlash } from "../lib/flash.server";
 import { scoped } from "../lib/scoped.server";
-import { parseBulkIntent } from "./bulk-intent";
+import { parseBulkIntent, type BulkIntent } from "./bulk-intent";
 import type { BulkConfirmation } from "../components/BulkBar";
 import { parseListParams } from "./list-params.server";
 
@@ -31,46 +31,55 @@ function doneMessage(action: BulkAction, changed: number, owner?: string): strin
 const failure = (error: string, status: number) => json<BulkActionData>({ intent: "bulk", error }, { status });
 
 /** POST /todos with intent=bulk: parse, one scoped transaction, then a redirect carrying the result. */
-export async function handleBulk(request: Request, token: string, form: FormData) {
+function parseBulkRequest(request: Request, form: FormData): { ok: true; intent: BulkIntent; bulk: BulkRequest } | { ok: false; error: string } {
   const parsed = parseBulkIntent(form);
-  if (!parsed.ok) return failure(parsed.error, 400);
+  if (!parsed.ok) return parsed;
   const intent = parsed.value;
-  const url = new URL(request.url);
   let target: BulkTarget;
   if (intent.scope === "filter") {
-    const params = parseListParams(url.searchParams);
-    if (!params.ok) return failure(params.error, 400);
+    const params = parseListParams(new URL(request.url).searchParams);
+    if (!params.ok) return params;
     const { owner, status, verdict, q } = params.value;
     target = { filter: { owner, status, verdict, q } };
   } else {
     target = { ids: intent.ids };
   }
-  const bulk = { action: intent.action, target, owner: intent.owner } as BulkRequest;
+  return { ok: true, intent, bulk: { action: intent.action, target, owner: intent.owner } as BulkRequest };
+}
 
-  let outcome: { changed: number } | { confirm: number };
+export async function handleBulk(request: Request, token: string, form: FormData) {
+  const parsed = parseBulkRequest(request, form);
+  let outcome: { intent: BulkIntent } & ({ changed: number } | { confirm: number });
   try {
     outcome = await scoped(token, async (tx, identity) => {
+      // Who may do this is answered before what was asked is judged.
       requireCapability(identity, "bulkEdit");
-      if (NEEDS_CONFIRMATION.has(intent.action) && !intent.confirmed) return { confirm: await countTarget(tx, target) };
-      return runBulk(tx, bulk);
+      if (!parsed.ok) throw failure(parsed.error, 400);
+      const { intent, bulk } = parsed;
+      if (NEEDS_CONFIRMATION.has(intent.action) && !intent.confirmed) return { intent, confirm: await checkBulk(tx, bulk) };
+      return { intent, ...(await runBulk(tx, bulk)) };
     });
   } catch (error) {
     if (error instanceof BulkTooLarge) {
       return failure(`This would change ${error.count.toLocaleString("en-US")} todos; a bulk action changes at most ${BULK_LIMIT.toLocaleString("en-US")}. Narrow the filter.`, 400);
     }
     if (error instanceof UnknownOwner) return failure(`Unknown owner “${error.owner}”: nobody with that id owns a todo. Nothing was changed.`, 400);
-    if (error instanceof Response) throw error;
+    if (error instanceof Response) {
+      if (error.status === 400) return error;
+      throw error;
+    }
     const cause = (error as { cause?: { message?: string; code?: string } }).cause;
     if (cause?.code) return failure(`The bulk action failed and changed nothing: ${cause.message}`, 409);
     throw error;
   }
 
+  const { intent } = outcome;
   if ("confirm" in outcome) {
-    if (outcome.confirm > BULK_LIMIT) return failure(`This would change ${outcome.confirm.toLocaleString("en-US")} todos; a bulk action changes at most ${BULK_LIMIT.toLocaleString("en-US")}. Narrow the filter.`, 400);
     return json<BulkActionData>({
       intent: "bulk",
       confirm: { action: intent.action, count: outcome.confirm, scope: intent.scope, ids: intent.scope === "selected" ? intent.ids : [], owner: intent.owner },
     });
   }
+  const url = new URL(request.url);
   return redirect(url.pathname + url.search, { status: 303, headers: { "Set-Cookie": await setFlash(doneMessage(intent.action, outcome.changed, intent.owner)) } });
 }

@@ -135,7 +135,7 @@ describe("invalid bulk forms", () => {
     const many = Array.from({ length: 50_001 }, (_, index) => index + 1);
     expect(parseBulkIntent(form([["action", "complete"], ...ids(...many)]))).toEqual({
       ok: false,
-      error: "50001 todos selected; a bulk action changes at most 50000.",
+      error: "50,001 todos selected; a bulk action changes at most 50,000.",
     });
   });
 });

@@ -35,7 +35,9 @@ export function parseBulkIntent(form: FormData): { ok: true; value: BulkIntent }
 
   const rawIds = form.getAll("id");
   if (rawIds.length === 0) return { ok: false, error: "Select at least one todo." };
-  if (rawIds.length > BULK_LIMIT) return { ok: false, error: `${rawIds.length} todos selected; a bulk action changes at most ${BULK_LIMIT}.` };
+  if (rawIds.length > BULK_LIMIT) {
+    return { ok: false, error: `${rawIds.length.toLocaleString("en-US")} todos selected; a bulk action changes at most ${BULK_LIMIT.toLocaleString("en-US")}.` };
+  }
   const ids = new Set<number>();
   for (const raw of rawIds) {
     const parsed = todoId.safeParse(raw);
