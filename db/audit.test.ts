@@ -7,8 +7,10 @@ import { closeRolePools } from "./pools.server";
 import { todoReviews, todos } from "./schema";
 import { withIdentity, type ScopedTx } from "./scoped.server";
 import { freshUserId, ownerPool, tokenFor } from "./testing/identities";
+import * as checks from "./testing/owner-checks";
 
 const owner = ownerPool();
+const auditHighWater = () => checks.auditHighWater(owner);
 const createdTodos: number[] = [];
 const actors: string[] = [];
 
@@ -51,11 +53,6 @@ async function seedReview(todoId: number, reviewerId: string) {
 async function rowJson(table: "todos" | "todo_reviews", id: number) {
   const { rows } = await owner.query(`select to_jsonb(r) as j from ${table} r where id = $1`, [id]);
   return rows[0]?.j ?? null;
-}
-
-async function auditHighWater(): Promise<number> {
-  const { rows } = await owner.query("select coalesce(max(id), 0)::text as id from audit.audit_log");
-  return Number(rows[0].id);
 }
 
 async function entriesSince(since: number, table: string, rowId: number) {

@@ -6,8 +6,12 @@ import { BulkTooLarge, runBulk, UnknownOwner, type BulkRequest } from "./bulk.se
 import { closeRolePools } from "./pools.server";
 import { withIdentity, type ScopedTx } from "./scoped.server";
 import { freshUserId, ownerPool, tokenFor } from "./testing/identities";
+import * as checks from "./testing/owner-checks";
 
 const owner = ownerPool();
+const snapshot = (ids: number[]) => checks.todosDigest(owner, ids);
+const auditHighWater = () => checks.auditHighWater(owner);
+const auditCountSince = (since: number, ids: number[]) => checks.auditCountSince(owner, since, ids);
 // Every todo this file makes, whoever owns it by the end; their audit entries go with them.
 const created: number[] = [];
 /** Temporary trigger names, dropped again here should a timed-out test never reach its own `finally`. */
@@ -43,25 +47,6 @@ async function seedReview(todoId: number, reviewerId: string, verdict: "approved
     verdict,
   ]);
   return Number(rows[0].id);
-}
-
-/** Every column of the rows, folded into one value: "unchanged" means unchanged, not the same count. */
-async function snapshot(ids: number[]) {
-  const { rows } = await owner.query(
-    "select count(*)::int as n, md5(coalesce(string_agg(id || ':' || user_id || ':' || task || ':' || is_complete, ',' order by id), '')) as digest from todos where id = any($1::bigint[])",
-    [ids],
-  );
-  return rows[0] as { n: number; digest: string };
-}
-
-async function auditHighWater(): Promise<number> {
-  const { rows } = await owner.query("select coalesce(max(id), 0)::text as id from audit.audit_log");
-  return Number(rows[0].id);
-}
-
-async function auditCountSince(since: number, todoIds: number[]): Promise<number> {
-  const { rows } = await owner.query("select count(*)::int as n from audit.audit_log where id > $1 and todo_id = any($2::bigint[])", [since, todoIds]);
-  return rows[0].n;
 }
 
 const as = async (userId: string, orgRole: ClerkOrgRole) => {

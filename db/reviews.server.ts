@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { ReviewVerdict } from "./limits";
+import { toTodoRow, type RawTodoRow, type TodoListRow } from "./todo-list.server";
 import { todoReviews } from "./schema";
 import type { ScopedTx } from "./scoped.server";
 
@@ -9,44 +10,14 @@ import type { ScopedTx } from "./scoped.server";
  * reviews only as themselves; a member's let them write none.
  */
 
-export interface QueueItem {
-  id: number;
-  userId: string;
-  task: string;
-  isComplete: boolean;
-  insertedAt: string;
-  verdict: ReviewVerdict | null;
-  verdictNote: string | null;
-  reviewerId: string | null;
-}
+/** A queue item is a todo with its latest verdict, like a row of the list. */
+export type QueueItem = TodoListRow;
 
 export interface QueueCounts {
   unreviewed: number;
   approved: number;
   flagged: number;
 }
-
-type RawItem = {
-  id: string;
-  user_id: string;
-  task: string;
-  is_complete: boolean;
-  inserted_at: string;
-  verdict: ReviewVerdict | null;
-  note: string | null;
-  reviewer_id: string | null;
-};
-
-const toItem = (row: RawItem): QueueItem => ({
-  id: Number(row.id),
-  userId: row.user_id,
-  task: row.task,
-  isComplete: row.is_complete,
-  insertedAt: row.inserted_at,
-  verdict: row.verdict,
-  verdictNote: row.note,
-  reviewerId: row.reviewer_id,
-});
 
 /** Counts per state, from the (smaller) reviews table and one count of todos. */
 export async function queueCounts(tx: ScopedTx): Promise<QueueCounts> {
@@ -66,31 +37,31 @@ export async function queueCounts(tx: ScopedTx): Promise<QueueCounts> {
 
 /** Oldest unreviewed todos first: they have waited longest. */
 export async function unreviewedTodos(tx: ScopedTx, limit: number): Promise<QueueItem[]> {
-  const { rows } = await tx.execute<RawItem>(sql`
+  const { rows } = await tx.execute<RawTodoRow>(sql`
     select t.id, t.user_id, t.task, t.is_complete, t.inserted_at::text as inserted_at,
-           null as verdict, null as note, null as reviewer_id
+           null as verdict, null as verdict_note, null as reviewer_id, null as reviewed_at
     from todos t
     where not exists (select 1 from todo_reviews r where r.todo_id = t.id)
     order by t.inserted_at, t.id
     limit ${limit}`);
-  return rows.map(toItem);
+  return rows.map(toTodoRow);
 }
 
 /** Todos whose latest verdict is "flagged", most recently flagged first. */
 export async function flaggedTodos(tx: ScopedTx, limit: number): Promise<QueueItem[]> {
-  const { rows } = await tx.execute<RawItem>(sql`
+  const { rows } = await tx.execute<RawTodoRow>(sql`
     with latest as (
       select distinct on (todo_id) todo_id, verdict, note, reviewer_id, created_at
       from todo_reviews
       order by todo_id, created_at desc, id desc
     )
     select t.id, t.user_id, t.task, t.is_complete, t.inserted_at::text as inserted_at,
-           l.verdict, l.note, l.reviewer_id
+           l.verdict, l.note as verdict_note, l.reviewer_id, l.created_at::text as reviewed_at
     from latest l join todos t on t.id = l.todo_id
     where l.verdict = 'flagged'
     order by l.created_at desc, t.id desc
     limit ${limit}`);
-  return rows.map(toItem);
+  return rows.map(toTodoRow);
 }
 
 export class ReviewTargetMissing extends Error {}

@@ -101,7 +101,8 @@ export function buildListQuery(query: TodoListQuery): SQL {
     limit ${limit + 1}`;
 }
 
-type RawRow = {
+/** A todo row with its latest verdict, as the list queries select it. */
+export type RawTodoRow = {
   id: string;
   user_id: string;
   task: string;
@@ -113,24 +114,24 @@ type RawRow = {
   reviewed_at: string | null;
 };
 
+export const toTodoRow = (row: RawTodoRow): TodoListRow => ({
+  id: Number(row.id),
+  userId: row.user_id,
+  task: row.task,
+  isComplete: row.is_complete,
+  insertedAt: row.inserted_at,
+  verdict: row.verdict,
+  verdictNote: row.verdict_note,
+  reviewerId: row.reviewer_id,
+  reviewedAt: row.reviewed_at,
+});
+
 export async function listTodoPage(tx: ScopedTx, query: TodoListQuery): Promise<TodoPage> {
   const limit = query.limit ?? PAGE_SIZE;
-  const { rows } = await tx.execute<RawRow>(buildListQuery(query));
+  const { rows } = await tx.execute<RawTodoRow>(buildListQuery(query));
   const more = rows.length > limit;
   const backwards = !query.after && Boolean(query.before);
-  const page = rows.slice(0, limit).map(
-    (row): TodoListRow => ({
-      id: Number(row.id),
-      userId: row.user_id,
-      task: row.task,
-      isComplete: row.is_complete,
-      insertedAt: row.inserted_at,
-      verdict: row.verdict,
-      verdictNote: row.verdict_note,
-      reviewerId: row.reviewer_id,
-      reviewedAt: row.reviewed_at,
-    }),
-  );
+  const page = rows.slice(0, limit).map(toTodoRow);
   if (backwards) page.reverse();
   const first = page[0];
   const last = page[page.length - 1];

@@ -4,6 +4,7 @@ import { closeRolePools } from "../../db/pools.server";
 import { freshUserId, ownerPool } from "../../db/testing/identities";
 import { action, loader } from "./todos";
 import { URL_BASE, args, settle, signInAs } from "../testing/routes";
+import * as checks from "../../db/testing/owner-checks";
 
 const ALICE = "user_alice";
 const BOB = "user_bob";
@@ -12,6 +13,9 @@ const ADAM = "user_adam";
 const FORBIDDEN = { message: "Only admins can edit todos in bulk." };
 
 const owner = ownerPool();
+const snapshot = (ids: number[]) => checks.todosDigest(owner, ids);
+const auditHighWater = () => checks.auditHighWater(owner);
+const auditCountSince = (since: number, ids: number[]) => checks.auditCountSince(owner, since, ids);
 // Every todo this file makes (alice's included), so cleanup leaves the demo users' own rows alone.
 const created: number[] = [];
 const cookies: Record<string, string> = {};
@@ -33,24 +37,6 @@ async function seed(userId: string, n: number): Promise<number[]> {
   // planner takes todos for empty and a filter target turns quadratic.
   if (n >= 1_000) await owner.query("analyze todos");
   return ids;
-}
-
-async function snapshot(ids: number[]) {
-  const { rows } = await owner.query(
-    "select count(*)::int as n, md5(coalesce(string_agg(id || ':' || user_id || ':' || task || ':' || is_complete, ',' order by id), '')) as digest from todos where id = any($1::bigint[])",
-    [ids],
-  );
-  return rows[0] as { n: number; digest: string };
-}
-
-async function auditHighWater(): Promise<number> {
-  const { rows } = await owner.query("select coalesce(max(id), 0)::text as id from audit.audit_log");
-  return Number(rows[0].id);
-}
-
-async function auditCountSince(since: number, ids: number[]): Promise<number> {
-  const { rows } = await owner.query("select count(*)::int as n from audit.audit_log where id > $1 and todo_id = any($2::bigint[])", [since, ids]);
-  return rows[0].n;
 }
 
 async function completeCount(ids: number[]): Promise<number> {
