@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClerkOrgRole } from "../roles/roles";
 import { AUDIT_PAGE_SIZE, listAudit, type AuditQuery, type AuditRow } from "./audit.server";
 import { closeRolePools } from "./pools.server";
+import { bigintArray } from "./sql";
 import { todoReviews, todos } from "./schema";
 import { withIdentity, type ScopedTx } from "./scoped.server";
 import { freshUserId, ownerPool, tokenFor } from "./testing/identities";
@@ -331,9 +332,9 @@ describe("listAudit filters and keyset pages", () => {
     );
     ids = inserted.map((row) => row.id).sort((x, y) => x - y);
     createdTodos.push(...ids);
-    await a((tx) => tx.execute(sql`update todos set is_complete = true where id = any(${`{${ids.join(",")}}`}::bigint[])`));
+    await a((tx) => tx.execute(sql`update todos set is_complete = true where id = any(${bigintArray(ids)})`));
     await b((tx) => tx.execute(sql`update todos set task = 'touched by b' where id = ${ids[0]}`));
-    await a((tx) => tx.execute(sql`delete from todos where id = any(${`{${ids.join(",")}}`}::bigint[])`));
+    await a((tx) => tx.execute(sql`delete from todos where id = any(${bigintArray(ids)})`));
 
     // Dates are arranged behind RLS's back: inserts just before a UTC midnight, updates exactly at it.
     await owner.query(

@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { BULK_LIMIT, type BulkAction } from "./limits";
+import { bigintArray } from "./sql";
 import { filterWhere, type TodoFilter } from "./todo-list.server";
 import type { ScopedTx } from "./scoped.server";
 
@@ -27,12 +28,12 @@ export class UnknownOwner extends Error {
 
 /** The target as a WHERE clause over `todos t`: the selected ids, or the filter itself. */
 function targetWhere(target: BulkTarget, extra: SQL[] = []): SQL {
-  if ("ids" in target) return sql`where ${sql.join([sql`t.id = any(${`{${target.ids.join(",")}}`}::bigint[])`, ...extra], sql` and `)}`;
+  if ("ids" in target) return sql`where ${sql.join([sql`t.id = any(${bigintArray(target.ids)})`, ...extra], sql` and `)}`;
   return filterWhere(target.filter, extra);
 }
 
 /** How many rows the target covers, as the caller sees them. */
-export async function countTarget(tx: ScopedTx, target: BulkTarget): Promise<number> {
+async function countTarget(tx: ScopedTx, target: BulkTarget): Promise<number> {
   const { rows } = await tx.execute<{ n: string }>(sql`select count(*) as n from todos t ${targetWhere(target)}`);
   return Number(rows[0].n);
 }

@@ -25,3 +25,13 @@ export async function ensureDatabaseEnv(options: { needOwner: boolean; log?: (li
   Object.assign(process.env, stack.env);
   return stack;
 }
+
+/** For setup commands (migrate, seed): the owner's database, local or configured, for the length of `run`. */
+export async function withSetupDatabase(run: () => Promise<void>) {
+  const stack = await ensureDatabaseEnv({ needOwner: true });
+  try {
+    await run();
+  } finally {
+    await stack?.stop();
+  }
+}

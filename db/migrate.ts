@@ -4,7 +4,7 @@ import { migrate } from "drizzle-orm/neon-serverless/migrator";
 import { BACKEND_ROLE_NAMES, connectionEnvFor, type BackendRole } from "../roles/roles";
 import { passwordStatement, roleSetupStatements } from "../roles/setup";
 import { createPool } from "./driver";
-import { ensureDatabaseEnv } from "./env";
+import { withSetupDatabase } from "./env";
 
 const MIGRATIONS = fileURLToPath(new URL("../migrations", import.meta.url));
 
@@ -53,10 +53,5 @@ export async function migrateDatabase(log: (line: string) => void = () => {}) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const stack = await ensureDatabaseEnv({ needOwner: true });
-  try {
-    await migrateDatabase(console.log);
-  } finally {
-    await stack?.stop();
-  }
+  await withSetupDatabase(() => migrateDatabase(console.log));
 }

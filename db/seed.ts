@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { DEMO_IDENTITIES } from "../app/auth/demo-identities";
 import { createPool } from "./driver";
-import { ensureDatabaseEnv } from "./env";
+import { withSetupDatabase } from "./env";
 
 /**
  * Demo data for the embedded default, with the owner connection (seeding is
@@ -26,10 +26,5 @@ export async function seedDemoData(log: (line: string) => void = () => {}) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const stack = await ensureDatabaseEnv({ needOwner: true });
-  try {
-    await seedDemoData(console.log);
-  } finally {
-    await stack?.stop();
-  }
+  await withSetupDatabase(() => seedDemoData(console.log));
 }

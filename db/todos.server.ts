@@ -1,6 +1,7 @@
 import { desc, eq, not, sql } from "drizzle-orm";
 import type { ScopedTx } from "./scoped.server";
 import { todos, type Todo } from "./schema";
+import { bigintArray } from "./sql";
 
 /**
  * Todo queries, run inside a scoped transaction. None of them filters by
@@ -46,7 +47,7 @@ export async function deleteTodo(tx: ScopedTx, id: number): Promise<Todo | null>
 export async function modifiableIds(tx: ScopedTx, ids: number[]): Promise<number[]> {
   if (ids.length === 0) return [];
   const { rows } = await tx.execute<{ id: string }>(
-    sql`select id from todos where id = any(${`{${ids.join(",")}}`}::bigint[]) for key share`,
+    sql`select id from todos where id = any(${bigintArray(ids)}) for key share`,
   );
   return rows.map((row) => Number(row.id));
 }

@@ -1,7 +1,6 @@
 import { json } from "@remix-run/node";
-import { TokenRejectedError } from "../auth/token.server";
 import { withIdentity, type ScopedTx } from "../../db/scoped.server";
-import type { Identity } from "../auth/token.server";
+import { TokenRejectedError, type Identity } from "../auth/token.server";
 
 const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03", "08000", "08001", "08003", "08004", "08006"]);
 
