@@ -1,7 +1,6 @@
 import { defineConfig, devices } from "@playwright/test";
 import { chromiumExecutable } from "./e2e/browser";
-
-const PORT = Number(process.env.E2E_PORT ?? 3210);
+import { APP_ORIGIN, E2E_PORT as PORT } from "./e2e/origin";
 const executablePath = chromiumExecutable();
 
 export default defineConfig({
@@ -13,7 +12,7 @@ export default defineConfig({
   reporter: [["list"], ["html", { open: "never" }]],
   outputDir: "test-results",
   use: {
-    baseURL: `http://127.0.0.1:${PORT}`,
+    baseURL: APP_ORIGIN,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
   },
@@ -34,7 +33,7 @@ export default defineConfig({
   webServer: {
     // The production build on a fresh embedded Postgres (see e2e/serve.ts).
     command: "node --import tsx e2e/serve.ts",
-    url: `http://127.0.0.1:${PORT}/healthz`,
+    url: `${APP_ORIGIN}/healthz`,
     env: { PORT: String(PORT), WARDEN_DATA_DIR: ".data/e2e" },
     reuseExistingServer: false,
     timeout: 120_000,

@@ -3,12 +3,13 @@ import { rootAuthLoader } from "@clerk/remix/ssr.server";
 import { json, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration, useLoaderData, useRouteError } from "@remix-run/react";
 import { capabilitiesOf } from "../roles/capabilities";
-import { DEMO_IDENTITIES } from "./auth/demo-identities";
-import { displayIdentity } from "./auth/request.server";
-import { authMode } from "./auth/mode.server";
+import { DEMO_IDENTITIES } from "../db/demo-identities";
+import { optionalIdentity } from "./auth/request.server";
+import { config } from "./config.server";
 import { AppHeader, type HeaderIdentity } from "./components/AppHeader";
 import type { SwitchableIdentity } from "./components/RoleSwitcher";
 import { ErrorPanel } from "./components/ErrorPanel";
+import { useNonce } from "./lib/nonce";
 import stylesheet from "./tailwind.css";
 
 export const links: LinksFunction = () => [
@@ -18,19 +19,23 @@ export const links: LinksFunction = () => [
 export const meta: MetaFunction = () => [{ title: "Warden" }];
 
 export async function loader(args: LoaderFunctionArgs) {
-  const identity = await displayIdentity(args);
+  const identity = await optionalIdentity(args);
   const header: HeaderIdentity | null = identity && {
     userId: identity.userId,
     orgRole: identity.orgRole,
     backendRole: identity.backendRole,
     capabilities: capabilitiesOf(identity.backendRole),
   };
-  if (authMode() === "clerk") return rootAuthLoader(args, () => ({ authMode: "clerk" as const, identity: header, switchable: [] as SwitchableIdentity[] }));
+  const { identity: provider } = config();
+  if (provider.provider === "clerk") {
+    return rootAuthLoader(args, () => ({ authMode: "clerk" as const, demo: false, identity: header, switchable: [] as SwitchableIdentity[] }));
+  }
   const switchable = DEMO_IDENTITIES.map(({ userId, name, orgRole }) => ({ userId, name, orgRole }));
-  return json({ authMode: "local" as const, identity: header, switchable });
+  return json({ authMode: "local" as const, demo: provider.demoOptIn, identity: header, switchable });
 }
 
 function Document({ children }: { children: React.ReactNode }) {
+  const nonce = useNonce();
   return (
     <html lang="en" className="h-full">
       <head>
@@ -41,8 +46,8 @@ function Document({ children }: { children: React.ReactNode }) {
       </head>
       <body className="min-h-full bg-slate-50 text-slate-900 antialiased">
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );
@@ -52,6 +57,11 @@ function App() {
   const data = useLoaderData<typeof loader>();
   return (
     <Document>
+      {data.demo ? (
+        <p role="alert" className="bg-amber-300 px-4 py-2 text-center text-sm font-medium text-amber-950" data-testid="demo-banner">
+          Demo sign-in is on: anyone can sign in as any demo identity, including an admin. Do not keep real data here.
+        </p>
+      ) : null}
       <AppHeader identity={data.identity} authMode={data.authMode} switchable={data.switchable} />
       <main className="mx-auto max-w-5xl px-4 py-6">
         <Outlet />

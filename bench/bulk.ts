@@ -11,7 +11,7 @@ import { createPool } from "../db/driver";
 import { withIdentity } from "../db/scoped.server";
 import { closeRolePools } from "../db/pools.server";
 import { runBulk } from "../db/bulk.server";
-import { signLocalToken } from "../app/auth/local-idp.server";
+import { identityFor } from "../db/testing/identities";
 import { startBenchDatabase } from "./embedded";
 
 const stack = await startBenchDatabase(".data/bench-bulk");
@@ -20,7 +20,7 @@ try {
   await owner.query("create extension if not exists pg_stat_statements");
   await owner.query("truncate todos, todo_reviews restart identity cascade");
   await owner.query("truncate audit.audit_log");
-  const token = await signLocalToken({ userId: "user_adam", orgRole: "org:admin" });
+  const identity = identityFor("user_adam", "org:admin");
 
   const arrange = async (label: string, rows: number) => {
     await owner.query(
@@ -48,7 +48,7 @@ try {
     await arrange(label, size);
     results.push(
       await measure(`bulk complete, ${size.toLocaleString("en-US")} rows (one action)`, () =>
-        withIdentity(token, (tx) => runBulk(tx, { action: "complete", target: { filter: { q: "bulk" } } })),
+        withIdentity(identity, (tx) => runBulk(tx, { action: "complete", target: { filter: { q: "bulk" } } })),
       ),
     );
     await owner.query("delete from todos");
@@ -58,7 +58,7 @@ try {
   const ids = idRows.map((row) => Number(row.id));
   results.push(
     await measure("one UPDATE per row, 10,000 rows (same transaction)", () =>
-      withIdentity(token, async (tx) => {
+      withIdentity(identity, async (tx) => {
         for (const id of ids) await tx.execute(sql`update todos set is_complete = true where id = ${id} and is_complete = false`);
       }),
     ),

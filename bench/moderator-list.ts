@@ -11,7 +11,7 @@ import { createPool } from "../db/driver";
 import { withIdentity } from "../db/scoped.server";
 import { closeRolePools } from "../db/pools.server";
 import { buildListQuery, listTodoPage, PAGE_SIZE, LATEST_REVIEW_JOIN } from "../db/todo-list.server";
-import { signLocalToken } from "../app/auth/local-idp.server";
+import { identityFor } from "../db/testing/identities";
 import { startBenchDatabase } from "./embedded";
 
 const TODOS = Number(process.env.BENCH_TODOS ?? 1_000_000);
@@ -45,9 +45,9 @@ try {
   }
   await owner.end();
 
-  const token = await signLocalToken({ userId: "user_maya", orgRole: "org:moderator" });
+  const identity = identityFor("user_maya", "org:moderator");
   const explain = (query: SQL) =>
-    withIdentity(token, async (tx) => {
+    withIdentity(identity, async (tx) => {
       const result = await tx.execute<{ "QUERY PLAN": string }>(sql`explain (analyze, buffers) ${query}`);
       return result.rows.map((row) => row["QUERY PLAN"]);
     });
@@ -58,7 +58,7 @@ try {
   let cursor = undefined as Awaited<ReturnType<typeof listTodoPage>>["next"] | undefined;
   const walkStarted = performance.now();
   for (let page = 1; page < TARGET_PAGE; page++) {
-    const result = await withIdentity(token, (tx) => listTodoPage(tx, { sort: "newest", after: cursor ?? undefined }));
+    const result = await withIdentity(identity, (tx) => listTodoPage(tx, { sort: "newest", after: cursor ?? undefined }));
     cursor = result.next;
     if (!cursor) throw new Error(`only ${page} pages exist`);
   }

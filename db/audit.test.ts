@@ -7,7 +7,7 @@ import { closeRolePools } from "./pools.server";
 import { bigintArray } from "./sql";
 import { todoReviews, todos } from "./schema";
 import { withIdentity, type ScopedTx } from "./scoped.server";
-import { freshUserId, ownerPool, tokenFor } from "./testing/identities";
+import { freshUserId, ownerPool, identityFor } from "./testing/identities";
 import * as checks from "./testing/owner-checks";
 
 const owner = ownerPool();
@@ -30,8 +30,8 @@ const fresh = (label: string) => {
 };
 
 const as = async (userId: string, orgRole: ClerkOrgRole) => {
-  const token = await tokenFor(userId, orgRole);
-  return <T>(run: (tx: ScopedTx) => Promise<T>) => withIdentity(token, run);
+  const identity = identityFor(userId, orgRole);
+  return <T>(run: (tx: ScopedTx) => Promise<T>) => withIdentity(identity, run);
 };
 
 const txid = async (tx: ScopedTx) => {

@@ -5,7 +5,7 @@ import type { ClerkOrgRole } from "../roles/roles";
 import { BulkTooLarge, runBulk, UnknownOwner, type BulkRequest } from "./bulk.server";
 import { closeRolePools } from "./pools.server";
 import { withIdentity, type ScopedTx } from "./scoped.server";
-import { freshUserId, ownerPool, tokenFor } from "./testing/identities";
+import { freshUserId, ownerPool, identityFor } from "./testing/identities";
 import * as checks from "./testing/owner-checks";
 
 const owner = ownerPool();
@@ -50,8 +50,8 @@ async function seedReview(todoId: number, reviewerId: string, verdict: "approved
 }
 
 const as = async (userId: string, orgRole: ClerkOrgRole) => {
-  const token = await tokenFor(userId, orgRole);
-  return <T>(run: (tx: ScopedTx) => Promise<T>) => withIdentity(token, run);
+  const identity = identityFor(userId, orgRole);
+  return <T>(run: (tx: ScopedTx) => Promise<T>) => withIdentity(identity, run);
 };
 
 /**

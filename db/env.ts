@@ -1,4 +1,4 @@
-import { localDataDir } from "../app/auth/mode.server";
+import { localDataDir } from "./local/data-dir";
 import { BACKEND_ROLE_NAMES, connectionEnvFor } from "../roles/roles";
 import { startLocalStack, type LocalStack } from "./local/stack";
 

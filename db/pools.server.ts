@@ -13,15 +13,14 @@ interface RolePool {
 
 const pools = new Map<BackendRole, RolePool>();
 
-export class DatabaseConfigError extends Error {}
-
 /** One pool per backend role, made on first use and kept for the process. */
 export function rolePool(role: BackendRole): RolePool {
   let entry = pools.get(role);
   if (!entry) {
     const envName = connectionEnvFor(role);
     const url = process.env[envName];
-    if (!url) throw new DatabaseConfigError(`${envName} is not set: the ${role} role has no connection string`);
+    // The configuration checked every role URL at boot; a gap here is a bug, not a user mistake.
+    if (!url) throw new Error(`${envName} is not set: the ${role} role has no connection string`);
     const pool = createPool(url, { max: Number(process.env.WARDEN_POOL_MAX ?? 10) });
     entry = { pool, db: drizzle(pool, { schema }) };
     pools.set(role, entry);

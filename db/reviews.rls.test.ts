@@ -1,7 +1,7 @@
 import { eq, inArray } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ClerkOrgRole } from "../roles/roles";
-import { freshUserId, ownerPool, tokenFor } from "./testing/identities";
+import { freshUserId, ownerPool, identityFor } from "./testing/identities";
 import { closeRolePools, rolePool } from "./pools.server";
 import { todoReviews, todos } from "./schema";
 import { withIdentity, type ScopedTx } from "./scoped.server";
@@ -51,8 +51,8 @@ async function ownerReviewsOf(todoId: number): Promise<ReviewRow[]> {
 }
 
 const as = async (userId: string, orgRole: ClerkOrgRole) => {
-  const token = await tokenFor(userId, orgRole);
-  return <T>(run: (tx: ScopedTx) => Promise<T>) => withIdentity(token, run);
+  const identity = identityFor(userId, orgRole);
+  return <T>(run: (tx: ScopedTx) => Promise<T>) => withIdentity(identity, run);
 };
 
 const refusedWith = (code: string) => ({ cause: expect.objectContaining({ code }) });

@@ -35,13 +35,17 @@ export async function queueCounts(tx: ScopedTx): Promise<QueueCounts> {
   return { unreviewed: Number(total) - Number(approved) - Number(flagged), approved: Number(approved), flagged: Number(flagged) };
 }
 
-/** Oldest unreviewed todos first: they have waited longest. */
+/**
+ * Oldest unreviewed todos first: they have waited longest. Neither list offers
+ * the caller's own todos: the policies would refuse a verdict on them.
+ */
 export async function unreviewedTodos(tx: ScopedTx, limit: number): Promise<QueueItem[]> {
   const { rows } = await tx.execute<RawTodoRow>(sql`
     select t.id, t.user_id, t.task, t.is_complete, t.inserted_at::text as inserted_at,
            null as verdict, null as verdict_note, null as reviewer_id, null as reviewed_at
     from todos t
     where not exists (select 1 from todo_reviews r where r.todo_id = t.id)
+      and t.user_id is distinct from (select auth.user_id())
     order by t.inserted_at, t.id
     limit ${limit}`);
   return rows.map(toTodoRow);
@@ -59,21 +63,24 @@ export async function flaggedTodos(tx: ScopedTx, limit: number): Promise<QueueIt
            l.verdict, l.note as verdict_note, l.reviewer_id, l.created_at::text as reviewed_at
     from latest l join todos t on t.id = l.todo_id
     where l.verdict = 'flagged'
+      and t.user_id is distinct from (select auth.user_id())
     order by l.created_at desc, t.id desc
     limit ${limit}`);
   return rows.map(toTodoRow);
 }
 
-export class ReviewTargetMissing extends Error {}
+/** `missing`: the todo is gone; `own-todo`: the policies refuse a verdict on the caller's own todo. */
+export type ReviewOutcome = "recorded" | "missing" | "own-todo";
 
-/** Records a verdict as the caller (reviewer_id defaults to auth.user_id(); the policy checks it). */
-export async function recordReview(tx: ScopedTx, input: { todoId: number; verdict: ReviewVerdict; note: string | null }) {
+/** Records a verdict as the caller (reviewer_id defaults to auth.user_id(); the policies check it and separation of duties). */
+export async function recordReview(tx: ScopedTx, input: { todoId: number; verdict: ReviewVerdict; note: string | null }): Promise<ReviewOutcome> {
   try {
-    const [row] = await tx.insert(todoReviews).values({ todoId: input.todoId, verdict: input.verdict, note: input.note }).returning();
-    return row;
+    await tx.insert(todoReviews).values({ todoId: input.todoId, verdict: input.verdict, note: input.note });
+    return "recorded";
   } catch (error) {
     const code = (error as { cause?: { code?: string }; code?: string }).cause?.code ?? (error as { code?: string }).code;
-    if (code === "23503") throw new ReviewTargetMissing(`todo ${input.todoId} does not exist`);
+    if (code === "23503") return "missing";
+    if (code === "42501") return "own-todo";
     throw error;
   }
 }

@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { crudPolicy } from "drizzle-orm/neon";
 import { REVIEW_NOTE_MAX_LENGTH, REVIEW_VERDICTS } from "./limits";
-import { bigint, boolean, check, index, jsonb, pgEnum, pgRole, pgSchema, pgTable, text, timestamp, type AnyPgColumn } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, index, jsonb, pgEnum, pgPolicy, pgRole, pgSchema, pgTable, text, timestamp, type AnyPgColumn } from "drizzle-orm/pg-core";
 
 /**
  * What each backend role may do lives here and only here: the migrations are
@@ -45,6 +45,14 @@ export type Todo = typeof todos.$inferSelect;
 export const reviewVerdict = pgEnum("review_verdict", REVIEW_VERDICTS);
 
 /**
+ * Separation of duties: a verdict is never about the reviewer's own todo,
+ * nor recorded by the todo's owner. Written by an admin on someone else's
+ * behalf, it still may not name the todo's owner as reviewer.
+ */
+const notOwnersVerdict = (table: { todoId: AnyPgColumn; reviewerId: AnyPgColumn }): SQL =>
+  sql`not exists (select 1 from ${todos} where ${todos.id} = ${table.todoId} and (${todos.userId} = ${table.reviewerId} or ${ownedByCaller(todos.userId)}))`;
+
+/**
  * Moderators' verdicts. A todo's current verdict is its latest review.
  * Members read the reviews of their own todos only: the policy asks whether
  * the todo is visible, and RLS on `todos` answers that for them.
@@ -72,8 +80,11 @@ export const todoReviews = pgTable(
       read: sql`exists (select 1 from ${todos} where ${todos.id} = ${table.todoId})`,
       modify: false,
     }),
-    crudPolicy({ role: moderatorBackend, read: true, modify: ownedByCaller(table.reviewerId) }),
-    crudPolicy({ role: adminBackend, read: true, modify: true }),
+    crudPolicy({ role: moderatorBackend, read: true, modify: sql`${ownedByCaller(table.reviewerId)} and ${notOwnersVerdict(table)}` }),
+    pgPolicy("crud-admin_backend-policy-select", { for: "select", to: adminBackend, using: sql`true` }),
+    pgPolicy("crud-admin_backend-policy-insert", { for: "insert", to: adminBackend, withCheck: notOwnersVerdict(table) }),
+    pgPolicy("crud-admin_backend-policy-update", { for: "update", to: adminBackend, using: sql`true`, withCheck: notOwnersVerdict(table) }),
+    pgPolicy("crud-admin_backend-policy-delete", { for: "delete", to: adminBackend, using: sql`true` }),
   ],
 ).enableRLS();
 
@@ -123,3 +134,38 @@ export const auditLog = auditSchema
   .enableRLS();
 
 export type AuditEntry = typeof auditLog.$inferSelect;
+
+/**
+ * The local identity provider's server-side sessions (embedded default and
+ * the demo opt-in; Clerk keeps its own). A session token counts only while
+ * its row is live, so a copied cookie is useless after sign-out or a switch.
+ * Each request role sees and changes only the row of its own token's `sid`;
+ * an update may only end a live session, and an ended id can never be
+ * reused (primary key), so nothing revives it.
+ */
+const ownSession = (table: { id: AnyPgColumn; userId: AnyPgColumn }): SQL =>
+  sql`${table.id} = (select auth.session() ->> 'sid') and ${ownedByCaller(table.userId)}`;
+const requestRoles = [authenticatedBackend, moderatorBackend, adminBackend];
+
+export const localSessions = pgTable(
+  "local_sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .default(sql`(auth.user_id())`),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+  },
+  (table) => [
+    pgPolicy("local_sessions_select_own", { for: "select", to: requestRoles, using: ownSession(table) }),
+    pgPolicy("local_sessions_insert_own", { for: "insert", to: requestRoles, withCheck: sql`${ownSession(table)} and ${table.endedAt} is null` }),
+    pgPolicy("local_sessions_end_own", {
+      for: "update",
+      to: requestRoles,
+      using: sql`${ownSession(table)} and ${table.endedAt} is null`,
+      withCheck: sql`${ownSession(table)} and ${table.endedAt} is not null`,
+    }),
+  ],
+).enableRLS();

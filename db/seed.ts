@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { DEMO_IDENTITIES } from "../app/auth/demo-identities";
+import { DEMO_IDENTITIES } from "./demo-identities";
 import { createPool } from "./driver";
 import { withSetupDatabase } from "./env";
 

@@ -1,8 +1,9 @@
+import type { Identity } from "../roles/identity";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor } from "../app/todos/list-params.server";
+import { decodeCursor, encodeCursor } from "./cursor";
 import type { ClerkOrgRole } from "../roles/roles";
-import { freshUserId, ownerPool, tokenFor } from "./testing/identities";
+import { freshUserId, ownerPool, identityFor } from "./testing/identities";
 import { closeRolePools } from "./pools.server";
 import { withIdentity } from "./scoped.server";
 import { listTodoPage, type Cursor, type TodoFilter, type TodoListQuery, type TodoPage } from "./todo-list.server";
@@ -75,11 +76,11 @@ afterAll(async () => {
 /** Expected order computed here, not by Postgres: newest first, ties broken by the larger id. */
 const newestFirst = (rows: Seeded[]) => [...rows].sort((a, b) => b.offset - a.offset || b.id - a.id).map((row) => row.id);
 
-const tokens = new Map<string, string>();
+const identities = new Map<string, Identity>();
 async function page(userId: string, orgRole: ClerkOrgRole, query: TodoListQuery): Promise<TodoPage> {
   const key = `${userId} ${orgRole}`;
-  if (!tokens.has(key)) tokens.set(key, await tokenFor(userId, orgRole));
-  return withIdentity(tokens.get(key)!, (tx) => listTodoPage(tx, { limit: LIMIT, ...query }));
+  if (!identities.has(key)) identities.set(key, identityFor(userId, orgRole));
+  return withIdentity(identities.get(key)!, (tx) => listTodoPage(tx, { limit: LIMIT, ...query }));
 }
 
 /** Cursors go through the URL in the app, so they do here too. */

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { freshUserId, ownerPool, tokenFor } from "./testing/identities";
+import { freshUserId, ownerPool, identityFor } from "./testing/identities";
 import { closeRolePools } from "./pools.server";
 import { withIdentity } from "./scoped.server";
 
@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 it("a user's list query under RLS (no WHERE in app code) uses the user_id index", async () => {
-  const { plan, rows } = await withIdentity(await tokenFor(alice, "org:member"), async (tx) => {
+  const { plan, rows } = await withIdentity(identityFor(alice, "org:member"), async (tx) => {
     const explain = await tx.execute<{ "QUERY PLAN": string }>(sql`explain select * from todos order by inserted_at desc`);
     const list = await tx.execute(sql`select * from todos order by inserted_at desc`);
     return { plan: explain.rows.map((row) => row["QUERY PLAN"]).join("\n"), rows: list.rows };

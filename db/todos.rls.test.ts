@@ -1,7 +1,8 @@
+import type { Identity } from "../roles/identity";
 import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClerkOrgRole } from "../roles/roles";
-import { freshUserId, ownerPool, tokenFor } from "./testing/identities";
+import { freshUserId, ownerPool, identityFor } from "./testing/identities";
 import { closeRolePools } from "./pools.server";
 import { todos } from "./schema";
 import { withIdentity } from "./scoped.server";
@@ -35,7 +36,7 @@ const matrix: { orgRole: ClerkOrgRole; select: Expect; update: Expect; delete: E
 
 describe.each(matrix)("todos policies for $orgRole", (row) => {
   let actor: string;
-  let token: string;
+  let identity: Identity;
   let victim: string;
   let ownId: number;
   let otherId: number;
@@ -43,7 +44,7 @@ describe.each(matrix)("todos policies for $orgRole", (row) => {
   beforeAll(async () => {
     actor = freshUserId("actor");
     victim = freshUserId("victim");
-    token = await tokenFor(actor, row.orgRole);
+    identity = identityFor(actor, row.orgRole);
   });
 
   const fresh = async () => {
@@ -53,7 +54,7 @@ describe.each(matrix)("todos policies for $orgRole", (row) => {
 
   it("select: own and other's rows", async () => {
     await fresh();
-    const [own, other] = await withIdentity(token, async (tx) => [
+    const [own, other] = await withIdentity(identity, async (tx) => [
       (await tx.select().from(todos).where(eq(todos.id, ownId))).length,
       (await tx.select().from(todos).where(eq(todos.id, otherId))).length,
     ]);
@@ -62,7 +63,7 @@ describe.each(matrix)("todos policies for $orgRole", (row) => {
 
   it("update: own and other's rows", async () => {
     await fresh();
-    const counts = await withIdentity(token, async (tx) => ({
+    const counts = await withIdentity(identity, async (tx) => ({
       own: (await tx.update(todos).set({ task: "changed" }).where(eq(todos.id, ownId)).returning()).length,
       other: (await tx.update(todos).set({ task: "changed" }).where(eq(todos.id, otherId)).returning()).length,
     }));
@@ -72,7 +73,7 @@ describe.each(matrix)("todos policies for $orgRole", (row) => {
 
   it("delete: own and other's rows", async () => {
     await fresh();
-    const counts = await withIdentity(token, async (tx) => ({
+    const counts = await withIdentity(identity, async (tx) => ({
       own: (await tx.delete(todos).where(eq(todos.id, ownId)).returning()).length,
       other: (await tx.delete(todos).where(eq(todos.id, otherId)).returning()).length,
     }));
@@ -81,7 +82,7 @@ describe.each(matrix)("todos policies for $orgRole", (row) => {
   });
 
   it("insert: own row, and one without user_id takes the caller's id", async () => {
-    const [explicit, implicit] = await withIdentity(token, async (tx) => [
+    const [explicit, implicit] = await withIdentity(identity, async (tx) => [
       (await tx.insert(todos).values({ userId: actor, task: "explicit" }).returning())[0],
       (await tx.insert(todos).values({ task: "implicit" }).returning())[0],
     ]);
@@ -91,7 +92,7 @@ describe.each(matrix)("todos policies for $orgRole", (row) => {
   });
 
   it(`insert for another user is ${row.insertOther ? "allowed" : "rejected by WITH CHECK"}`, async () => {
-    const attempt = withIdentity(token, async (tx) => (await tx.insert(todos).values({ userId: victim, task: "forged" }).returning())[0]);
+    const attempt = withIdentity(identity, async (tx) => (await tx.insert(todos).values({ userId: victim, task: "forged" }).returning())[0]);
     if (row.insertOther) {
       const inserted = await attempt;
       created.push(inserted.id);
@@ -105,7 +106,7 @@ describe.each(matrix)("todos policies for $orgRole", (row) => {
 
   it("cannot move an own row to another user", async () => {
     await fresh();
-    const attempt = withIdentity(token, (tx) => tx.update(todos).set({ userId: victim }).where(eq(todos.id, ownId)).returning());
+    const attempt = withIdentity(identity, (tx) => tx.update(todos).set({ userId: victim }).where(eq(todos.id, ownId)).returning());
     if (row.orgRole === "org:admin") {
       expect(await attempt).toHaveLength(1);
     } else {
@@ -121,7 +122,7 @@ describe("the same query, different scoped views", () => {
     const bob = freshUserId("bob");
     const ids = [await seedTodo(alice), await seedTodo(alice), await seedTodo(bob)];
     const visible = async (userId: string, orgRole: ClerkOrgRole) =>
-      withIdentity(await tokenFor(userId, orgRole), async (tx) => (await tx.select().from(todos).where(inArray(todos.id, ids))).length);
+      withIdentity(identityFor(userId, orgRole), async (tx) => (await tx.select().from(todos).where(inArray(todos.id, ids))).length);
     expect(await visible(alice, "org:member")).toBe(2);
     expect(await visible(bob, "org:member")).toBe(1);
     expect(await visible(freshUserId("maya"), "org:moderator")).toBe(3);

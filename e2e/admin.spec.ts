@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { createTodo, signIn, todoRow, uniqueTask } from "./support";
+import { createTodo, signIn, todoRow, uniqueTask, postAs } from "./support";
 
 test("adam bulk-completes alice's and bob's todos, deletes two after confirming; alice sees it; /audit shows adam", async ({ browser }, testInfo) => {
   const alice = await browser.newPage();
@@ -79,7 +79,7 @@ test("members and moderators are refused bulk edits and the audit log", async ({
     await signIn(page, identity);
     await expect(page.getByRole("button", { name: "Mark complete" })).toHaveCount(0);
     await expect(page.getByRole("link", { name: "Audit" })).toHaveCount(0);
-    const bulk = await page.request.post("/todos", { form: { intent: "bulk", action: "complete", scope: "filter" }, maxRedirects: 0 });
+    const bulk = await postAs(page, "/todos", { intent: "bulk", action: "complete", scope: "filter" });
     expect(bulk.status(), identity).toBe(403);
     expect((await page.request.get("/audit", { maxRedirects: 0 })).status(), identity).toBe(403);
     await page.close();

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { createTodo, signIn, todoRow, uniqueTask } from "./support";
+import { createTodo, signIn, todoRow, uniqueTask, postAs } from "./support";
 
 for (const javaScriptEnabled of [true, false]) {
   test(`maya flags alice's todo with a note; alice sees it, bob sees nothing (JavaScript ${javaScriptEnabled ? "on" : "off"})`, async ({ browser }) => {
@@ -28,7 +28,7 @@ for (const javaScriptEnabled of [true, false]) {
     await expect(maya.getByRole("region", { name: "Flagged" }).getByText(note)).toBeVisible();
 
     // A moderator may read alice's todo but not change it: the crafted post is refused.
-    const forced = await maya.request.post("/todos", { form: { intent: "toggle", id: String(id) }, maxRedirects: 0 });
+    const forced = await postAs(maya, "/todos", { intent: "toggle", id: String(id) });
     expect(forced.status()).toBe(404);
 
     await alice.reload();
@@ -44,7 +44,7 @@ for (const javaScriptEnabled of [true, false]) {
     await expect(bob.getByText(note)).toHaveCount(0);
     const bobReview = await bob.request.get("/review", { maxRedirects: 0 });
     expect(bobReview.status()).toBe(403);
-    const bobPost = await bob.request.post("/review", { form: { intent: "review", id: String(id), verdict: "approved" }, maxRedirects: 0 });
+    const bobPost = await postAs(bob, "/review", { intent: "review", id: String(id), verdict: "approved" });
     expect(bobPost.status()).toBe(403);
     await alice.reload();
     await expect(todoRow(alice, task).getByTestId("verdict")).toHaveText("flagged");

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { ownerDatabase } from "./owner-db";
-import { createTodo, signIn, switchTo, todoRow, uniqueTask } from "./support";
+import { createTodo, signIn, switchTo, todoRow, uniqueTask, postAs } from "./support";
 
 type Role = "member" | "moderator" | "admin";
 const PEOPLE: { userId: string; role: Role; orgRole: string; databaseRole: string }[] = [
@@ -45,9 +45,9 @@ test("one browser session switches alice → maya → adam → bob; the same /to
       if (person.role !== "member") await expect(strangerRow.getByRole("button", { name: /Delete/ })).toHaveCount(person.role === "admin" ? 1 : 0);
 
       // …and what is forbidden fails when forced.
-      const forced = await page.request.post("/todos", { form: { intent: "update", id: strangersTodo, task: `forced by ${person.userId}` }, maxRedirects: 0 });
+      const forced = await postAs(page, "/todos", { intent: "update", id: strangersTodo, task: `forced by ${person.userId}` });
       expect(forced.status(), `${person.userId} edits a stranger's todo`).toBe(person.role === "admin" ? 303 : 404);
-      const bulk = await page.request.post("/todos", { form: { intent: "bulk", action: "reopen", id: strangersTodo }, maxRedirects: 0 });
+      const bulk = await postAs(page, "/todos", { intent: "bulk", action: "reopen", id: strangersTodo });
       expect(bulk.status(), `${person.userId} bulk-edits`).toBe(person.role === "admin" ? 303 : 403);
       const audit = await page.request.get("/audit", { maxRedirects: 0 });
       expect(audit.status(), `${person.userId} reads the audit log`).toBe(person.role === "admin" ? 200 : 403);
@@ -141,15 +141,15 @@ async function attempt(page: Page, check: Check, userId: string, otherId: string
         return todoRow(page, edited).waitFor({ timeout: 5_000 }).then(() => true, () => false);
       }
       // Not offered; forcing it must fail too.
-      const forced = await page.request.post("/todos", { form: { intent: "update", id: otherId, task: `forced by ${userId}` }, maxRedirects: 0 });
+      const forced = await postAs(page, "/todos", { intent: "update", id: otherId, task: `forced by ${userId}` });
       return forced.status() === 303;
     }
     case "review": {
-      const response = await page.request.post("/review", { form: { intent: "review", id: otherId, verdict: "approved", note: `matrix ${userId}` }, maxRedirects: 0 });
+      const response = await postAs(page, "/review", { intent: "review", id: otherId, verdict: "approved", note: `matrix ${userId}` });
       return response.status() === 303;
     }
     case "bulk": {
-      const response = await page.request.post("/todos", { form: { intent: "bulk", action: "complete", id: otherId }, maxRedirects: 0 });
+      const response = await postAs(page, "/todos", { intent: "bulk", action: "complete", id: otherId });
       return response.status() === 303;
     }
     case "read audit": {

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { createTodo, signIn, todoRow, uniqueTask } from "./support";
+import { createTodo, signIn, todoRow, uniqueTask, postAs } from "./support";
 
 for (const javaScriptEnabled of [true, false]) {
   test.describe(`todos with JavaScript ${javaScriptEnabled ? "on" : "off"}`, () => {
@@ -68,7 +68,7 @@ for (const javaScriptEnabled of [true, false]) {
         { intent: "delete", id: String(id) },
       ];
       for (const form of crafted) {
-        const response = await bob.request.post("/todos", { form, maxRedirects: 0 });
+        const response = await postAs(bob, "/todos", form);
         expect(response.status(), `${form.intent} of alice's todo by bob`).toBe(404);
         expect(await response.text()).toContain("Not found");
       }

@@ -1,16 +1,34 @@
 import { spawn } from "node:child_process";
+import { ConfigError, loadConfig } from "../app/config.server";
 import { migrateDatabase } from "../db/migrate";
 import { seedDemoData } from "../db/seed";
 import { ensureDatabaseEnv } from "../db/env";
 
+const log = (line: string) => console.log(`[warden] ${line}`);
+
+/** An incomplete or contradictory configuration exits non-zero, listing every problem, before anything starts. */
+export function checkConfigOrExit() {
+  try {
+    const config = loadConfig(process.env);
+    log(`${config.mode} mode, ${config.identity.provider === "clerk" ? "Clerk" : "local identity provider"}`);
+    if (config.identity.provider === "local" && config.identity.demoOptIn) log("WARNING: demo sign-in is on (WARDEN_DEMO_SIGN_IN=1): anyone can sign in as an admin.");
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}
+
 /**
- * Runs the app with its database: on the embedded default it starts Postgres
- * and the proxy, migrates and seeds first; with DATABASE_* set it serves
- * against them as they are. Ctrl-C (or SIGTERM) stops the app and then
- * everything this process started.
+ * Runs the app with its database. The configuration is checked first: an
+ * incomplete or contradictory one exits non-zero, listing every problem,
+ * before anything starts or listens. On the embedded default it starts
+ * Postgres and the proxy, migrates and seeds first; in production it serves
+ * against the configured database as it is. Ctrl-C (or SIGTERM) stops the app
+ * and then everything this process started.
  */
 export async function serve(command: string, args: string[]) {
-  const log = (line: string) => console.log(`[warden] ${line}`);
+  checkConfigOrExit();
   const stack = await ensureDatabaseEnv({ needOwner: false, log });
   if (stack) {
     await migrateDatabase(log);

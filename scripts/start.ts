@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { serve } from "./serve";
+import { checkConfigOrExit, serve } from "./serve";
 
+checkConfigOrExit();
 if (!existsSync("build/index.js")) {
   console.error("No production build found. Run `npm run build` first.");
   process.exit(1);

@@ -8,7 +8,8 @@ const date = (message: string) =>
   z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, message)
-    .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), message);
+    // Year 0 parses in JavaScript but not in Postgres.
+    .refine((value) => Number(value.slice(0, 4)) >= 1 && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), message);
 
 const auditParams = z.object({
   actor: z.preprocess(emptyToUndefined, z.string().trim().regex(OWNER_PATTERN, "The actor must be a user id.").optional()),

@@ -4,9 +4,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from "jose";
 import type { ClerkOrgRole } from "../../roles/roles";
-import type { DemoIdentity } from "./demo-identities";
-import { DEMO_ORG_ID } from "./demo-identities";
-import { localDataDir } from "./mode.server";
+import type { DemoIdentity } from "../../db/demo-identities";
+import { DEMO_ORG_ID } from "../../db/demo-identities";
+import { config } from "../config.server";
 
 /**
  * The stand-in for Clerk in the embedded default: one ES256 key made on first
@@ -48,7 +48,7 @@ async function createOrLoadKey(file: string): Promise<StoredKey> {
 }
 
 function localKey(): Promise<StoredKey> {
-  cached ??= createOrLoadKey(path.join(localDataDir(), "idp", "es256.json"));
+  cached ??= createOrLoadKey(path.join(config().dataDir, "idp", "es256.json"));
   return cached;
 }
 

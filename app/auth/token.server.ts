@@ -1,5 +1,5 @@
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
-import { backendRoleForClaims, orgRoleFromClaims, type BackendRole, type ClerkOrgRole } from "../../roles/roles";
+import { identityFromClaims, type Identity } from "../../roles/identity";
 
 /** A token that failed verification. The web layer answers 401; no connection was touched. */
 export class TokenRejectedError extends Error {
@@ -10,12 +10,7 @@ export class TokenRejectedError extends Error {
   }
 }
 
-export interface Identity {
-  userId: string;
-  orgRole: ClerkOrgRole | null;
-  backendRole: BackendRole;
-  claims: JWTPayload & { sub: string };
-}
+export type { Identity };
 
 export interface TokenVerifier {
   verify(token: string): Promise<Identity>;
@@ -43,8 +38,7 @@ export function createTokenVerifier(options: { keys: JWTVerifyGetKey; issuer: st
       if (options.authorizedParties?.length && !options.authorizedParties.includes(String(payload.azp))) {
         throw new TokenRejectedError("azp is not an authorized party");
       }
-      const claims = payload as Identity["claims"];
-      return { userId: claims.sub, orgRole: orgRoleFromClaims(claims), backendRole: backendRoleForClaims(claims), claims };
+      return identityFromClaims(payload as Identity["claims"]);
     },
   };
 }

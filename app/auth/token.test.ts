@@ -1,9 +1,9 @@
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEMO_ORG_ID } from "./demo-identities";
+import { DEMO_ORG_ID } from "../../db/demo-identities";
 import { localJwks, LOCAL_ISSUER, LOCAL_TOKEN_TTL_SECONDS, signLocalToken } from "./local-idp.server";
 import { createTokenVerifier, TokenRejectedError, type TokenVerifier } from "./token.server";
-import { clerkIssuerFromPublishableKey } from "./verifier.server";
+import { clerkIssuerFromPublishableKey } from "../config.server";
 
 const ISSUER = "https://example.clerk.accounts.dev";
 const KID = "test-key-1";

@@ -1,6 +1,6 @@
 import { json } from "@remix-run/node";
 import { withIdentity, type ScopedTx } from "../../db/scoped.server";
-import { TokenRejectedError, type Identity } from "../auth/token.server";
+import type { Identity } from "../../roles/identity";
 
 const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03", "08000", "08001", "08003", "08004", "08006"]);
 
@@ -20,18 +20,25 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 export const unavailable = () =>
   json({ message: "The database is not answering right now. Your data is safe; try again in a moment." }, { status: 503 });
 
+/** A Postgres error (a five-character SQLSTATE), bare or wrapped by drizzle. */
+function isDatabaseError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code ?? (error as { cause?: { code?: unknown } })?.cause?.code;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
+}
+
 /**
- * `withIdentity` for routes: a rejected token becomes a 401 and an
- * unreachable database a 503, both thrown as responses for the error boundary.
+ * `withIdentity` for routes: one transaction as the verified identity. An
+ * unreachable database becomes a 503 thrown for the error boundary; any other
+ * database error is logged and answered with a generic 500, so no SQL or
+ * Postgres error text ever reaches a user. The app's own errors pass through.
  */
-export async function scoped<T>(token: string, run: (tx: ScopedTx, identity: Identity) => Promise<T>): Promise<T> {
+export async function scoped<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>): Promise<T> {
   try {
-    return await withIdentity(token, run);
+    return await withIdentity(identity, run);
   } catch (error) {
-    if (error instanceof TokenRejectedError) {
-      throw json({ message: "Your session is no longer valid. Please sign in again." }, { status: 401 });
-    }
     if (isDatabaseUnavailable(error)) throw unavailable();
-    throw error;
+    if (!isDatabaseError(error)) throw error;
+    console.error(error);
+    throw json({ message: "Something went wrong on our side and nothing was changed. Please try again." }, { status: 500 });
   }
 }

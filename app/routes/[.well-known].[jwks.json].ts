@@ -1,6 +1,6 @@
 import { json } from "@remix-run/node";
 import { localJwks } from "../auth/local-idp.server";
-import { authMode } from "../auth/mode.server";
+import { authMode } from "../config.server";
 
 /** The local identity provider's public keys. In Clerk mode, Clerk publishes its own. */
 export async function loader() {

@@ -1,7 +1,7 @@
 import { SignIn } from "@clerk/remix";
 import { getAuth } from "@clerk/remix/ssr.server";
 import { json, redirect, type LoaderFunctionArgs } from "@remix-run/node";
-import { authMode } from "../auth/mode.server";
+import { authMode } from "../config.server";
 
 /** The local provider signs in at /sign-in; in Clerk mode this is where Clerk's sign-in lives. */
 export async function loader(args: LoaderFunctionArgs) {

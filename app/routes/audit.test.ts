@@ -5,7 +5,7 @@ import { closeRolePools } from "../../db/pools.server";
 import { freshUserId, ownerPool } from "../../db/testing/identities";
 import { loader } from "./audit";
 import { action as todosAction } from "./todos";
-import { URL_BASE, args, settle, signInAs } from "../testing/routes";
+import { URL_BASE, args, formPost, settle, signInAs } from "../testing/routes";
 
 const ALICE = "user_alice";
 const MAYA = "user_maya";
@@ -34,7 +34,7 @@ beforeAll(async () => {
   bulkIds = rows.map((row) => Number(row.id)).sort((a, b) => a - b);
   created.push(...bulkIds);
   const body = new URLSearchParams([["intent", "bulk"], ["action", "complete"], ...bulkIds.map((id) => ["id", String(id)])]);
-  const response = await todosAction(args(new Request(`${URL_BASE}/todos`, { method: "POST", body, headers: { Cookie: cookies[ADAM] } })));
+  const response = await todosAction(args(formPost("/todos", body, cookies[ADAM])));
   expect(response.status).toBe(303);
   const { rows: tx } = await owner.query("select distinct tx_id::text as tx_id from audit.audit_log where action = 'update' and todo_id = any($1::bigint[])", [bulkIds]);
   expect(tx).toHaveLength(1);

@@ -2,11 +2,12 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { useLoaderData } from "@remix-run/react";
 import { listAudit } from "../../db/audit.server";
 import { auditSearch, parseAuditParams } from "../audit/params.server";
-import { requireSessionToken } from "../auth/request.server";
+import { requireIdentity } from "../auth/request.server";
 import { AuditEntry } from "../components/AuditEntry";
 import { FIELD_CLASS, FilterField, FilterForm, SelectField } from "../components/FilterForm";
 import { Pagination } from "../components/Pagination";
 import { requireCapability } from "../lib/capability.server";
+import { readSearch } from "../lib/edge.server";
 import { scoped } from "../lib/scoped.server";
 
 export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
@@ -14,13 +15,13 @@ export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBou
 export const meta: MetaFunction = () => [{ title: "Audit log · Warden" }];
 
 export async function loader(args: LoaderFunctionArgs) {
-  const token = await requireSessionToken(args);
-  const params = parseAuditParams(new URL(args.request.url).searchParams);
+  const identity = await requireIdentity(args);
+  requireCapability(identity, "readAudit");
+  const params = parseAuditParams(readSearch(args.request));
+  if (!params.ok) throw json({ message: params.error }, { status: 400 });
+  const query = params.value;
   return json(
-    await scoped(token, async (tx, identity) => {
-      requireCapability(identity, "readAudit");
-      if (!params.ok) throw json({ message: params.error }, { status: 400 });
-      const query = params.value;
+    await scoped(identity, async (tx) => {
       const page = await listAudit(tx, query);
       return {
         entries: page.rows,

@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { LocalPostgres } from "../../db/local/postgres";
 import { closeRolePools } from "../../db/pools.server";
-import { localDataDir } from "../auth/mode.server";
+import { localDataDir } from "../../db/local/data-dir";
 import { args, settle, signInAs, URL_BASE } from "../testing/routes";
 import { loader as healthz } from "./healthz";
 import { loader as todos } from "./todos";

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeRolePools } from "../../db/pools.server";
 import { ownerPool } from "../../db/testing/identities";
 import { action, loader } from "./review";
-import { URL_BASE, args, settle, signInAs } from "../testing/routes";
+import { URL_BASE, args, formPost, settle, signInAs } from "../testing/routes";
 
 const ALICE = "user_alice";
 const MAYA = "user_maya";
@@ -19,7 +19,7 @@ let mayaCookie: string;
 let adamCookie: string;
 
 function post(cookie: string, fields: Record<string, string>) {
-  return new Request(`${URL_BASE}/review`, { method: "POST", body: new URLSearchParams(fields), headers: { Cookie: cookie } });
+  return formPost("/review", fields, cookie);
 }
 
 const get = (cookie: string) => new Request(`${URL_BASE}/review`, { headers: { Cookie: cookie } });

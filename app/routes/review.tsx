@@ -1,9 +1,10 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { flaggedTodos, queueCounts, recordReview, ReviewTargetMissing, unreviewedTodos } from "../../db/reviews.server";
-import { requireSessionToken } from "../auth/request.server";
+import { flaggedTodos, queueCounts, recordReview, unreviewedTodos } from "../../db/reviews.server";
+import { requireIdentity } from "../auth/request.server";
 import { ReviewQueue } from "../components/ReviewQueue";
 import { requireCapability } from "../lib/capability.server";
+import { readForm, requireMutation } from "../lib/edge.server";
 import { scoped } from "../lib/scoped.server";
 import { parseReviewIntent } from "../review/intents";
 
@@ -14,10 +15,10 @@ export const meta: MetaFunction = () => [{ title: "Review queue · Warden" }];
 const QUEUE_LENGTH = 20;
 
 export async function loader(args: LoaderFunctionArgs) {
-  const token = await requireSessionToken(args);
+  const identity = await requireIdentity(args);
+  requireCapability(identity, "review");
   return json(
-    await scoped(token, async (tx, identity) => {
-      requireCapability(identity, "review");
+    await scoped(identity, async (tx) => {
       return {
         counts: await queueCounts(tx),
         unreviewed: await unreviewedTodos(tx, QUEUE_LENGTH),
@@ -30,22 +31,21 @@ export async function loader(args: LoaderFunctionArgs) {
 export type ReviewActionData = { error: string; id?: string };
 
 export async function action(args: ActionFunctionArgs) {
-  const token = await requireSessionToken(args);
-  const form = await args.request.formData();
-  const parsed = parseReviewIntent(form);
-  try {
-    await scoped(token, async (tx, identity) => {
-      requireCapability(identity, "review");
-      if (!parsed.ok) throw json<ReviewActionData>({ error: parsed.error, id: parsed.id }, { status: 400 });
-      await recordReview(tx, { todoId: parsed.value.id, verdict: parsed.value.verdict, note: parsed.value.note });
-    });
-  } catch (error) {
-    if (error instanceof ReviewTargetMissing) return json<ReviewActionData>({ error: "Not found: that todo no longer exists.", id: parsed.ok ? String(parsed.value.id) : undefined }, { status: 404 });
-    if (error instanceof Response && error.status === 400) return error;
-    throw error;
-  }
+  requireMutation(args.request);
+  const identity = await requireIdentity(args);
+  requireCapability(identity, "review");
+  const parsed = parseReviewIntent(await readForm(args.request));
+  if (!parsed.ok) return json<ReviewActionData>({ error: parsed.error, id: parsed.id }, { status: 400 });
+  const { id, verdict, note } = parsed.value;
+  const outcome = await scoped(identity, (tx) => recordReview(tx, { todoId: id, verdict, note }));
+  if (outcome !== "recorded") return json<ReviewActionData>({ error: REVIEW_REFUSED[outcome], id: String(id) }, { status: outcome === "missing" ? 404 : 403 });
   return redirect("/review", { status: 303 });
 }
+
+const REVIEW_REFUSED = {
+  missing: "Not found: that todo no longer exists.",
+  "own-todo": "You cannot record a verdict on your own todo; another moderator reviews it.",
+} as const;
 
 export default function ReviewPage() {
   const { counts, unreviewed, flagged } = useLoaderData<typeof loader>();

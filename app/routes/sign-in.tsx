@@ -1,33 +1,36 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { DEMO_IDENTITIES, findDemoIdentity } from "../auth/demo-identities";
-import { signLocalToken } from "../auth/local-idp.server";
-import { authMode } from "../auth/mode.server";
-import { safeReturnTo } from "../auth/return-to";
-import { storeLocalToken } from "../auth/session.server";
+import { DEMO_IDENTITIES, findDemoIdentity } from "../../db/demo-identities";
 import { backendRoleForOrgRole } from "../../roles/roles";
+import { beginLocalSession, endLocalSession } from "../auth/local-session.server";
+import { safeReturnTo } from "../auth/return-to";
+import { authMode } from "../config.server";
+import { readForm, readSearch, requireMutation } from "../lib/edge.server";
 
 export const meta: MetaFunction = () => [{ title: "Sign in · Warden" }];
 
 const notFound = () => new Response("Not found", { status: 404 });
 
-
 export function loader({ request }: LoaderFunctionArgs) {
   if (authMode() === "clerk") throw notFound();
-  const returnTo = safeReturnTo(new URL(request.url).searchParams.get("returnTo"));
+  const returnTo = safeReturnTo(readSearch(request).get("returnTo"));
   return json({
     returnTo,
     identities: DEMO_IDENTITIES.map(({ userId, name, orgRole }) => ({ userId, name, orgRole, backendRole: backendRoleForOrgRole(orgRole) })),
   });
 }
 
-export async function action({ request }: ActionFunctionArgs) {
+export async function action(args: ActionFunctionArgs) {
+  const { request } = args;
   if (authMode() === "clerk") throw notFound();
-  const form = await request.formData();
+  requireMutation(request);
+  const form = await readForm(request);
   const identity = findDemoIdentity(form.get("identity"));
   if (!identity) return json({ error: "Choose one of the demo identities." }, { status: 400 });
-  const token = await signLocalToken(identity);
-  return redirect(safeReturnTo(form.get("returnTo")), { headers: { "Set-Cookie": await storeLocalToken(request, token) } });
+  // Signing in again ends whatever session this browser had.
+  await endLocalSession(args);
+  const cookie = await beginLocalSession(request, identity);
+  return redirect(safeReturnTo(form.get("returnTo")), { headers: { "Set-Cookie": cookie } });
 }
 
 export default function SignIn() {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeRolePools } from "../../db/pools.server";
 import { freshUserId, ownerPool } from "../../db/testing/identities";
 import { action, loader } from "./todos";
-import { URL_BASE, args, settle, signInAs } from "../testing/routes";
+import { URL_BASE, args, formPost, settle, signInAs } from "../testing/routes";
 import * as checks from "../../db/testing/owner-checks";
 
 const ALICE = "user_alice";
@@ -21,7 +21,7 @@ const created: number[] = [];
 const cookies: Record<string, string> = {};
 
 function post(cookie: string, fields: [string, string][], url = `${URL_BASE}/todos`) {
-  return new Request(url, { method: "POST", body: new URLSearchParams(fields), headers: { Cookie: cookie } });
+  return formPost(url, fields, cookie);
 }
 
 const get = (cookie: string, url = `${URL_BASE}/todos`) => new Request(url, { headers: { Cookie: cookie } });

@@ -5,12 +5,12 @@ import { importJWK, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeRolePools } from "../../db/pools.server";
 import { ownerPool } from "../../db/testing/identities";
-import { DEMO_ORG_ID } from "../auth/demo-identities";
+import { DEMO_ORG_ID } from "../../db/demo-identities";
 import { LOCAL_ISSUER } from "../auth/local-idp.server";
-import { localDataDir } from "../auth/mode.server";
+import { localDataDir } from "../../db/local/data-dir";
 import { storeLocalToken } from "../auth/session.server";
 import { action, loader } from "./todos";
-import { URL_BASE, args, settle, signInAs } from "../testing/routes";
+import { URL_BASE, args, formPost, settle, signInAs } from "../testing/routes";
 
 const ALICE = "user_alice";
 const BOB = "user_bob";
@@ -27,9 +27,7 @@ let bobCookie: string;
 let mayaCookie: string;
 
 function post(cookie: string | null, fields: Record<string, string>, url = `${URL_BASE}/todos`) {
-  const headers = new Headers();
-  if (cookie) headers.set("Cookie", cookie);
-  return new Request(url, { method: "POST", body: new URLSearchParams(fields), headers });
+  return formPost(url, fields, cookie);
 }
 
 function get(cookie: string | null, url = `${URL_BASE}/todos`) {
@@ -41,10 +39,16 @@ const cookiePair = (setCookie: string | null) => {
   return setCookie!.split(";")[0];
 };
 
-/** A session cookie the app itself would accept, holding a token we signed with the local key. */
+/**
+ * A session cookie the app itself would accept, holding a token we signed
+ * with the local key, and a live server-side session for it: only the
+ * token's own claims decide.
+ */
 async function cookieForToken(claims: { exp: number; iat: number }) {
   const { privateJwk } = JSON.parse(readFileSync(path.join(localDataDir(), "idp", "es256.json"), "utf8"));
-  const token = await new SignJWT({ v: 2, sid: `sess_${randomUUID()}`, o: { id: DEMO_ORG_ID, rol: "member" }, ...claims })
+  const sid = `sess_${randomUUID()}`;
+  await owner.query("insert into local_sessions (id, user_id, expires_at) values ($1, $2, now() + interval '1 hour')", [sid, ALICE]);
+  const token = await new SignJWT({ v: 2, sid, o: { id: DEMO_ORG_ID, rol: "member" }, ...claims })
     .setProtectedHeader({ alg: "ES256", kid: privateJwk.kid, typ: "JWT" })
     .setIssuer(LOCAL_ISSUER)
     .setSubject(ALICE)

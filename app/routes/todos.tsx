@@ -5,18 +5,20 @@ import { BULK_LIMIT } from "../../db/limits";
 import { countMatching, listTodoPage } from "../../db/todo-list.server";
 import { currentDatabaseRole, modifiableIds } from "../../db/todos.server";
 import { capabilitiesOf } from "../../roles/capabilities";
-import { requireSessionToken } from "../auth/request.server";
+import { requireIdentity } from "../auth/request.server";
 import { BulkBar, BulkConfirm } from "../components/BulkBar";
 import { NewTodoForm } from "../components/NewTodoForm";
 import { Pagination } from "../components/Pagination";
 import { TodoFilters } from "../components/TodoFilters";
 import { TodoList } from "../components/TodoList";
 import { useRowSelection } from "../components/useRowSelection";
+import { BULK_FORM_MAX_BYTES, readForm, readSearch, requireMutation } from "../lib/edge.server";
 import { readFlash } from "../lib/flash.server";
 import { scoped } from "../lib/scoped.server";
 import { handleBulk, type BulkActionData } from "../todos/bulk-action.server";
 import { parseTodoIntent } from "../todos/intents";
-import { encodeCursor, filterSearch, parseListParams } from "../todos/list-params.server";
+import { encodeCursor } from "../../db/cursor";
+import { filterSearch, parseListParams } from "../todos/list-params.server";
 import { runTodoIntent } from "../todos/run-intent.server";
 
 export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
@@ -26,14 +28,14 @@ const COUNT_CAP = 1_000;
 export const meta: MetaFunction = () => [{ title: "Todos · Warden" }];
 
 export async function loader(args: LoaderFunctionArgs) {
-  const token = await requireSessionToken(args);
-  const params = parseListParams(new URL(args.request.url).searchParams);
+  const identity = await requireIdentity(args);
+  const params = parseListParams(readSearch(args.request));
   if (!params.ok) throw json({ message: params.error }, { status: 400 });
   const query = params.value;
   const flash = await readFlash(args.request);
-  const data = await scoped(token, async (tx, identity) => {
+  const capabilities = capabilitiesOf(identity.backendRole);
+  const data = await scoped(identity, async (tx) => {
       const page = await listTodoPage(tx, query);
-      const capabilities = capabilitiesOf(identity.backendRole);
       return {
         flash: flash.message,
         // Admins need the exact number up to the bulk limit; everyone else just a readable total.
@@ -58,14 +60,15 @@ export async function loader(args: LoaderFunctionArgs) {
 export type TodoActionData = { error: string; intent?: string; id?: string; field?: string };
 
 export async function action(args: ActionFunctionArgs) {
-  const token = await requireSessionToken(args);
-  const form = await args.request.formData();
-  if (form.get("intent") === "bulk") return handleBulk(args.request, token, form);
+  requireMutation(args.request);
+  const identity = await requireIdentity(args);
+  const form = await readForm(args.request, { maxBytes: BULK_FORM_MAX_BYTES });
+  if (form.get("intent") === "bulk") return handleBulk(args.request, identity, form);
   const parsed = parseTodoIntent(form);
   if (!parsed.ok) {
     return json<TodoActionData>({ error: parsed.error, intent: parsed.intent, id: parsed.id, field: parsed.field }, { status: 400 });
   }
-  const row = await scoped(token, (tx) => runTodoIntent(tx, parsed.value));
+  const row = await scoped(identity, (tx) => runTodoIntent(tx, parsed.value));
   if (!row) {
     const id = "id" in parsed.value ? String(parsed.value.id) : undefined;
     return json<TodoActionData>({ error: "Not found: that todo does not exist or is not yours to change.", intent: parsed.value.intent, id }, { status: 404 });

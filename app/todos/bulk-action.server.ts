@@ -1,7 +1,9 @@
 import { json, redirect } from "@remix-run/node";
 import { BulkTooLarge, checkBulk, runBulk, UnknownOwner, type BulkRequest, type BulkTarget } from "../../db/bulk.server";
 import { BULK_LIMIT, type BulkAction } from "../../db/limits";
+import type { Identity } from "../../roles/identity";
 import { requireCapability } from "../lib/capability.server";
+import { readSearch } from "../lib/edge.server";
 import { setFlash } from "../lib/flash.server";
 import { scoped } from "../lib/scoped.server";
 import { parseBulkIntent, type BulkIntent } from "./bulk-intent";
@@ -37,7 +39,7 @@ function parseBulkRequest(request: Request, form: FormData): { ok: true; intent:
   const intent = parsed.value;
   let target: BulkTarget;
   if (intent.scope === "filter") {
-    const params = parseListParams(new URL(request.url).searchParams);
+    const params = parseListParams(readSearch(request));
     if (!params.ok) return params;
     const { owner, status, verdict, q } = params.value;
     target = { filter: { owner, status, verdict, q } };
@@ -47,33 +49,26 @@ function parseBulkRequest(request: Request, form: FormData): { ok: true; intent:
   return { ok: true, intent, bulk: { action: intent.action, target, owner: intent.owner } as BulkRequest };
 }
 
-export async function handleBulk(request: Request, token: string, form: FormData) {
+export async function handleBulk(request: Request, identity: Identity, form: FormData) {
+  // Who may do this is answered before what was asked is judged.
+  requireCapability(identity, "bulkEdit");
   const parsed = parseBulkRequest(request, form);
-  let outcome: { intent: BulkIntent } & ({ changed: number } | { confirm: number });
+  if (!parsed.ok) return failure(parsed.error, 400);
+  const { intent, bulk } = parsed;
+  let outcome: { changed: number } | { confirm: number };
   try {
-    outcome = await scoped(token, async (tx, identity) => {
-      // Who may do this is answered before what was asked is judged.
-      requireCapability(identity, "bulkEdit");
-      if (!parsed.ok) throw failure(parsed.error, 400);
-      const { intent, bulk } = parsed;
-      if (NEEDS_CONFIRMATION.has(intent.action) && !intent.confirmed) return { intent, confirm: await checkBulk(tx, bulk) };
-      return { intent, ...(await runBulk(tx, bulk)) };
+    outcome = await scoped(identity, async (tx) => {
+      if (NEEDS_CONFIRMATION.has(intent.action) && !intent.confirmed) return { confirm: await checkBulk(tx, bulk) };
+      return runBulk(tx, bulk);
     });
   } catch (error) {
     if (error instanceof BulkTooLarge) {
       return failure(`This would change ${error.count.toLocaleString("en-US")} todos; a bulk action changes at most ${BULK_LIMIT.toLocaleString("en-US")}. Narrow the filter.`, 400);
     }
     if (error instanceof UnknownOwner) return failure(`Unknown owner “${error.owner}”: nobody with that id owns a todo. Nothing was changed.`, 400);
-    if (error instanceof Response) {
-      if (error.status === 400) return error;
-      throw error;
-    }
-    const cause = (error as { cause?: { message?: string; code?: string } }).cause;
-    if (cause?.code) return failure(`The bulk action failed and changed nothing: ${cause.message}`, 409);
     throw error;
   }
 
-  const { intent } = outcome;
   if ("confirm" in outcome) {
     return json<BulkActionData>({
       intent: "bulk",
@@ -81,5 +76,5 @@ export async function handleBulk(request: Request, token: string, form: FormData
     });
   }
   const url = new URL(request.url);
-  return redirect(url.pathname + url.search, { status: 303, headers: { "Set-Cookie": await setFlash(doneMessage(intent.action, outcome.changed, intent.owner)) } });
+  return redirect(url.pathname + url.search, { status: 303, headers: { "Set-Cookie": await setFlash(request, doneMessage(intent.action, outcome.changed, intent.owner)) } });
 }

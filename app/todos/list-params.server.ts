@@ -1,32 +1,12 @@
 import { z } from "zod";
-import { SORTS, VERDICT_FILTERS, type Cursor, type TodoListQuery } from "../../db/todo-list.server";
+import { decodeCursor } from "../../db/cursor";
+import { SORTS, VERDICT_FILTERS, type TodoListQuery } from "../../db/todo-list.server";
 
 /**
  * The list view lives in the URL (owner, status, verdict, q, sort, and a
  * keyset cursor), so a view can be shared and reloaded. Anything malformed
  * is a 400, never a silently different view.
  */
-
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?[+-](\d{2})(:\d{2})?$/;
-
-/** Postgres's text form of a timestamptz, with values that exist (a shape alone would let 2026-13-45 through to a 500). */
-function isTimestamp(value: string): boolean {
-  const match = TIMESTAMP.exec(value);
-  if (!match) return false;
-  const [year, month, day, hour, minute, second, , offset] = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => Number(match[i]));
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour < 24 && minute < 60 && second < 60 && offset <= 15;
-}
-
-export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(`${cursor.at}|${cursor.id}`, "utf8").toString("base64url");
-}
-
-export function decodeCursor(value: string): Cursor | null {
-  const [at, id, extra] = Buffer.from(value, "base64url").toString("utf8").split("|");
-  if (extra !== undefined || !at || !isTimestamp(at) || !id || !/^[1-9][0-9]{0,14}$/.test(id)) return null;
-  return { at, id: Number(id) };
-}
 
 const cursor = z
   .string()

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor, filterSearch, parseListParams, type ListParams } from "./list-params.server";
+import { decodeCursor, encodeCursor } from "../../db/cursor";
+import { filterSearch, parseListParams, type ListParams } from "./list-params.server";
 
 // The messages are shown on the 400 page, so they are spelled out here
 // rather than imported.

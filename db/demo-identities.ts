@@ -1,4 +1,4 @@
-import type { ClerkOrgRole } from "../../roles/roles";
+import type { ClerkOrgRole } from "../roles/roles";
 
 /** The people the local identity provider can sign in as (embedded default only). */
 export interface DemoIdentity {

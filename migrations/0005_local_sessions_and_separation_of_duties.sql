@@ -1,0 +1,17 @@
+CREATE TABLE "local_sessions" (
+	"id" text PRIMARY KEY NOT NULL,
+	"user_id" text DEFAULT (auth.user_id()) NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	"ended_at" timestamp with time zone
+);
+--> statement-breakpoint
+ALTER TABLE "local_sessions" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
+CREATE POLICY "local_sessions_select_own" ON "local_sessions" AS PERMISSIVE FOR SELECT TO "admin_backend", "authenticated_backend", "moderator_backend" USING ("local_sessions"."id" = (select auth.session() ->> 'sid') and "local_sessions"."user_id" = (select auth.user_id()));--> statement-breakpoint
+CREATE POLICY "local_sessions_insert_own" ON "local_sessions" AS PERMISSIVE FOR INSERT TO "admin_backend", "authenticated_backend", "moderator_backend" WITH CHECK ("local_sessions"."id" = (select auth.session() ->> 'sid') and "local_sessions"."user_id" = (select auth.user_id()) and "local_sessions"."ended_at" is null);--> statement-breakpoint
+CREATE POLICY "local_sessions_end_own" ON "local_sessions" AS PERMISSIVE FOR UPDATE TO "admin_backend", "authenticated_backend", "moderator_backend" USING ("local_sessions"."id" = (select auth.session() ->> 'sid') and "local_sessions"."user_id" = (select auth.user_id()) and "local_sessions"."ended_at" is null) WITH CHECK ("local_sessions"."id" = (select auth.session() ->> 'sid') and "local_sessions"."user_id" = (select auth.user_id()) and "local_sessions"."ended_at" is not null);--> statement-breakpoint
+ALTER POLICY "crud-moderator_backend-policy-insert" ON "todo_reviews" TO moderator_backend WITH CHECK ("todo_reviews"."reviewer_id" = (select auth.user_id()) and not exists (select 1 from "todos" where "todos"."id" = "todo_reviews"."todo_id" and ("todos"."user_id" = "todo_reviews"."reviewer_id" or "todos"."user_id" = (select auth.user_id()))));--> statement-breakpoint
+ALTER POLICY "crud-moderator_backend-policy-update" ON "todo_reviews" TO moderator_backend USING ("todo_reviews"."reviewer_id" = (select auth.user_id()) and not exists (select 1 from "todos" where "todos"."id" = "todo_reviews"."todo_id" and ("todos"."user_id" = "todo_reviews"."reviewer_id" or "todos"."user_id" = (select auth.user_id())))) WITH CHECK ("todo_reviews"."reviewer_id" = (select auth.user_id()) and not exists (select 1 from "todos" where "todos"."id" = "todo_reviews"."todo_id" and ("todos"."user_id" = "todo_reviews"."reviewer_id" or "todos"."user_id" = (select auth.user_id()))));--> statement-breakpoint
+ALTER POLICY "crud-moderator_backend-policy-delete" ON "todo_reviews" TO moderator_backend USING ("todo_reviews"."reviewer_id" = (select auth.user_id()) and not exists (select 1 from "todos" where "todos"."id" = "todo_reviews"."todo_id" and ("todos"."user_id" = "todo_reviews"."reviewer_id" or "todos"."user_id" = (select auth.user_id()))));--> statement-breakpoint
+ALTER POLICY "crud-admin_backend-policy-insert" ON "todo_reviews" TO admin_backend WITH CHECK (not exists (select 1 from "todos" where "todos"."id" = "todo_reviews"."todo_id" and ("todos"."user_id" = "todo_reviews"."reviewer_id" or "todos"."user_id" = (select auth.user_id()))));--> statement-breakpoint
+ALTER POLICY "crud-admin_backend-policy-update" ON "todo_reviews" TO admin_backend USING (true) WITH CHECK (not exists (select 1 from "todos" where "todos"."id" = "todo_reviews"."todo_id" and ("todos"."user_id" = "todo_reviews"."reviewer_id" or "todos"."user_id" = (select auth.user_id()))));
