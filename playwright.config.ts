@@ -34,7 +34,7 @@ export default defineConfig({
     // The production build on a fresh embedded Postgres (see e2e/serve.ts).
     command: "node --import tsx e2e/serve.ts",
     url: `${APP_ORIGIN}/healthz`,
-    env: { PORT: String(PORT), WARDEN_DATA_DIR: ".data/e2e" },
+    env: { PORT: String(PORT), WARDEN_DATA_DIR: process.env.E2E_DATA_DIR ?? ".data/e2e" },
     reuseExistingServer: false,
     timeout: 120_000,
     stdout: "ignore",

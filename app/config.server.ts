@@ -18,6 +18,7 @@ import { BACKEND_ROLE_NAMES, connectionEnvFor } from "../roles/roles";
  */
 
 export type Mode = "embedded" | "production";
+type Env = Readonly<Record<string, string | undefined>>;
 
 export interface ClerkIdentityConfig {
   provider: "clerk";
@@ -68,7 +69,7 @@ export const SESSION_SECRET_MIN_LENGTH = 32;
 
 export const isLoopbackHost = (hostname: string) => LOOPBACK_HOSTS.has(hostname);
 
-const present = (env: NodeJS.ProcessEnv, name: string) => (env[name] ?? "").trim() !== "";
+const present = (env: Env, name: string) => (env[name] ?? "").trim() !== "";
 
 /**
  * Clerk's issuer is its Frontend API origin, which the publishable key
@@ -91,7 +92,7 @@ function databaseUrlHost(value: string): string | null {
 }
 
 /** The embedded stack sets its proxy address and loopback URLs; an operator's Neon URLs never pass for it. */
-function usesEmbeddedStack(env: NodeJS.ProcessEnv): boolean {
+function usesEmbeddedStack(env: Env): boolean {
   if (!present(env, "WARDEN_LOCAL_WS_PROXY")) return false;
   return DATABASE_ENV.filter((name) => present(env, name)).every((name) => {
     const host = databaseUrlHost(env[name]!);
@@ -99,7 +100,7 @@ function usesEmbeddedStack(env: NodeJS.ProcessEnv): boolean {
   });
 }
 
-function parseFlag(env: NodeJS.ProcessEnv, name: string, problems: string[]): boolean {
+function parseFlag(env: Env, name: string, problems: string[]): boolean {
   const value = (env[name] ?? "").trim().toLowerCase();
   if (value === "" || value === "0" || value === "false") return false;
   if (value === "1" || value === "true") return true;
@@ -126,7 +127,7 @@ function parseOrigin(value: string, problems: string[], requireHttps: boolean): 
   return url.origin;
 }
 
-function parseClerk(env: NodeJS.ProcessEnv, problems: string[]): ClerkIdentityConfig | null {
+function parseClerk(env: Env, problems: string[]): ClerkIdentityConfig | null {
   const missing = ["CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY"].filter((name) => !present(env, name));
   for (const name of missing) problems.push(`${name} is missing: Clerk mode needs both Clerk keys`);
   if (missing.length > 0) return null;
@@ -154,7 +155,7 @@ function parseClerk(env: NodeJS.ProcessEnv, problems: string[]): ClerkIdentityCo
   return { provider: "clerk", publishableKey, secretKey: env.CLERK_SECRET_KEY!.trim(), issuer, jwksUrl, authorizedParties };
 }
 
-function parsePoolMax(env: NodeJS.ProcessEnv, problems: string[]): number {
+function parsePoolMax(env: Env, problems: string[]): number {
   const raw = env.WARDEN_POOL_MAX?.trim();
   if (!raw) return 10;
   const value = Number(raw);
@@ -165,7 +166,7 @@ function parsePoolMax(env: NodeJS.ProcessEnv, problems: string[]): number {
   return value;
 }
 
-function checkRoleUrls(env: NodeJS.ProcessEnv, problems: string[]) {
+function checkRoleUrls(env: Env, problems: string[]) {
   for (const name of ROLE_URL_ENV) {
     if (!present(env, name)) {
       problems.push(`${name} is missing: production serves through the three role connection strings`);
@@ -183,7 +184,7 @@ function checkRoleUrls(env: NodeJS.ProcessEnv, problems: string[]) {
   }
 }
 
-function checkSessionSecret(env: NodeJS.ProcessEnv, problems: string[], required: boolean): string | null {
+function checkSessionSecret(env: Env, problems: string[], required: boolean): string | null {
   const secret = env.WARDEN_SESSION_SECRET?.trim();
   if (!secret) {
     if (required) problems.push(`WARDEN_SESSION_SECRET is missing: it signs cookies (at least ${SESSION_SECRET_MIN_LENGTH} random characters)`);
@@ -196,7 +197,7 @@ function checkSessionSecret(env: NodeJS.ProcessEnv, problems: string[], required
   return secret;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv): Config {
+export function loadConfig(env: Env): Config {
   const problems: string[] = [];
   const embeddedStack = usesEmbeddedStack(env);
   const operatorDatabase = !embeddedStack && DATABASE_ENV.some((name) => present(env, name));

@@ -22,7 +22,7 @@ const EMBEDDED_STACK = {
   DATABASE_ADMIN_URL: local("admin_backend"),
 };
 
-function problems(env: NodeJS.ProcessEnv): string[] {
+function problems(env: Record<string, string | undefined>): string[] {
   try {
     loadConfig(env);
   } catch (error) {
@@ -80,7 +80,7 @@ describe("production", () => {
 
   it("any DATABASE_* of the operator's own means production, whatever NODE_ENV says", () => {
     expect(loadConfig({ ...PRODUCTION, NODE_ENV: "development" }).mode).toBe("production");
-    expect(problems({ DATABASE_URL: neon("neondb_owner"), NODE_ENV: "development" })).toHaveLength(6);
+    expect(problems({ DATABASE_URL: neon("neondb_owner"), NODE_ENV: "development" })).toHaveLength(7);
   });
 
   it("the reported attack: role URLs and the publishable key alone do not start, let alone sign anyone in", () => {
@@ -101,7 +101,7 @@ describe("production", () => {
   });
 
   it.each(Object.keys(PRODUCTION))("without %s it refuses to start and names it", (name) => {
-    const env: NodeJS.ProcessEnv = { ...PRODUCTION, NODE_ENV: "production" };
+    const env: Record<string, string | undefined> = { ...PRODUCTION, NODE_ENV: "production" };
     delete env[name];
     expect(names(problems(env))).toEqual([name]);
   });
@@ -160,7 +160,7 @@ describe("the demo sign-in opt-in", () => {
 
 describe("npm start", () => {
   it("exits non-zero before listening, listing what is missing, with only the role URLs and the publishable key", () => {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", ...ROLE_URLS, CLERK_PUBLISHABLE_KEY: PUBLISHABLE, PORT: "39999" };
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", ...ROLE_URLS, CLERK_PUBLISHABLE_KEY: PUBLISHABLE, PORT: "39999" } as NodeJS.ProcessEnv;
     const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/start.ts"], { env, encoding: "utf8", timeout: 30_000 });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("Warden cannot start: the production configuration is incomplete or contradictory.");

@@ -10,7 +10,7 @@ import { startWsProxy } from "../db/local/ws-proxy";
  * WebSocket proxy of our own in front of the e2e server's Postgres.
  */
 export async function ownerDatabase() {
-  const dir = path.resolve(".data/e2e");
+  const dir = path.resolve(process.env.E2E_DATA_DIR ?? ".data/e2e");
   const { pgPort } = JSON.parse(readFileSync(path.join(dir, "stack.json"), "utf8")) as { pgPort: number };
   const { ownerPassword } = JSON.parse(readFileSync(path.join(dir, "secrets.json"), "utf8")) as { ownerPassword: string };
   const proxy = await startWsProxy({ host: "127.0.0.1", port: pgPort });

@@ -18,13 +18,17 @@ export async function beginLocalSession(request: Request, who: { userId: string;
   const token = await signLocalToken(who);
   const identity = await (await tokenVerifier()).verify(token);
   const expiresAt = new Date(Number(identity.claims.exp) * 1000);
-  await scoped(identity, (tx) => startSession(tx, { id: sessionIdOf(identity)!, expiresAt }));
+  await scoped(identity, (tx) => startSession(tx, { id: sessionIdOf(identity)!, expiresAt }), { session: "any" });
   return storeLocalToken(request, token);
 }
 
-/** Ends the caller's session, when there is a valid one: the cookie it rode in is then worth nothing. */
-export async function endLocalSession(args: RequestArgs): Promise<void> {
+/**
+ * Ends the caller's session, when there is a valid one: the cookie it rode
+ * in is then worth nothing. True when a live session was ended.
+ */
+export async function endLocalSession(args: RequestArgs): Promise<boolean> {
   const identity = await optionalIdentity(args);
   const sid = identity && sessionIdOf(identity);
-  if (identity && sid) await scoped(identity, (tx) => endSession(tx, sid));
+  if (!identity || !sid) return false;
+  return scoped(identity, (tx) => endSession(tx, sid), { session: "any" });
 }

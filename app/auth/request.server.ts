@@ -1,16 +1,14 @@
 import { getAuth } from "@clerk/remix/ssr.server";
-import { json, redirect, type LoaderFunctionArgs } from "@remix-run/node";
-import { isSessionLive } from "../../db/sessions.server";
-import { sessionIdOf } from "../../roles/identity";
+import { redirect, type LoaderFunctionArgs } from "@remix-run/node";
 import { authMode } from "../config.server";
-import { scoped } from "../lib/scoped.server";
+import { sessionRejected } from "../lib/scoped.server";
 import { readLocalToken } from "./session.server";
 import { TokenRejectedError, type Identity } from "./token.server";
 import { tokenVerifier } from "./verifier.server";
 
 type RequestArgs = Pick<LoaderFunctionArgs, "request" | "context">;
 
-/** Signed out, or signed in as a verified identity; a bad token or ended session is `rejected`. */
+/** Signed out, signed in as a verified identity, or holding a token that failed verification. */
 type Resolution = { kind: "signed-out" } | { kind: "rejected" } | { kind: "identity"; identity: Identity };
 
 async function sessionToken(args: RequestArgs): Promise<string | null> {
@@ -21,23 +19,20 @@ async function sessionToken(args: RequestArgs): Promise<string | null> {
   return readLocalToken(args.request);
 }
 
+/**
+ * Verification needs no connection, so the capability checks that follow
+ * it answer before any is taken. (The local provider's server-side session
+ * is checked by the first statement of the request's scoped transaction.)
+ */
 async function resolve(args: RequestArgs): Promise<Resolution> {
   const token = await sessionToken(args);
   if (!token) return { kind: "signed-out" };
-  let identity: Identity;
   try {
-    identity = await (await tokenVerifier()).verify(token);
+    return { kind: "identity", identity: await (await tokenVerifier()).verify(token) };
   } catch (error) {
     if (error instanceof TokenRejectedError) return { kind: "rejected" };
     throw error;
   }
-  // The local provider's tokens count only while their server-side session
-  // lives: sign-out and switch end it. Clerk ends its own sessions.
-  if (authMode() === "local") {
-    const sid = sessionIdOf(identity);
-    if (!sid || !(await scoped(identity, (tx) => isSessionLive(tx, sid)))) return { kind: "rejected" };
-  }
-  return { kind: "identity", identity };
 }
 
 // Root and route loaders of one request share its load context: the token is
@@ -61,9 +56,7 @@ function signInRedirect(request: Request) {
   return redirect(`/sign-in?returnTo=${encodeURIComponent(pathname + search)}`);
 }
 
-export const sessionRejected = () => json({ message: "Your session is no longer valid. Please sign in again." }, { status: 401 });
-
-/** The verified caller; without a session, a redirect to sign in; with a bad token or an ended session, 401. */
+/** The verified caller; without a session, a redirect to sign in; with a bad token, 401. */
 export async function requireIdentity(args: RequestArgs): Promise<Identity> {
   const resolved = await resolution(args);
   if (resolved.kind === "signed-out") throw signInRedirect(args.request);

@@ -1,6 +1,8 @@
 import { json } from "@remix-run/node";
 import { withIdentity, type ScopedTx } from "../../db/scoped.server";
-import type { Identity } from "../../roles/identity";
+import { isSessionLive } from "../../db/sessions.server";
+import { sessionIdOf, type Identity } from "../../roles/identity";
+import { authMode } from "../config.server";
 
 const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03", "08000", "08001", "08003", "08004", "08006"]);
 
@@ -26,15 +28,27 @@ function isDatabaseError(error: unknown): boolean {
   return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
 }
 
+export const sessionRejected = () => json({ message: "Your session is no longer valid. Please sign in again." }, { status: 401 });
+
 /**
- * `withIdentity` for routes: one transaction as the verified identity. An
- * unreachable database becomes a 503 thrown for the error boundary; any other
- * database error is logged and answered with a generic 500, so no SQL or
- * Postgres error text ever reaches a user. The app's own errors pass through.
+ * `withIdentity` for routes: one transaction as the verified identity. With
+ * the local identity provider its first statement asks whether the token's
+ * server-side session still lives (`session: "any"` skips that, for starting
+ * and ending sessions): an ended one is a 401 and the callback never runs.
+ * An unreachable database becomes a 503 thrown for the error boundary; any
+ * other database error is logged and answered with a generic 500, so no SQL
+ * or Postgres error text ever reaches a user. The app's own errors pass through.
  */
-export async function scoped<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>): Promise<T> {
+export async function scoped<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>, options: { session?: "live" | "any" } = {}): Promise<T> {
+  const checkSession = options.session !== "any" && authMode() === "local";
   try {
-    return await withIdentity(identity, run);
+    return await withIdentity(identity, async (tx) => {
+      if (checkSession) {
+        const sid = sessionIdOf(identity);
+        if (!sid || !(await isSessionLive(tx, sid))) throw sessionRejected();
+      }
+      return run(tx);
+    });
   } catch (error) {
     if (isDatabaseUnavailable(error)) throw unavailable();
     if (!isDatabaseError(error)) throw error;

@@ -6,6 +6,7 @@ import { requireIdentity } from "../auth/request.server";
 import { safeReturnTo } from "../auth/return-to";
 import { authMode } from "../config.server";
 import { readForm, requireMutation } from "../lib/edge.server";
+import { sessionRejected } from "../lib/scoped.server";
 
 /**
  * The local provider's role switcher: a new session token for the chosen
@@ -38,7 +39,8 @@ export async function action(args: ActionFunctionArgs) {
   if (!identity) throw json({ message: "Choose one of the demo identities." }, { status: 400 });
   const { role } = parsed.data;
   const orgRole = role === "own" ? identity.orgRole : role === "none" ? null : role;
-  await endLocalSession(args);
+  // Only a live session may hand over to a new one: a copied cookie of an ended session cannot switch its way back in.
+  if (!(await endLocalSession(args))) throw sessionRejected();
   const cookie = await beginLocalSession(request, { userId: identity.userId, orgRole });
   return redirect(safeReturnTo(form.get("returnTo")), { status: 303, headers: { "Set-Cookie": cookie } });
 }
