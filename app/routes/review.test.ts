@@ -183,3 +183,30 @@ describe("the queue", () => {
     expect(await reviewsOf(todoId)).toEqual([{ reviewer_id: ADAM, verdict: "approved", note: null }]);
   });
 });
+
+describe("separation of duties", () => {
+  it.each([
+    [MAYA, () => mayaCookie],
+    [ADAM, () => adamCookie],
+  ])("%s is never offered their own todo, and a forced verdict on it is a 403 that stores nothing", async (userId, cookie) => {
+    const { rows } = await owner.query<{ id: string }>("insert into todos (user_id, task) values ($1, $2) returning id", [userId, `own todo ${randomUUID()}`]);
+    const own = Number(rows[0].id);
+    createdTodos.push(own);
+    await owner.query("insert into todo_reviews (todo_id, reviewer_id, verdict) values ($1, 'user_other_mod', 'flagged')", [own]);
+    const other = await aliceTodo("offered after the check");
+
+    const queue = await load(cookie());
+    expect(queue.flagged.length).toBeGreaterThan(0);
+    const offered = [...queue.unreviewed, ...queue.flagged].map((item) => item.id);
+    expect(offered).not.toContain(own);
+    // Flagged just now, it would head the flagged list if it were offered.
+
+    const { response } = await settle(() => action(args(post(cookie(), { intent: "review", id: String(own), verdict: "approved" }))));
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ error: "You cannot record a verdict on your own todo; another moderator reviews it.", id: String(own) });
+    expect(await reviewsOf(own)).toEqual([{ reviewer_id: "user_other_mod", verdict: "flagged", note: null }]);
+
+    const allowed = await settle(() => action(args(post(cookie(), { intent: "review", id: String(other), verdict: "approved" }))));
+    expect(allowed.response.status).toBe(303);
+  });
+});
