@@ -39,7 +39,7 @@ describe("the embedded default", () => {
     ["nothing set", {}],
     ["NODE_ENV=development", { NODE_ENV: "development" }],
     ["the embedded stack's own variables", EMBEDDED_STACK],
-    ["the embedded stack under remix-serve's NODE_ENV=production", { ...EMBEDDED_STACK, NODE_ENV: "production" }],
+    ["the embedded stack under the app server's default NODE_ENV=production", { ...EMBEDDED_STACK, NODE_ENV: "production" }],
   ])("%s: embedded, local identity provider", (_name, env) => {
     const config = loadConfig(env);
     expect(config).toMatchObject<Partial<Config>>({ mode: "embedded", identity: { provider: "local", demoOptIn: false }, sessionSecret: null, origin: null });

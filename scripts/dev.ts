@@ -1,5 +1,8 @@
 import { createRequire } from "node:module";
-import { serve } from "./serve";
+import { checkConfigOrExit, serve } from "./serve";
+
+checkConfigOrExit();
 
 const require = createRequire(import.meta.url);
-await serve(process.execPath, [require.resolve("@remix-run/dev/dist/cli.js"), "dev"]);
+// `remix dev` rebuilds on change and restarts the app server (the same one `npm start` runs).
+await serve(process.execPath, [require.resolve("@remix-run/dev/dist/cli.js"), "dev", "-c", "node --import tsx scripts/app-server.ts"]);

@@ -28,7 +28,6 @@ export function checkConfigOrExit() {
  * and then everything this process started.
  */
 export async function serve(command: string, args: string[]) {
-  checkConfigOrExit();
   const stack = await ensureDatabaseEnv({ needOwner: false, log });
   if (stack) {
     await migrateDatabase(log);
@@ -45,7 +44,7 @@ export async function serve(command: string, args: string[]) {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
-      // remix-serve stops listening at once but lingers until idle database
+      // The app server stops listening at once but lingers until idle database
       // connections time out; in-flight requests get a grace period, no more.
       const grace = setTimeout(() => child.kill("SIGKILL"), 2_000);
       await exited;

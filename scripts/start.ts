@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { checkConfigOrExit, serve } from "./serve";
 
 checkConfigOrExit();
@@ -7,5 +6,4 @@ if (!existsSync("build/index.js")) {
   console.error("No production build found. Run `npm run build` first.");
   process.exit(1);
 }
-const require = createRequire(import.meta.url);
-await serve(process.execPath, [require.resolve("@remix-run/serve/dist/cli.js"), "build/index.js"]);
+await serve(process.execPath, ["--import", "tsx", "scripts/app-server.ts"]);

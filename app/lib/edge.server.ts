@@ -18,19 +18,23 @@ const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 const refuse = (status: number, message: string, headers?: HeadersInit) => json({ message }, { status, headers });
 
+export const FORGED_MESSAGE = "This request did not come from Warden's own pages, so nothing was changed. Reload the page and try again.";
+
 /**
- * A state-changing request must be a POST from the app's own origin:
- * `Origin` must name it exactly (a missing or `null` Origin is refused), and
- * a browser's `Sec-Fetch-Site`, when sent, must say `same-origin`. This
- * covers document posts and Remix's `?_data` posts alike.
+ * The one rule for state-changing requests: `Origin` must name the app's
+ * origin exactly (a missing or `null` Origin is refused), and a browser's
+ * `Sec-Fetch-Site`, when sent, must say `same-origin`. The app server applies
+ * it before Remix sees a request; every action applies it again.
  */
+export function isSameOriginMutation(headers: { get(name: string): string | null | undefined }, ownOrigin: string | null): boolean {
+  const fetchSite = headers.get("Sec-Fetch-Site") ?? null;
+  return ownOrigin !== null && (fetchSite === null || fetchSite === "same-origin") && headers.get("Origin") === ownOrigin;
+}
+
+/** A state-changing request must be a POST from the app's own origin, document posts and `?_data` posts alike. */
 export function requireMutation(request: Request) {
   if (request.method !== "POST") throw refuse(405, `${request.method} is not supported here; forms are sent with POST.`, { Allow: "POST" });
-  const fetchSite = request.headers.get("Sec-Fetch-Site");
-  const origin = request.headers.get("Origin");
-  if ((fetchSite !== null && fetchSite !== "same-origin") || origin !== appOrigin(request)) {
-    throw refuse(403, "This request did not come from Warden's own pages, so nothing was changed. Reload the page and try again.");
-  }
+  if (!isSameOriginMutation(request.headers, appOrigin(request))) throw refuse(403, FORGED_MESSAGE);
 }
 
 function mediaType(request: Request): string | null {

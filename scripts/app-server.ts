@@ -1,0 +1,57 @@
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { createRequestHandler } from "@remix-run/express";
+import { broadcastDevReady, installGlobals, type ServerBuild } from "@remix-run/node";
+import compression from "compression";
+import express, { type RequestHandler } from "express";
+import morgan from "morgan";
+import { config } from "../app/config.server";
+import { FORGED_MESSAGE, isSameOriginMutation } from "../app/lib/edge.server";
+
+/**
+ * The app server: what `remix-serve` does (static assets, compression, access
+ * log, the Remix handler), with the forgery check in front. Remix's own
+ * origin check for document posts answers a bare 500; this answers every
+ * cross-site state-changing request with a 403 before Remix sees it.
+ */
+
+process.env.NODE_ENV ??= "production";
+installGlobals();
+const BUILD = path.resolve("build/index.js");
+const build = (await import(pathToFileURL(BUILD).href)) as ServerBuild;
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** The origin Remix will see in `request.url`; a Host header no URL can hold matches nothing. */
+function requestOrigin(req: Parameters<RequestHandler>[0]): string | null {
+  try {
+    return new URL(`${req.protocol}://${req.get("host")}`).origin;
+  } catch {
+    return null;
+  }
+}
+
+const refuseForgeries: RequestHandler = (req, res, next) => {
+  if (SAFE_METHODS.has(req.method)) return next();
+  if (isSameOriginMutation({ get: (name) => req.get(name) }, config().origin ?? requestOrigin(req))) return next();
+  res.status(403).set({ "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
+  if ("_data" in req.query) res.json({ message: FORGED_MESSAGE });
+  else res.type("text/plain").send(FORGED_MESSAGE);
+};
+
+const app = express();
+app.disable("x-powered-by");
+app.use(compression());
+app.use(build.publicPath, express.static(build.assetsBuildDirectory, { immutable: true, maxAge: "1y" }));
+app.use(express.static("public", { maxAge: "1h" }));
+app.use(morgan("tiny"));
+app.use(refuseForgeries);
+app.all("*", createRequestHandler({ build, mode: process.env.NODE_ENV }));
+
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? "127.0.0.1";
+const server = app.listen(port, host, () => {
+  console.log(`[warden] listening on http://${host}:${port}`);
+  // `remix dev` restarts this server on every rebuild and waits for this.
+  if (process.env.NODE_ENV === "development") void broadcastDevReady(build);
+});
+for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => server.close());
