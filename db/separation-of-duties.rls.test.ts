@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { ClerkOrgRole } from "../roles/roles";
-import { closeRolePools, rolePool } from "./pools.server";
+import { closeRolePools } from "./pools.server";
+import { rawAs as rawSql } from "./testing/raw-sql";
 import { recordReview } from "./reviews.server";
 import { withIdentity } from "./scoped.server";
 import { freshUserId, identityFor, ownerPool } from "./testing/identities";
@@ -30,23 +31,8 @@ async function seedTodo(userId: string) {
 const reviewsOf = async (todoIds: number[]) =>
   (await owner.query("select todo_id::int, reviewer_id, verdict::text from todo_reviews where todo_id = any($1::bigint[]) order by id", [todoIds])).rows;
 
-/** Raw SQL on the role's own connection, claims set locally, as the app's transactions do. */
-async function rawAs(userId: string, orgRole: ClerkOrgRole, statement: string, params: unknown[] = []) {
-  const identity = identityFor(userId, orgRole);
-  const client = await rolePool(identity.backendRole).pool.connect();
-  try {
-    await client.query("begin");
-    await client.query("select set_config('request.jwt.claims', $1, true)", [JSON.stringify(identity.claims)]);
-    const result = await client.query(statement, params);
-    await client.query("commit");
-    return result.rowCount;
-  } catch (error) {
-    await client.query("rollback");
-    throw error;
-  } finally {
-    client.release();
-  }
-}
+const rawAs = (userId: string, orgRole: ClerkOrgRole, statement: string, params: unknown[] = []) =>
+  rawSql(identityFor(userId, orgRole), statement, params).then((result) => result.rowCount);
 
 describe.each(["org:moderator", "org:admin"] as const)("%s", (orgRole) => {
   it("records a verdict on someone else's todo", async () => {

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Identity } from "../roles/identity";
 import type { ClerkOrgRole } from "../roles/roles";
-import { closeRolePools, rolePool } from "./pools.server";
+import { closeRolePools } from "./pools.server";
+import { rawAs } from "./testing/raw-sql";
 import { freshUserId, identityFor, ownerPool } from "./testing/identities";
 
 /**
@@ -20,22 +21,6 @@ afterAll(async () => {
   await owner.end();
   await closeRolePools();
 });
-
-async function raw(identity: Identity, statement: string, params: unknown[] = []) {
-  const client = await rolePool(identity.backendRole).pool.connect();
-  try {
-    await client.query("begin");
-    await client.query("select set_config('request.jwt.claims', $1, true)", [JSON.stringify(identity.claims)]);
-    const result = await client.query(statement, params);
-    await client.query("commit");
-    return { rowCount: result.rowCount, rows: result.rows };
-  } catch (error) {
-    await client.query("rollback");
-    throw error;
-  } finally {
-    client.release();
-  }
-}
 
 const sessionRows = async (ids: string[]) =>
   (await owner.query("select id, user_id, ended_at is not null as ended, expires_at < now() + interval '1 day' as short from local_sessions where id = any($1::text[]) order by id", [ids])).rows;
@@ -56,46 +41,46 @@ describe.each(["org:member", "org:moderator", "org:admin"] as const)("as %s", (o
   });
 
   it("starts its own session, and only that one", async () => {
-    await expect(raw(me, "insert into local_sessions (id, expires_at) values ($1, now() + interval '1 hour')", [`sess_${randomUUID()}`])).rejects.toMatchObject({ code: "42501" });
-    await expect(raw(me, "insert into local_sessions (id, user_id, expires_at) values ($1, $2, now() + interval '1 hour')", [mySid, "user_someone_else"])).rejects.toMatchObject({
+    await expect(rawAs(me, "insert into local_sessions (id, expires_at) values ($1, now() + interval '1 hour')", [`sess_${randomUUID()}`])).rejects.toMatchObject({ code: "42501" });
+    await expect(rawAs(me, "insert into local_sessions (id, user_id, expires_at) values ($1, $2, now() + interval '1 hour')", [mySid, "user_someone_else"])).rejects.toMatchObject({
       code: "42501",
     });
-    await expect(raw(me, "insert into local_sessions (id, expires_at, ended_at) values ($1, now() + interval '1 hour', now())", [mySid])).rejects.toMatchObject({ code: "42501" });
-    await raw(me, "insert into local_sessions (id, expires_at) values ($1, now() + interval '1 hour')", [mySid]);
+    await expect(rawAs(me, "insert into local_sessions (id, expires_at, ended_at) values ($1, now() + interval '1 hour', now())", [mySid])).rejects.toMatchObject({ code: "42501" });
+    await rawAs(me, "insert into local_sessions (id, expires_at) values ($1, now() + interval '1 hour')", [mySid]);
     expect(await sessionRows([mySid])).toEqual([{ id: mySid, user_id: me.userId, ended: false, short: true }]);
   });
 
   it("sees only its own session, even with no WHERE", async () => {
-    const { rows } = await raw(me, "select id from local_sessions");
+    const { rows } = await rawAs(me, "select id from local_sessions");
     expect(rows).toEqual([{ id: mySid }]);
   });
 
   it("cannot extend its session without ending it", async () => {
-    await expect(raw(me, "update local_sessions set expires_at = now() + interval '10 years'")).rejects.toMatchObject({ code: "42501" });
+    await expect(rawAs(me, "update local_sessions set expires_at = now() + interval '10 years'")).rejects.toMatchObject({ code: "42501" });
     expect(await sessionRows([mySid])).toEqual([{ id: mySid, user_id: me.userId, ended: false, short: true }]);
   });
 
   it("cannot delete a session, its own or anyone's", async () => {
-    expect((await raw(me, "delete from local_sessions")).rowCount).toBe(0);
+    expect((await rawAs(me, "delete from local_sessions")).rowCount).toBe(0);
     expect(await sessionRows([mySid, strangerSid])).toHaveLength(2);
   });
 
   it("ends only its own session, even with no WHERE", async () => {
-    expect((await raw(me, "update local_sessions set ended_at = now()")).rowCount).toBe(1);
+    expect((await rawAs(me, "update local_sessions set ended_at = now()")).rowCount).toBe(1);
     const [mine, theirs] = await Promise.all([sessionRows([mySid]), sessionRows([strangerSid])]);
     expect(mine[0].ended).toBe(true);
     expect(theirs[0].ended).toBe(false);
   });
 
   it("cannot revive an ended session, by update or by inserting it again", async () => {
-    expect((await raw(me, "update local_sessions set ended_at = null")).rowCount).toBe(0);
-    await expect(raw(me, "insert into local_sessions (id, expires_at) values ($1, now() + interval '1 hour')", [mySid])).rejects.toMatchObject({ code: expect.stringMatching(/^(23505|42501)$/) });
+    expect((await rawAs(me, "update local_sessions set ended_at = null")).rowCount).toBe(0);
+    await expect(rawAs(me, "insert into local_sessions (id, expires_at) values ($1, now() + interval '1 hour')", [mySid])).rejects.toMatchObject({ code: expect.stringMatching(/^(23505|42501)$/) });
     expect((await sessionRows([mySid]))[0].ended).toBe(true);
   });
 
   it("cannot end someone else's session by naming it", async () => {
     const stranger = identityFor(me.userId, orgRole);
-    expect((await raw(stranger, "update local_sessions set ended_at = now() where id = $1", [strangerSid])).rowCount).toBe(0);
+    expect((await rawAs(stranger, "update local_sessions set ended_at = now() where id = $1", [strangerSid])).rowCount).toBe(0);
     expect((await sessionRows([strangerSid]))[0].ended).toBe(false);
   });
 });
