@@ -6,13 +6,15 @@ import compression from "compression";
 import express, { type RequestHandler } from "express";
 import morgan from "morgan";
 import { config } from "../app/config.server";
-import { FORGED_MESSAGE, isSameOriginMutation } from "../app/lib/edge.server";
+import { FORGED_MESSAGE, isSameOriginMutation, parseUrlEncoded } from "../app/lib/edge.server";
 
 /**
  * The app server: what `remix-serve` does (static assets, compression, access
- * log, the Remix handler), with the forgery check in front. Remix's own
+ * log, the Remix handler), with two checks in front of Remix. Remix's own
  * origin check for document posts answers a bare 500; this answers every
- * cross-site state-changing request with a 403 before Remix sees it.
+ * cross-site state-changing request with a 403 before Remix sees it. And
+ * Remix rebuilds each URL through URLSearchParams, which turns invalid UTF-8
+ * into U+FFFD, so the query string is checked here, raw, for every route.
  */
 
 process.env.NODE_ENV ??= "production";
@@ -38,6 +40,18 @@ const refuseForgeries: RequestHandler = (req, res, next) => {
   else res.type("text/plain").send(FORGED_MESSAGE);
 };
 
+const refuseMalformedAddresses: RequestHandler = (req, res, next) => {
+  const query = req.originalUrl.split("?").slice(1).join("?");
+  try {
+    parseUrlEncoded(query, "address");
+    next();
+  } catch (refusal) {
+    if (!(refusal instanceof Response)) return next(refusal);
+    res.status(refusal.status).set({ "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
+    void refusal.json().then((body: { message: string }) => ("_data" in req.query ? res.json(body) : res.type("text/plain").send(body.message)));
+  }
+};
+
 const app = express();
 app.disable("x-powered-by");
 app.use(compression());
@@ -45,6 +59,7 @@ app.use(build.publicPath, express.static(build.assetsBuildDirectory, { immutable
 app.use(express.static("public", { maxAge: "1h" }));
 app.use(morgan("tiny"));
 app.use(refuseForgeries);
+app.use(refuseMalformedAddresses);
 app.all("*", createRequestHandler({ build, mode: process.env.NODE_ENV }));
 
 const port = Number(process.env.PORT ?? 3000);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { AuditQuery } from "../../db/audit.server";
-import { OWNER_PATTERN } from "../todos/bulk-intent";
+import { OWNER_PATTERN } from "../todos/bulk-intent.server";
 
 const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
 const positiveId = (message: string) => z.string().regex(/^[1-9][0-9]{0,14}$/, message).transform(Number);

@@ -43,7 +43,8 @@ function mediaType(request: Request): string | null {
 }
 
 async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
-  const tooLarge = () => refuse(413, `The form is too large (the limit is ${Math.round(maxBytes / 1024)} KB). Nothing was changed.`);
+  // The rest of the body stays unread, so the connection cannot carry another request.
+  const tooLarge = () => refuse(413, `The form is too large (the limit is ${Math.round(maxBytes / 1024)} KB). Nothing was changed.`, { Connection: "close" });
   const declared = Number(request.headers.get("Content-Length"));
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
   if (!request.body) return new Uint8Array();

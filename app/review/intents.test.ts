@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseReviewIntent } from "./intents";
+import { parseReviewIntent } from "./intents.server";
 
 // The messages are the user-facing contract (shown on the review page), so
 // they are spelled out here rather than imported.

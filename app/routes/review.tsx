@@ -6,7 +6,7 @@ import { ReviewQueue } from "../components/ReviewQueue";
 import { requireCapability } from "../lib/capability.server";
 import { readForm, requireMutation } from "../lib/edge.server";
 import { scoped } from "../lib/scoped.server";
-import { parseReviewIntent } from "../review/intents";
+import { parseReviewIntent } from "../review/intents.server";
 
 export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
 

@@ -16,10 +16,6 @@ import { sessionRejected } from "../lib/scoped.server";
  * OrganizationSwitcher does this and this route does not exist.
  */
 const ROLE_CHOICES = ["own", "org:member", "org:moderator", "org:admin", "none"] as const;
-const switchForm = z.object({
-  identity: z.string({ error: "Choose an identity." }),
-  role: z.enum(ROLE_CHOICES, { error: "Choose a role: member, moderator, admin or no organization." }).default("own"),
-});
 
 const notFound = () => new Response("Not found", { status: 404 });
 
@@ -33,6 +29,11 @@ export async function action(args: ActionFunctionArgs) {
   requireMutation(request);
   await requireIdentity(args);
   const form = await readForm(request);
+  // Built here, not at module scope, so the schema never reaches the browser's bundle.
+  const switchForm = z.object({
+    identity: z.string({ error: "Choose an identity." }),
+    role: z.enum(ROLE_CHOICES, { error: "Choose a role: member, moderator, admin or no organization." }).default("own"),
+  });
   const parsed = switchForm.safeParse({ identity: form.get("identity") ?? undefined, role: form.get("role") || undefined });
   if (!parsed.success) throw json({ message: parsed.error.issues[0].message }, { status: 400 });
   const identity = findDemoIdentity(parsed.data.identity);

@@ -16,7 +16,7 @@ import { BULK_FORM_MAX_BYTES, readForm, readSearch, requireMutation } from "../l
 import { readFlash } from "../lib/flash.server";
 import { scoped } from "../lib/scoped.server";
 import { handleBulk, type BulkActionData } from "../todos/bulk-action.server";
-import { parseTodoIntent } from "../todos/intents";
+import { parseTodoIntent } from "../todos/intents.server";
 import { encodeCursor } from "../../db/cursor";
 import { filterSearch, parseListParams } from "../todos/list-params.server";
 import { runTodoIntent } from "../todos/run-intent.server";

@@ -6,7 +6,7 @@ import { requireCapability } from "../lib/capability.server";
 import { readSearch } from "../lib/edge.server";
 import { setFlash } from "../lib/flash.server";
 import { scoped } from "../lib/scoped.server";
-import { parseBulkIntent, type BulkIntent } from "./bulk-intent";
+import { parseBulkIntent, type BulkIntent } from "./bulk-intent.server";
 import type { BulkConfirmation } from "../components/BulkBar";
 import { parseListParams } from "./list-params.server";
 

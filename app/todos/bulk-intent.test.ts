@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BULK_ACTIONS } from "../../db/limits";
-import { parseBulkIntent } from "./bulk-intent";
+import { parseBulkIntent } from "./bulk-intent.server";
 
 /** A form as the browser posts it: repeated fields (several `id`s) stay repeated. */
 function form(fields: [string, string][]): FormData {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TASK_MAX_LENGTH } from "../../db/limits";
-import { parseTodoIntent } from "./intents";
+import { parseTodoIntent } from "./intents.server";
 
 // The messages are the user-facing contract (shown next to the form), so
 // they are spelled out here rather than imported.

@@ -1,7 +1,7 @@
 import type { Todo } from "../../db/schema";
 import type { ScopedTx } from "../../db/scoped.server";
 import { createTodo, deleteTodo, toggleTodo, updateTask } from "../../db/todos.server";
-import type { TodoIntent } from "./intents";
+import type { TodoIntent } from "./intents.server";
 
 /** Runs one parsed intent; `null` means RLS hid or refused the row. */
 export function runTodoIntent(tx: ScopedTx, intent: TodoIntent): Promise<Todo | null> {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { REVIEW_NOTE_MAX_LENGTH, REVIEW_VERDICTS } from "../../db/limits";
-import { firstStringValues, todoId } from "../todos/intents";
+import { firstStringValues, todoId } from "../todos/intents.server";
 
 /** The form contract of POST /review: intent=review, id, verdict, note. */
 export const reviewIntent = z.object({

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { BULK_ACTIONS, BULK_LIMIT, type BulkAction } from "../../db/limits";
-import { firstStringValues, todoId } from "./intents";
+import { firstStringValues, todoId } from "./intents.server";
 
 /**
  * The bulk form contract of POST /todos: intent=bulk, action, and either the
