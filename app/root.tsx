@@ -3,11 +3,12 @@ import { rootAuthLoader } from "@clerk/remix/ssr.server";
 import { json, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration, useLoaderData, useRouteError } from "@remix-run/react";
 import { capabilitiesOf } from "../roles/capabilities";
-import { DEMO_IDENTITIES } from "../db/demo-identities";
+import { DEMO_IDENTITIES, findDemoOrganization } from "../db/demo-identities";
+import type { Identity } from "../roles/identity";
 import { optionalIdentity } from "./auth/request.server";
 import { config } from "./config.server";
 import { AppHeader, type HeaderIdentity } from "./components/AppHeader";
-import type { SwitchableIdentity } from "./components/RoleSwitcher";
+import type { SwitchableIdentity } from "./components/OrgSwitcher";
 import { ErrorPanel } from "./components/ErrorPanel";
 import { useNonce } from "./lib/nonce";
 import stylesheet from "./tailwind.css";
@@ -18,10 +19,18 @@ export const links: LinksFunction = () => [
 ];
 export const meta: MetaFunction = () => [{ title: "Warden" }];
 
+/** Clerk's v2 tokens carry the active organization's slug (`o.slg`); its name needs the directory. */
+function organizationSlug(identity: Identity): string | null {
+  const o = identity.claims.o as { slg?: unknown } | undefined;
+  return typeof o?.slg === "string" ? o.slg : null;
+}
+
 export async function loader(args: LoaderFunctionArgs) {
   const identity = await optionalIdentity(args);
   const header: HeaderIdentity | null = identity && {
     userId: identity.userId,
+    orgId: identity.orgId,
+    orgName: identity.orgId ? (findDemoOrganization(identity.orgId)?.name ?? organizationSlug(identity) ?? identity.orgId) : "Personal account",
     orgRole: identity.orgRole,
     backendRole: identity.backendRole,
     capabilities: capabilitiesOf(identity.backendRole),
@@ -30,7 +39,11 @@ export async function loader(args: LoaderFunctionArgs) {
   if (provider.provider === "clerk") {
     return rootAuthLoader(args, () => ({ authMode: "clerk" as const, demo: false, identity: header, switchable: [] as SwitchableIdentity[] }));
   }
-  const switchable = DEMO_IDENTITIES.map(({ userId, name, orgRole }) => ({ userId, name, orgRole }));
+  const switchable: SwitchableIdentity[] = DEMO_IDENTITIES.map(({ userId, name, memberships }) => ({
+    userId,
+    name,
+    memberships: memberships.map(({ orgId, role }) => ({ orgId, orgName: findDemoOrganization(orgId)!.name, role })),
+  }));
   return json({ authMode: "local" as const, demo: provider.demoOptIn, identity: header, switchable });
 }
 

@@ -11,6 +11,7 @@ import { createPool } from "../db/driver";
 import { withIdentity } from "../db/scoped.server";
 import { closeRolePools } from "../db/pools.server";
 import { runBulk } from "../db/bulk.server";
+import { DEMO_ORG_ID } from "../db/demo-identities";
 import { identityFor } from "../db/testing/identities";
 import { startBenchDatabase } from "./embedded";
 
@@ -24,7 +25,7 @@ try {
 
   const arrange = async (label: string, rows: number) => {
     await owner.query(
-      `insert into todos (user_id, task) select 'bench_' || $1 || '_' || (g % 100), 'bulk ' || g from generate_series(1, $2) g`,
+      `insert into todos (tenant_id, user_id, task) select '${DEMO_ORG_ID}', 'bench_' || $1 || '_' || (g % 100), 'bulk ' || g from generate_series(1, $2) g`,
       [label, rows],
     );
     await owner.query("analyze todos");

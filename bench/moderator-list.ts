@@ -11,6 +11,7 @@ import { createPool } from "../db/driver";
 import { withIdentity } from "../db/scoped.server";
 import { closeRolePools } from "../db/pools.server";
 import { buildListQuery, listTodoPage, PAGE_SIZE, LATEST_REVIEW_JOIN } from "../db/todo-list.server";
+import { DEMO_ORG_ID } from "../db/demo-identities";
 import { identityFor } from "../db/testing/identities";
 import { startBenchDatabase } from "./embedded";
 
@@ -27,15 +28,15 @@ try {
     const started = performance.now();
     await owner.query("truncate todos, todo_reviews restart identity cascade");
     await owner.query(
-      `insert into todos (user_id, task, is_complete, inserted_at)
-       select 'bench_' || (g % $2), 'Task ' || g || ' ' || md5(g::text), g % 3 = 0, timestamptz '2026-01-01' + g * interval '17 seconds'
+      `insert into todos (tenant_id, user_id, task, is_complete, inserted_at)
+       select '${DEMO_ORG_ID}', 'bench_' || (g % $2), 'Task ' || g || ' ' || md5(g::text), g % 3 = 0, timestamptz '2026-01-01' + g * interval '17 seconds'
        from generate_series(1, $1) g`,
       [TODOS, OWNERS],
     );
     // One in ten reviewed: mostly approved, some flagged.
     await owner.query(
-      `insert into todo_reviews (todo_id, reviewer_id, verdict, note, created_at)
-       select id, 'user_maya', (case when id % 50 = 0 then 'flagged' else 'approved' end)::review_verdict,
+      `insert into todo_reviews (todo_id, tenant_id, reviewer_id, verdict, note, created_at)
+       select id, tenant_id, 'user_maya', (case when id % 50 = 0 then 'flagged' else 'approved' end)::review_verdict,
               case when id % 50 = 0 then 'needs a closer look' end, inserted_at + interval '1 hour'
        from todos where id % 10 = 0`,
     );

@@ -39,6 +39,11 @@ async function countTarget(tx: ScopedTx, target: BulkTarget): Promise<number> {
 }
 
 /** An owner is known when someone already owns a todo under that id (as far as the caller can see). */
+/**
+ * The best evidence of membership the database holds until there is a
+ * directory: the new owner already owns a todo the caller can see, which the
+ * policies confine to the active organization.
+ */
 async function ownerIsKnown(tx: ScopedTx, owner: string): Promise<boolean> {
   const { rows } = await tx.execute<{ known: boolean }>(sql`select exists (select 1 from todos where user_id = ${owner}) as known`);
   return rows[0].known;

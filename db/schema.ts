@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { crudPolicy } from "drizzle-orm/neon";
 import { REVIEW_NOTE_MAX_LENGTH, REVIEW_VERDICTS } from "./limits";
-import { bigint, boolean, check, index, jsonb, pgEnum, pgPolicy, pgRole, pgSchema, pgTable, text, timestamp, type AnyPgColumn } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, foreignKey, index, jsonb, pgEnum, pgPolicy, pgRole, pgSchema, pgTable, text, timestamp, unique, type AnyPgColumn } from "drizzle-orm/pg-core";
 
 /**
  * What each backend role may do lives here and only here: the migrations are
@@ -19,10 +19,24 @@ export const adminBackend = pgRole("admin_backend").existing();
  */
 export const ownedByCaller = (column: AnyPgColumn): SQL => sql`${column} = (select auth.user_id())`;
 
+/**
+ * Tenant predicates, the first term of every policy. `warden.tenant_id()` is
+ * the caller's active organization, else their personal workspace
+ * (`personal:<sub>`); `warden.active_org_id()` is the organization alone, so
+ * the moderator and admin policies see nothing at all without one. Both read
+ * the claims through `auth.session()` (migrations/0006_tenant_functions.sql),
+ * are evaluated once per statement, and lead every index of a tenant table.
+ */
+export const inCallersTenant = (column: AnyPgColumn): SQL => sql`${column} = (select warden.tenant_id())`;
+export const inCallersOrg = (column: AnyPgColumn): SQL => sql`${column} = (select warden.active_org_id())`;
+const callersTenant = sql`(warden.tenant_id())`;
+
 export const todos = pgTable(
   "todos",
   {
     id: bigint("id", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity(),
+    /** Set from the claims at insert (the policies refuse any other value) and never changed (migrations/0008). */
+    tenantId: text("tenant_id").notNull().default(callersTenant),
     userId: text("user_id")
       .notNull()
       .default(sql`(auth.user_id())`),
@@ -31,12 +45,19 @@ export const todos = pgTable(
     insertedAt: timestamp("inserted_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
-    index("todos_user_id_idx").on(table.userId),
-    // Keyset pagination over everyone's todos (moderators, admins) in either direction.
-    index("todos_inserted_at_id_idx").on(table.insertedAt, table.id),
-    crudPolicy({ role: authenticatedBackend, read: ownedByCaller(table.userId), modify: ownedByCaller(table.userId) }),
-    crudPolicy({ role: moderatorBackend, read: true, modify: ownedByCaller(table.userId) }),
-    crudPolicy({ role: adminBackend, read: true, modify: true }),
+    // A member's own todos, newest or oldest first, without a sort.
+    index("todos_tenant_user_inserted_at_id_idx").on(table.tenantId, table.userId, table.insertedAt, table.id),
+    // Keyset pagination over a whole organization (moderators, admins) in either direction.
+    index("todos_tenant_inserted_at_id_idx").on(table.tenantId, table.insertedAt, table.id),
+    // What a review's composite foreign key points at: the todo and its tenant together.
+    unique("todos_id_tenant_id_key").on(table.id, table.tenantId),
+    crudPolicy({
+      role: authenticatedBackend,
+      read: sql`${inCallersTenant(table.tenantId)} and ${ownedByCaller(table.userId)}`,
+      modify: sql`${inCallersTenant(table.tenantId)} and ${ownedByCaller(table.userId)}`,
+    }),
+    crudPolicy({ role: moderatorBackend, read: inCallersOrg(table.tenantId), modify: sql`${inCallersOrg(table.tenantId)} and ${ownedByCaller(table.userId)}` }),
+    crudPolicy({ role: adminBackend, read: inCallersOrg(table.tenantId), modify: inCallersOrg(table.tenantId) }),
   ],
 ).enableRLS();
 
@@ -55,15 +76,16 @@ const notOwnersVerdict = (table: { todoId: AnyPgColumn; reviewerId: AnyPgColumn 
 /**
  * Moderators' verdicts. A todo's current verdict is its latest review.
  * Members read the reviews of their own todos only: the policy asks whether
- * the todo is visible, and RLS on `todos` answers that for them.
+ * the todo is visible, and RLS on `todos` answers that for them. A review
+ * carries its todo's tenant, and the composite foreign key keeps the two
+ * equal, so a verdict can never reach across organizations.
  */
 export const todoReviews = pgTable(
   "todo_reviews",
   {
     id: bigint("id", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity(),
-    todoId: bigint("todo_id", { mode: "number" })
-      .notNull()
-      .references(() => todos.id, { onDelete: "cascade" }),
+    todoId: bigint("todo_id", { mode: "number" }).notNull(),
+    tenantId: text("tenant_id").notNull().default(callersTenant),
     reviewerId: text("reviewer_id")
       .notNull()
       .default(sql`(auth.user_id())`),
@@ -72,19 +94,29 @@ export const todoReviews = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
-    index("todo_reviews_todo_id_created_at_idx").on(table.todoId, table.createdAt.desc(), table.id.desc()),
+    foreignKey({ name: "todo_reviews_todo_tenant_fk", columns: [table.todoId, table.tenantId], foreignColumns: [todos.id, todos.tenantId] }).onDelete("cascade"),
+    index("todo_reviews_tenant_todo_created_at_idx").on(table.tenantId, table.todoId, table.createdAt.desc(), table.id.desc()),
     index("todo_reviews_reviewer_id_idx").on(table.reviewerId),
     check("todo_reviews_note_length", sql`char_length(${table.note}) <= ${sql.raw(String(REVIEW_NOTE_MAX_LENGTH))}`),
     crudPolicy({
       role: authenticatedBackend,
-      read: sql`exists (select 1 from ${todos} where ${todos.id} = ${table.todoId})`,
+      read: sql`${inCallersTenant(table.tenantId)} and exists (select 1 from ${todos} where ${todos.id} = ${table.todoId})`,
       modify: false,
     }),
-    crudPolicy({ role: moderatorBackend, read: true, modify: sql`${ownedByCaller(table.reviewerId)} and ${notOwnersVerdict(table)}` }),
-    pgPolicy("crud-admin_backend-policy-select", { for: "select", to: adminBackend, using: sql`true` }),
-    pgPolicy("crud-admin_backend-policy-insert", { for: "insert", to: adminBackend, withCheck: notOwnersVerdict(table) }),
-    pgPolicy("crud-admin_backend-policy-update", { for: "update", to: adminBackend, using: sql`true`, withCheck: notOwnersVerdict(table) }),
-    pgPolicy("crud-admin_backend-policy-delete", { for: "delete", to: adminBackend, using: sql`true` }),
+    crudPolicy({
+      role: moderatorBackend,
+      read: inCallersOrg(table.tenantId),
+      modify: sql`${inCallersOrg(table.tenantId)} and ${ownedByCaller(table.reviewerId)} and ${notOwnersVerdict(table)}`,
+    }),
+    pgPolicy("crud-admin_backend-policy-select", { for: "select", to: adminBackend, using: inCallersOrg(table.tenantId) }),
+    pgPolicy("crud-admin_backend-policy-insert", { for: "insert", to: adminBackend, withCheck: sql`${inCallersOrg(table.tenantId)} and ${notOwnersVerdict(table)}` }),
+    pgPolicy("crud-admin_backend-policy-update", {
+      for: "update",
+      to: adminBackend,
+      using: inCallersOrg(table.tenantId),
+      withCheck: sql`${inCallersOrg(table.tenantId)} and ${notOwnersVerdict(table)}`,
+    }),
+    pgPolicy("crud-admin_backend-policy-delete", { for: "delete", to: adminBackend, using: inCallersOrg(table.tenantId) }),
   ],
 ).enableRLS();
 
@@ -110,6 +142,8 @@ export const auditLog = auditSchema
       occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull().defaultNow(),
       /** All entries one transaction wrote share this id (a bulk action of N rows: N entries, one id). */
       txId: bigint("tx_id", { mode: "number" }).notNull(),
+      /** The changed row's tenant; admins read their organization's entries only. */
+      tenantId: text("tenant_id"),
       /** `auth.user_id()` of the request; null for setup work done with the owner connection. */
       actor: text("actor"),
       /** The login role the request ran as (`session_user`; inside the owner's trigger `current_user` is the owner). */
@@ -123,12 +157,13 @@ export const auditLog = auditSchema
       after: jsonb("after"),
     },
     (table) => [
-      index("audit_log_occurred_at_id_idx").on(table.occurredAt, table.id),
-      index("audit_log_actor_idx").on(table.actor, table.id),
-      index("audit_log_todo_id_idx").on(table.todoId, table.id),
+      index("audit_log_tenant_id_idx").on(table.tenantId, table.id),
+      index("audit_log_tenant_occurred_at_id_idx").on(table.tenantId, table.occurredAt, table.id),
+      index("audit_log_tenant_actor_idx").on(table.tenantId, table.actor, table.id),
+      index("audit_log_tenant_todo_id_idx").on(table.tenantId, table.todoId, table.id),
       index("audit_log_tx_id_idx").on(table.txId),
       crudPolicy({ role: [authenticatedBackend, moderatorBackend], read: false, modify: false }),
-      crudPolicy({ role: adminBackend, read: true, modify: false }),
+      crudPolicy({ role: adminBackend, read: inCallersOrg(table.tenantId), modify: false }),
     ],
   )
   .enableRLS();

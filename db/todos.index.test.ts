@@ -24,14 +24,15 @@ afterAll(async () => {
   await closeRolePools();
 });
 
-it("a user's list query under RLS (no WHERE in app code) uses the user_id index", async () => {
+it("a member's list query under RLS (no WHERE in app code) reads the tenant-and-owner index in order, with no sort", async () => {
   const { plan, rows } = await withIdentity(identityFor(alice, "org:member"), async (tx) => {
     const explain = await tx.execute<{ "QUERY PLAN": string }>(sql`explain select * from todos order by inserted_at desc`);
     const list = await tx.execute(sql`select * from todos order by inserted_at desc`);
     return { plan: explain.rows.map((row) => row["QUERY PLAN"]).join("\n"), rows: list.rows };
   });
   expect(rows).toHaveLength(5);
-  expect(plan).toMatch(/Index Scan using todos_user_id_idx|Bitmap Index Scan on todos_user_id_idx/);
+  expect(plan).toMatch(/Index Scan Backward using todos_tenant_user_inserted_at_id_idx/);
+  expect(plan).not.toMatch(/Sort/);
   expect(plan).not.toMatch(/Seq Scan on todos/);
   console.log(`EXPLAIN under RLS as ${alice}:\n${plan}`);
 });

@@ -20,7 +20,7 @@ export interface DatabaseDigest {
  */
 export async function databaseDigest(db: OwnerDatabase): Promise<DatabaseDigest> {
   const [row] = await db.query<{ todos: string; reviews: string; audit: string; live_sessions: string }>(`
-    select (select md5(coalesce(string_agg(concat_ws('|', id, user_id, task, is_complete, inserted_at), E'\\n' order by id), '')) from todos) as todos,
+    select (select md5(coalesce(string_agg(concat_ws('|', id, tenant_id, user_id, task, is_complete, inserted_at), E'\\n' order by id), '')) from todos) as todos,
            (select count(*) from todo_reviews) as reviews,
            (select count(*) from audit.audit_log) as audit,
            (select count(*) from local_sessions where ended_at is null) as live_sessions`);

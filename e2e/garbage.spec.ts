@@ -70,7 +70,7 @@ const VALID_FORMS: { path: string; form: Record<string, string>; free: string }[
   { path: "/todos", form: { intent: "create", task: "a valid task" }, free: "task" },
   { path: "/review", form: { intent: "review", id: "1", verdict: "approved", note: "a fine note" }, free: "note" },
   { path: "/sign-in", form: { identity: "user_adam", returnTo: "/todos" }, free: "returnTo" },
-  { path: "/switch", form: { identity: "user_adam", role: "org:admin", returnTo: "/todos" }, free: "returnTo" },
+  { path: "/switch", form: { identity: "user_adam", org: "org_acme", returnTo: "/todos" }, free: "returnTo" },
 ];
 
 const urlencoded = (form: Record<string, string>, free?: string, escape = "") =>
@@ -204,11 +204,11 @@ test("a year-zero date and broken page cursors are 400", async () => {
 /** A field value: text (sent UTF-8, percent-encoded in a URL), bytes (sent as they are), or raw URL syntax sent verbatim. */
 type Piece = { text: string } | { bytes: number[] } | { raw: string };
 
-const FIELD_KEYS = ["intent", "id", "task", "action", "scope", "owner", "confirmed", "verdict", "note", "returnTo", "identity", "role"];
+const FIELD_KEYS = ["intent", "id", "task", "action", "scope", "owner", "confirmed", "verdict", "note", "returnTo", "identity", "org"];
 const QUERY_KEYS = [...FIELD_KEYS, "after", "before", "from", "to", "q", "status", "sort", "actor", "todo", "_data", "index"];
 const MEANINGFUL = [
   ...["create", "update", "toggle", "delete", "bulk", "review", "complete", "reopen", "reassign", "filter", "selected", "yes"],
-  ...["approved", "flagged", "unreviewed", "open", "oldest", "newest", "insert", "own", "none", "org:admin", "org:moderator", "org:member"],
+  ...["approved", "flagged", "unreviewed", "open", "oldest", "newest", "insert", "own", "none", "org:admin", "org:moderator", "org:member", "org_acme", "org_globex", "org_eve", "personal:user_bob"],
   ...["user_alice", "user_bob", "user_maya", "user_adam", "/todos", "//evil.example", "https://evil.example/", "javascript:alert(1)", ""],
   ...["0", "-1", "1", "7", "999999999999999", "99999999999999999999", "9007199254740993", "1e308", "NaN", "0x10", " 1 "],
   ...["0000-01-01", "9999-12-31", "2026-02-30", "1970-01-01T00:00:00Z", "'; select pg_sleep(1); --", "%_\\", "routes/todos", "root"],

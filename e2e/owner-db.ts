@@ -1,12 +1,14 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { PoolClient } from "@neondatabase/serverless";
+import { DEMO_ORG_ID } from "../db/demo-identities";
 import { createPool } from "../db/driver";
 import { localUrl } from "../db/local/stack";
 import { startWsProxy } from "../db/local/ws-proxy";
 
 /**
  * The owner's view of the browser tests' database, to check what the pages
- * show against the truth. Reached the app's way: the Neon driver through a
+ * show against the truth (every tenant at once: say which one you count). Reached the app's way: the Neon driver through a
  * WebSocket proxy of our own in front of the e2e server's Postgres.
  */
 export async function ownerDatabase() {
@@ -16,6 +18,10 @@ export async function ownerDatabase() {
   const proxy = await startWsProxy({ host: "127.0.0.1", port: pgPort });
   process.env.WARDEN_LOCAL_WS_PROXY = proxy.address;
   const pool = createPool(localUrl("postgres", ownerPassword, pgPort), { max: 1 });
+  // Rows inserted without a tenant land in the demo organization the tests act in.
+  pool.on("connect", (client: PoolClient) => {
+    void client.query("select set_config('request.jwt.claims', $1, false)", [JSON.stringify({ v: 2, o: { id: DEMO_ORG_ID } })]);
+  });
   return {
     async count(sql: string, params: unknown[] = []) {
       const { rows } = await pool.query<{ n: string }>(sql, params);

@@ -107,14 +107,14 @@ const MUTATIONS: Mutation[] = [
     }),
   },
   {
-    name: "switch to user_adam as org:admin",
+    name: "switch to user_adam in Acme (its admin)",
     endsSession: true,
     victim: "user_alice",
     routeId: "routes/switch",
     success: 303,
     target: async () => ({
       path: "/switch",
-      form: { identity: "user_adam", role: "org:admin", returnTo: "/todos" },
+      form: { identity: "user_adam", org: "org_acme", returnTo: "/todos" },
       took: async (_db, response) => expect(setCookies(response, "__warden_session")).toHaveLength(1),
     }),
   },
@@ -360,7 +360,7 @@ test("after switching identity, a copy of the old session cookie gets 401 and wr
   await signIn(page, "user_alice");
   const copied = await sessionCookie(page);
   await expectCookieWorks(copied, "the copied cookie before switching");
-  await switchTo(page, "user_adam", "org:admin");
+  await switchTo(page, "user_adam", "org_acme");
   await expect(page.getByTestId("header-postgres-role")).toHaveText("admin_backend");
   await expectCookieDead(copied, "switching");
   const current = await sessionCookie(page);

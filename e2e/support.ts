@@ -1,4 +1,5 @@
 import { expect, type Page } from "@playwright/test";
+import { DEMO_IDENTITIES } from "../db/demo-identities";
 import { APP_ORIGIN } from "./origin";
 
 export const uniqueTask = (label: string) => `${label} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -20,10 +21,15 @@ export async function createTodo(page: Page, task: string) {
   return Number(await todoRow(page, task).getAttribute("data-todo-id"));
 }
 
-/** Switches identity (and org role) with the header's switcher, as a person would. */
-export async function switchTo(page: Page, userId: string, role: "own" | "org:member" | "org:moderator" | "org:admin" | "none" = "own") {
+/**
+ * Switches identity and active organization with the header's switcher, as a
+ * person would. `org` is an organization id, "" for the personal account, or
+ * left out for the identity's first organization.
+ */
+export async function switchTo(page: Page, userId: string, org?: string) {
+  const identity = DEMO_IDENTITIES.find((candidate) => candidate.userId === userId)!;
   await page.getByRole("combobox", { name: "Identity" }).selectOption(userId);
-  await page.getByRole("combobox", { name: "Org role" }).selectOption(role);
+  await page.getByRole("combobox", { name: "Organization" }).selectOption(org ?? identity.memberships[0]?.orgId ?? "");
   await page.getByRole("button", { name: "Switch" }).click();
   await expect(page.getByTestId("header-user")).toHaveText(userId);
 }

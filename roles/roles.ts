@@ -40,17 +40,48 @@ export function normalizeOrgRole(raw: unknown): ClerkOrgRole | null {
 }
 
 /**
+ * Clerk organization ids. Anything else in the org claim (a user id, an
+ * empty string, an object) is no organization at all, so a token can never
+ * name another user's personal workspace as its organization.
+ */
+export const ORG_ID_PATTERN = /^org_[A-Za-z0-9_-]{1,100}$/;
+/** A personal workspace's tenant id: the prefix cannot start an organization id. */
+export const PERSONAL_TENANT_PREFIX = "personal:";
+
+const isV2 = (claims: Record<string, unknown>) => typeof claims.v === "number" && claims.v >= 2;
+
+function v2Organization(claims: Record<string, unknown>): Record<string, unknown> | null {
+  const o = claims.o;
+  return o !== null && typeof o === "object" && !Array.isArray(o) ? (o as Record<string, unknown>) : null;
+}
+
+/**
+ * The active organization of Clerk session claims: `o.id` in v2 tokens
+ * (`v: 2` or later, read only as v2, so a stray `org_id` cannot choose one),
+ * `org_id` in v1. `null` is the user's personal workspace.
+ * `warden.active_org_id()` (migrations) reads the claims the same way.
+ */
+export function activeOrgFromClaims(claims: Record<string, unknown>): string | null {
+  const raw = isV2(claims) ? v2Organization(claims)?.id : claims.org_id;
+  return typeof raw === "string" && ORG_ID_PATTERN.test(raw) ? raw : null;
+}
+
+/** The tenant the claims act in: the active organization, else the personal workspace of `sub`. */
+export function tenantFromClaims(claims: Record<string, unknown>): string | null {
+  const org = activeOrgFromClaims(claims);
+  if (org) return org;
+  return typeof claims.sub === "string" && claims.sub !== "" ? `${PERSONAL_TENANT_PREFIX}${claims.sub}` : null;
+}
+
+/**
  * Reads the org role from Clerk session claims: v1 carries `org_role`
- * ("org:admin"), v2 carries `o.rol` ("admin"). A v2 token (`v: 2` or later) is
- * read only as v2, so a stray `org_role` claim cannot raise it.
+ * ("org:admin"), v2 carries `o.rol` ("admin"). A v2 token is read only as v2,
+ * so a stray `org_role` claim cannot raise it. A role counts only inside the
+ * active organization that granted it: without one, there is no org role.
  */
 export function orgRoleFromClaims(claims: Record<string, unknown>): ClerkOrgRole | null {
-  if (typeof claims.v === "number" && claims.v >= 2) {
-    const o = claims.o;
-    if (o === null || typeof o !== "object" || Array.isArray(o)) return null;
-    return normalizeOrgRole((o as Record<string, unknown>).rol);
-  }
-  return normalizeOrgRole(claims.org_role);
+  if (!activeOrgFromClaims(claims)) return null;
+  return normalizeOrgRole(isV2(claims) ? v2Organization(claims)?.rol : claims.org_role);
 }
 
 export function backendRoleForOrgRole(orgRole: ClerkOrgRole | null): BackendRole {

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { migrateDatabase } from "../db/migrate";
+import { createPool } from "../db/driver";
 import { ownerPool } from "../db/testing/identities";
 import { BACKEND_ROLE_NAMES } from "./roles";
 
@@ -102,7 +103,7 @@ describe("role setup and migrations run twice", () => {
 describe("auth.user_id()", () => {
   it("is NULL when the claims are unset or '', and the sub when they are set", async () => {
     // A fresh pool, so the connection has never had the setting touched.
-    const pool = ownerPool();
+    const pool = createPool(process.env.DATABASE_URL!, { max: 1 });
     const client = await pool.connect();
     const read = async () =>
       (

@@ -4,8 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from "jose";
 import type { ClerkOrgRole } from "../../roles/roles";
-import type { DemoIdentity } from "../../db/demo-identities";
-import { DEMO_ORG_ID } from "../../db/demo-identities";
+import { findDemoOrganization } from "../../db/demo-identities";
 import { config } from "../config.server";
 
 /**
@@ -56,19 +55,23 @@ export async function localJwks(): Promise<{ keys: JWK[] }> {
   return { keys: [(await localKey()).publicJwk] };
 }
 
-/** `orgRole: null` signs a token with no active organization, as Clerk does for a user outside any org. */
+/**
+ * `org: null` signs a token with no active organization (the personal
+ * workspace), as Clerk does for a user outside any org.
+ */
 export async function signLocalToken(
-  identity: { userId: DemoIdentity["userId"]; orgRole: ClerkOrgRole | null },
+  identity: { userId: string; org: { id: string; role: ClerkOrgRole } | null },
   options: { ttlSeconds?: number; sessionId?: string } = {},
 ) {
   const { privateJwk } = await localKey();
   const key = await importJWK(privateJwk, "ES256");
   const now = Math.floor(Date.now() / 1000);
+  const { org } = identity;
   return new SignJWT({
     v: 2,
     sid: options.sessionId ?? `sess_${randomUUID()}`,
     azp: "warden-local",
-    ...(identity.orgRole ? { o: { id: DEMO_ORG_ID, rol: identity.orgRole.replace(/^org:/, ""), slg: "warden-demo" } } : {}),
+    ...(org ? { o: { id: org.id, rol: org.role.replace(/^org:/, ""), slg: findDemoOrganization(org.id)?.slug ?? org.id } } : {}),
   })
     .setProtectedHeader({ alg: "ES256", kid: privateJwk.kid, typ: "JWT" })
     .setIssuer(LOCAL_ISSUER)

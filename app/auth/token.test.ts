@@ -41,11 +41,11 @@ async function rejection(token: string, using: TokenVerifier = verifier): Promis
 describe("signLocalToken", () => {
   it("issues a Clerk v2-shaped token that expires with the 12-hour session", async () => {
     const before = now();
-    const token = await signLocalToken({ userId: "user_alice", orgRole: "org:moderator" });
+    const token = await signLocalToken({ userId: "user_alice", org: { id: DEMO_ORG_ID, role: "org:moderator" } });
     const after = now();
     const claims = decodeJwt(token);
 
-    expect(claims).toMatchObject({ v: 2, sub: "user_alice", iss: LOCAL_ISSUER, o: { id: DEMO_ORG_ID, rol: "moderator" } });
+    expect(claims).toMatchObject({ v: 2, sub: "user_alice", iss: LOCAL_ISSUER, o: { id: DEMO_ORG_ID, rol: "moderator", slg: "acme" } });
     // v2 carries the bare role; a leftover prefix would be read as an unknown role elsewhere.
     expect((claims.o as { rol: string }).rol).not.toMatch(/^org:/);
     expect(claims).not.toHaveProperty("org_role");
@@ -58,26 +58,26 @@ describe("signLocalToken", () => {
 
   it("signs with the published key, so the local verifier accepts its own tokens", async () => {
     const jwks = await localJwks();
-    const token = await signLocalToken({ userId: "user_bob", orgRole: "org:admin" });
+    const token = await signLocalToken({ userId: "user_bob", org: { id: DEMO_ORG_ID, role: "org:admin" } });
     expect(decodeProtectedHeader(token)).toMatchObject({ alg: "ES256", kid: jwks.keys[0].kid });
     // Only the public half may be published.
     expect(jwks.keys[0]).not.toHaveProperty("d");
 
     const local = createTokenVerifier({ keys: createLocalJWKSet(jwks), issuer: LOCAL_ISSUER });
     const identity = await local.verify(token);
-    expect(identity).toMatchObject({ userId: "user_bob", orgRole: "org:admin", backendRole: "admin_backend" });
+    expect(identity).toMatchObject({ userId: "user_bob", orgId: DEMO_ORG_ID, tenantId: DEMO_ORG_ID, orgRole: "org:admin", backendRole: "admin_backend" });
   });
 
   it("honours a caller-chosen session id and lifetime", async () => {
     const before = now();
-    const claims = decodeJwt(await signLocalToken({ userId: "user_alice", orgRole: "org:member" }, { sessionId: "sess_fixed", ttlSeconds: 60 }));
+    const claims = decodeJwt(await signLocalToken({ userId: "user_alice", org: { id: DEMO_ORG_ID, role: "org:member" } }, { sessionId: "sess_fixed", ttlSeconds: 60 }));
     expect(claims.sid).toBe("sess_fixed");
     expect(claims.exp! - before).toBeGreaterThanOrEqual(60);
     expect(claims.exp! - before).toBeLessThanOrEqual(61);
   });
 
   it("gives each token its own session id by default", async () => {
-    const identity = { userId: "user_alice", orgRole: "org:member" } as const;
+    const identity = { userId: "user_alice", org: { id: DEMO_ORG_ID, role: "org:member" } } as const;
     const [a, b] = await Promise.all([signLocalToken(identity), signLocalToken(identity)]);
     expect(decodeJwt(a).sid).not.toBe(decodeJwt(b).sid);
   });
@@ -85,16 +85,17 @@ describe("signLocalToken", () => {
 
 describe("createTokenVerifier maps claims to an Identity", () => {
   it.each([
-    ["a v1 moderator", { org_role: "org:moderator" }, "org:moderator", "moderator_backend"],
-    ["a v2 admin", { v: 2, o: { id: "org_1", rol: "admin" } }, "org:admin", "admin_backend"],
-    ["no organization", {}, null, "authenticated_backend"],
-    ["a v2 token without o", { v: 2 }, null, "authenticated_backend"],
-    ["an unknown v1 role", { org_role: "org:superuser" }, null, "authenticated_backend"],
-    ["an unknown v2 role", { v: 2, o: { id: "org_1", rol: "owner" } }, null, "authenticated_backend"],
-  ] as const)("%s", async (_name, extra, orgRole, backendRole) => {
+    ["a v1 moderator", { org_id: "org_1", org_role: "org:moderator" }, "org_1", "org:moderator", "moderator_backend"],
+    ["a v2 admin", { v: 2, o: { id: "org_1", rol: "admin" } }, "org_1", "org:admin", "admin_backend"],
+    ["no organization", {}, null, null, "authenticated_backend"],
+    ["a v2 token without o", { v: 2 }, null, null, "authenticated_backend"],
+    ["a v1 admin without an organization", { org_role: "org:admin" }, null, null, "authenticated_backend"],
+    ["an unknown v1 role", { org_id: "org_1", org_role: "org:superuser" }, "org_1", null, "authenticated_backend"],
+    ["an unknown v2 role", { v: 2, o: { id: "org_1", rol: "owner" } }, "org_1", null, "authenticated_backend"],
+  ] as const)("%s", async (_name, extra, orgId, orgRole, backendRole) => {
     const claims = validClaims(extra);
     const identity = await verifier.verify(await sign(claims));
-    expect(identity).toEqual({ userId: "user_123", orgRole, backendRole, claims });
+    expect(identity).toEqual({ userId: "user_123", orgId, tenantId: orgId ?? "personal:user_123", orgRole, backendRole, claims });
   });
 });
 

@@ -2,10 +2,13 @@ import { OrganizationSwitcher, UserButton } from "@clerk/remix";
 import { Form, NavLink } from "@remix-run/react";
 import type { Capabilities } from "../../roles/capabilities";
 import type { BackendRole, ClerkOrgRole } from "../../roles/roles";
-import { RoleSwitcher, type SwitchableIdentity } from "./RoleSwitcher";
+import { OrgSwitcher, type SwitchableIdentity } from "./OrgSwitcher";
 
 export interface HeaderIdentity {
   userId: string;
+  orgId: string | null;
+  /** The active organization's name where the directory knows it, else its id; "Personal account" without one. */
+  orgName: string;
   orgRole: ClerkOrgRole | null;
   backendRole: BackendRole;
   capabilities: Capabilities;
@@ -61,6 +64,7 @@ export function AppHeader({ identity, authMode, switchable }: AppHeaderProps) {
         {identity ? (
           <div className="flex flex-wrap items-center gap-2">
             <Badge label="User" value={identity.userId} title="Signed-in identity" />
+            <Badge label="Organization" value={identity.orgName} title="The active organization: every row you see or change belongs to it" />
             <Badge label="Clerk role" value={identity.orgRole ?? "none"} title="Organization role in the session token" />
             <Badge label="Postgres role" value={identity.backendRole} title="The database role this request runs as" />
             {authMode === "clerk" ? (
@@ -69,7 +73,7 @@ export function AppHeader({ identity, authMode, switchable }: AppHeaderProps) {
                 <UserButton />
               </>
             ) : (
-              <RoleSwitcher identities={switchable} current={identity} />
+              <OrgSwitcher identities={switchable} current={identity} />
             )}
             {authMode === "local" ? (
               <Form method="post" action="/sign-out">

@@ -24,7 +24,7 @@ it.each([
   ["GET /sign-in", () => Promise.resolve(signInLoader(args(new Request(`${URL_BASE}/sign-in`))))],
   ["POST /sign-in", () => signInAction(args(post("/sign-in", { identity: "user_adam" })))],
   ["POST /sign-out", () => signOut(args(post("/sign-out", {})))],
-  ["POST /switch", () => switchRole(args(post("/switch", { identity: "user_adam", role: "org:admin" })))],
+  ["POST /switch", () => switchRole(args(post("/switch", { identity: "user_adam", org: "org_acme" })))],
   ["GET /.well-known/jwks.json", () => jwks()],
 ] as [string, () => Promise<Response>][])("%s answers 404 and sets no cookie", async (_name, run) => {
   const { response } = await settle(run);

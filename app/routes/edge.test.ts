@@ -50,7 +50,7 @@ const MUTATIONS: [string, Action, string, () => string | null, Record<string, st
   ["record a verdict", reviewAction, "/review", () => cookies.maya, { intent: "review", id: "0", verdict: "approved" }],
   ["sign in as an admin", signInAction, "/sign-in", () => null, { identity: "user_adam" }],
   ["sign out", signOutAction, "/sign-out", () => cookies.alice, {}],
-  ["switch to admin", switchAction, "/switch", () => cookies.alice, { identity: "user_adam", role: "org:admin" }],
+  ["switch to admin", switchAction, "/switch", () => cookies.alice, { identity: "user_adam", org: "org_acme" }],
 ];
 const FORGED_HEADERS: [string, Record<string, string>][] = [
   ["a foreign origin", { Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site" }],

@@ -1,6 +1,6 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { DEMO_IDENTITIES, findDemoIdentity } from "../../db/demo-identities";
+import { DEMO_IDENTITIES, findDemoIdentity, findDemoOrganization } from "../../db/demo-identities";
 import { backendRoleForOrgRole } from "../../roles/roles";
 import { beginLocalSession, endLocalSession } from "../auth/local-session.server";
 import { safeReturnTo } from "../auth/return-to";
@@ -16,7 +16,13 @@ export function loader({ request }: LoaderFunctionArgs) {
   const returnTo = safeReturnTo(readSearch(request).get("returnTo"));
   return json({
     returnTo,
-    identities: DEMO_IDENTITIES.map(({ userId, name, orgRole }) => ({ userId, name, orgRole, backendRole: backendRoleForOrgRole(orgRole) })),
+    identities: DEMO_IDENTITIES.map(({ userId, name, memberships: [first] }) => ({
+      userId,
+      name,
+      orgName: first ? findDemoOrganization(first.orgId)!.name : "Personal account",
+      orgRole: first?.role ?? null,
+      backendRole: backendRoleForOrgRole(first?.role ?? null),
+    })),
   });
 }
 
@@ -29,7 +35,8 @@ export async function action(args: ActionFunctionArgs) {
   if (!identity) return json({ error: "Choose one of the demo identities." }, { status: 400 });
   // Signing in again ends whatever session this browser had.
   await endLocalSession(args);
-  const cookie = await beginLocalSession(request, identity);
+  const [first] = identity.memberships;
+  const cookie = await beginLocalSession(request, { userId: identity.userId, org: first ? { id: first.orgId, role: first.role } : null });
   return redirect(safeReturnTo(form.get("returnTo")), { headers: { "Set-Cookie": cookie } });
 }
 
@@ -42,7 +49,7 @@ export default function SignIn() {
     <section className="mx-auto max-w-xl">
       <h1 className="text-2xl font-semibold">Sign in</h1>
       <p className="mt-1 text-slate-600">
-        Local identity provider. Pick a demo identity; each maps to a Clerk organization role and so to a Postgres role.
+        Local identity provider. Pick a demo identity: it signs in with its first organization active, whose role maps to a Postgres role.
       </p>
       {actionData?.error ? (
         <p role="alert" className="mt-4 rounded-md bg-red-50 p-3 text-sm text-red-700">
@@ -65,7 +72,7 @@ export default function SignIn() {
             </span>
             <span className="block font-mono text-xs text-slate-500">{identity.userId}</span>
             <span className="mt-2 block text-xs text-slate-600">
-              {identity.orgRole} → <span className="font-mono">{identity.backendRole}</span>
+              {identity.orgName} · {identity.orgRole ?? "no organization"} → <span className="font-mono">{identity.backendRole}</span>
             </span>
           </button>
         ))}

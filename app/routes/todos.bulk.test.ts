@@ -234,7 +234,7 @@ describe("admin: refused bulk actions answer 400 and change nothing", () => {
     );
     expect(thrown).toBe(false);
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ intent: "bulk", error: `Unknown owner “${ghost}”: nobody with that id owns a todo. Nothing was changed.` });
+    expect(await response.json()).toEqual({ intent: "bulk", error: `Unknown owner “${ghost}”: nobody with that id owns a todo in this organization. Nothing was changed.` });
     expect(await snapshot(ids)).toEqual(before);
     expect(await auditCountSince(since, ids)).toBe(0);
   });

@@ -65,7 +65,7 @@ export async function handleBulk(request: Request, identity: Identity, form: For
     if (error instanceof BulkTooLarge) {
       return failure(`This would change ${error.count.toLocaleString("en-US")} todos; a bulk action changes at most ${BULK_LIMIT.toLocaleString("en-US")}. Narrow the filter.`, 400);
     }
-    if (error instanceof UnknownOwner) return failure(`Unknown owner “${error.owner}”: nobody with that id owns a todo. Nothing was changed.`, 400);
+    if (error instanceof UnknownOwner) return failure(`Unknown owner “${error.owner}”: nobody with that id owns a todo in this organization. Nothing was changed.`, 400);
     throw error;
   }
 
