@@ -63,8 +63,9 @@ async function ownerRow(id: number): Promise<Row | null> {
   return (rows[0] as Row | undefined) ?? null;
 }
 
+/** A person's todos in the organization the signed-in demo identities act in. */
 async function ownerRowsOf(userId: string): Promise<Row[]> {
-  const { rows } = await owner.query("select id::int as id, user_id, task, is_complete from todos where user_id = $1 order by id", [userId]);
+  const { rows } = await owner.query("select id::int as id, user_id, task, is_complete from todos where tenant_id = $1 and user_id = $2 order by id", [DEMO_ORG_ID, userId]);
   return rows as Row[];
 }
 
