@@ -1,16 +1,17 @@
-import { BACKEND_ROLE_NAMES, type BackendRole } from "./roles";
+import { BACKEND_ROLE_NAMES, LOGIN_ROLES, type BackendRole } from "./roles";
 
 /**
- * Role setup, in statements that are safe to run any number of times:
- * the three backend login roles (never BYPASSRLS), their privileges, default
- * privileges for tables later migrations create, and the `auth` functions
+ * Role setup, in statements that are safe to run any number of times: the
+ * three backend login roles and the directory's writer (never BYPASSRLS),
+ * the backend roles' privileges, default privileges for tables later
+ * migrations create, and the `auth` functions
  * the policies call. On Neon `pg_session_jwt` provides `auth.*`; elsewhere a
  * small SQL shim reads the same `request.jwt.claims` setting.
  */
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-export function createRoleStatements(role: BackendRole): string[] {
+export function createRoleStatements(role: string): string[] {
   const ident = quoteIdent(role);
   return [
     `do $$ begin
@@ -52,13 +53,13 @@ export function grantStatements(roles: readonly BackendRole[] = BACKEND_ROLE_NAM
   ];
 }
 
-export function passwordStatement(role: BackendRole, password: string): string {
+export function passwordStatement(role: string, password: string): string {
   return `alter role ${quoteIdent(role)} with password '${password.replaceAll("'", "''")}'`;
 }
 
 export function roleSetupStatements(options: { sessionJwtAvailable: boolean }): string[] {
   return [
-    ...BACKEND_ROLE_NAMES.flatMap(createRoleStatements),
+    ...LOGIN_ROLES.flatMap(({ role }) => createRoleStatements(role)),
     ...(options.sessionJwtAvailable ? SESSION_JWT_EXTENSION_STATEMENTS : AUTH_SHIM_STATEMENTS),
     ...grantStatements(),
   ];
