@@ -14,10 +14,11 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON directory.users, directory.organizations
 --> statement-breakpoint
 -- A todo of an organization may be given only to a live member of it. The
 -- check runs as the owner, so it sees the directory whatever the caller may
--- read. It fires only when a request (claims present) sets an owner other
--- than the caller (a reassign, or an admin creating a todo for someone):
--- people creating their own todos never depend on the directory being in
--- step, and setup work with the owner connection is not a request.
+-- read. It fires for every request role that sets an owner other than the
+-- caller (a reassign, or an admin creating a todo for someone), whatever its
+-- claims say (a token without a subject included): people creating their own
+-- todos never depend on the directory being in step, and setup work with the
+-- owner connection is not a request.
 CREATE FUNCTION directory.is_live_member(organization text, member text) RETURNS boolean
   LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog
   AS $$
@@ -42,7 +43,7 @@ CREATE FUNCTION directory.require_member_owner() RETURNS trigger
 REVOKE ALL ON FUNCTION directory.require_member_owner() FROM PUBLIC;
 --> statement-breakpoint
 CREATE TRIGGER todos_owner_is_member_on_update BEFORE UPDATE OF user_id ON public.todos
-  FOR EACH ROW WHEN (auth.user_id() IS NOT NULL AND new.user_id IS DISTINCT FROM old.user_id) EXECUTE FUNCTION directory.require_member_owner();
+  FOR EACH ROW WHEN (current_user IN ('authenticated_backend', 'moderator_backend', 'admin_backend') AND new.user_id IS DISTINCT FROM old.user_id) EXECUTE FUNCTION directory.require_member_owner();
 --> statement-breakpoint
 CREATE TRIGGER todos_owner_is_member_on_insert BEFORE INSERT ON public.todos
-  FOR EACH ROW WHEN (auth.user_id() IS NOT NULL AND new.user_id IS DISTINCT FROM auth.user_id()) EXECUTE FUNCTION directory.require_member_owner();
+  FOR EACH ROW WHEN (current_user IN ('authenticated_backend', 'moderator_backend', 'admin_backend') AND new.user_id IS DISTINCT FROM auth.user_id()) EXECUTE FUNCTION directory.require_member_owner();
