@@ -4,11 +4,11 @@ import type { Identity } from "../../roles/identity";
 import { BACKEND_ROLE_NAMES, type ClerkOrgRole } from "../../roles/roles";
 import { createPool } from "../driver";
 import { closeRolePools } from "../pools.server";
-import { addMembers, freshOrgId, nextVersion, removeMember } from "../testing/directory";
+import { addMembers, deleteUser, directoryFixtures, freshOrgId, removeMember } from "../testing/directory";
 import { freshUserId, identityFor, ownerPool } from "../testing/identities";
 import { auditCountSince, auditHighWater, todosDigest } from "../testing/owner-checks";
 import { rawAs } from "../testing/raw-sql";
-import { applyDirectoryChanges, closeDirectoryPool } from "./apply.server";
+import { closeDirectoryPool } from "./apply.server";
 
 /**
  * The directory under the request roles and the directory's own writer.
@@ -21,31 +21,15 @@ import { applyDirectoryChanges, closeDirectoryPool } from "./apply.server";
  */
 
 const owner = ownerPool();
-const orgsMade: string[] = [];
-const usersMade: string[] = [];
+const fixtures = directoryFixtures();
+const { org, user } = fixtures;
 
 afterAll(async () => {
-  await owner.query("delete from todos where tenant_id = any($1::text[])", [orgsMade]);
-  await owner.query("delete from directory.memberships where organization_id = any($1::text[]) or user_id = any($2::text[])", [orgsMade, usersMade]);
-  await owner.query("delete from directory.users where id = any($1::text[])", [usersMade]);
-  await owner.query("delete from directory.organizations where id = any($1::text[])", [orgsMade]);
+  await fixtures.cleanUp(owner);
   await owner.end();
   await closeRolePools();
   await closeDirectoryPool();
 });
-
-const org = (label: string) => {
-  const id = freshOrgId(label);
-  orgsMade.push(id);
-  return id;
-};
-const user = (label: string) => {
-  const id = freshUserId(label);
-  usersMade.push(id);
-  return id;
-};
-
-const deleteUser = (userId: string) => applyDirectoryChanges([{ kind: "user", id: userId, version: nextVersion(), deleted: true }]);
 
 /** The statement's outcome: its row count, or "refused" when Postgres denies the privilege (anything else is a real failure). */
 async function attempt(identity: Identity, statement: string, params: unknown[] = []): Promise<number | "refused"> {
@@ -221,8 +205,8 @@ describe("writing the directory as a request role", () => {
     acme = org("write");
     me = user("writer");
     colleague = user("colleague");
-    usersMade.push(forgedUser);
-    orgsMade.push(forgedOrg);
+    fixtures.users.push(forgedUser);
+    fixtures.orgs.push(forgedOrg);
     await addMembers(acme, [{ userId: me, role: "org:member" }, { userId: colleague, role: "org:member" }]);
     await owner.query("insert into directory.webhook_messages (id) values ($1)", [knownMessage]);
   });

@@ -5,8 +5,8 @@ import { previewBulk, runBulk, NotAMember } from "../bulk.server";
 import { closeRolePools } from "../pools.server";
 import { flaggedTodos, unreviewedTodos } from "../reviews.server";
 import { withIdentity, type ScopedTx } from "../scoped.server";
-import { addMembers, freshOrgId, nextVersion, removeMember } from "../testing/directory";
-import { freshUserId, identityFor, ownerPool } from "../testing/identities";
+import { addMembers, deleteUser, directoryFixtures, nextVersion, removeMember } from "../testing/directory";
+import { identityFor, ownerPool } from "../testing/identities";
 import { listTodoPage } from "../todo-list.server";
 import { createTodo } from "../todos.server";
 import { applyDirectoryChanges, closeDirectoryPool } from "./apply.server";
@@ -19,35 +19,18 @@ import { findMember, listMembers } from "./people.server";
  */
 
 const owner = ownerPool();
-const orgsMade: string[] = [];
-const usersMade: string[] = [];
+const fixtures = directoryFixtures();
+const { org, user } = fixtures;
 
 afterAll(async () => {
-  await owner.query("delete from audit.audit_log where tenant_id = any($1::text[])", [orgsMade]);
-  await owner.query("delete from todos where tenant_id = any($1::text[])", [orgsMade]);
-  await owner.query("delete from directory.memberships where organization_id = any($1::text[]) or user_id = any($2::text[])", [orgsMade, usersMade]);
-  await owner.query("delete from directory.users where id = any($1::text[])", [usersMade]);
-  await owner.query("delete from directory.organizations where id = any($1::text[])", [orgsMade]);
+  await fixtures.cleanUp(owner);
   await owner.end();
   await closeRolePools();
   await closeDirectoryPool();
 });
 
-const org = (label: string) => {
-  const id = freshOrgId(label);
-  orgsMade.push(id);
-  return id;
-};
-const user = (label: string) => {
-  const id = freshUserId(label);
-  usersMade.push(id);
-  return id;
-};
-
 const as = (userId: string, orgRole: ClerkOrgRole | null, orgId: string) =>
   <T>(run: (tx: ScopedTx) => Promise<T>) => withIdentity(identityFor(userId, orgRole, orgId), run);
-
-const deleteUser = (userId: string) => applyDirectoryChanges([{ kind: "user", id: userId, version: nextVersion(), deleted: true }]);
 
 const ROLES: ClerkOrgRole[] = ["org:member", "org:moderator", "org:admin"];
 
