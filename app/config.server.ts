@@ -1,5 +1,5 @@
 import { localDataDir } from "../db/local/data-dir";
-import { BACKEND_ROLE_NAMES, connectionEnvFor } from "../roles/roles";
+import { BACKEND_ROLE_NAMES, connectionEnvFor, DIRECTORY_URL_ENV } from "../roles/roles";
 
 /**
  * The one configuration, read from the environment once at boot and checked
@@ -44,6 +44,14 @@ export interface Config {
   origin: string | null;
   dataDir: string;
   poolMax: number;
+  /**
+   * Verifies Clerk's webhook (Svix signatures). `null` with Clerk or in
+   * production: the webhook answers 503. `null` in the embedded default: a
+   * local test secret made under the data directory.
+   */
+  webhookSecret: string | null;
+  /** Whether the directory's writer has a connection string; the webhook answers 503 without one. */
+  directoryWriter: boolean;
 }
 
 export class ConfigError extends Error {
@@ -63,7 +71,7 @@ export class ConfigError extends Error {
 }
 
 const ROLE_URL_ENV = BACKEND_ROLE_NAMES.map(connectionEnvFor);
-const DATABASE_ENV = ["DATABASE_URL", ...ROLE_URL_ENV];
+const DATABASE_ENV = ["DATABASE_URL", ...ROLE_URL_ENV, DIRECTORY_URL_ENV];
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 export const SESSION_SECRET_MIN_LENGTH = 32;
 
@@ -167,9 +175,9 @@ function parsePoolMax(env: Env, problems: string[]): number {
 }
 
 function checkRoleUrls(env: Env, problems: string[]) {
-  for (const name of ROLE_URL_ENV) {
+  for (const name of [...ROLE_URL_ENV, DIRECTORY_URL_ENV]) {
     if (!present(env, name)) {
-      problems.push(`${name} is missing: production serves through the three role connection strings`);
+      if (name !== DIRECTORY_URL_ENV) problems.push(`${name} is missing: production serves through the three role connection strings`);
       continue;
     }
     let url: URL | null = null;
@@ -194,6 +202,19 @@ function checkSessionSecret(env: Env, problems: string[], required: boolean): st
     problems.push(`WARDEN_SESSION_SECRET is too short: use at least ${SESSION_SECRET_MIN_LENGTH} random characters`);
     return null;
   }
+  return secret;
+}
+
+/** Svix signing secrets are `whsec_` and the base64 of the key. */
+function parseWebhookSecret(env: Env, problems: string[]): string | null {
+  const secret = env.CLERK_WEBHOOK_SIGNING_SECRET?.trim();
+  if (!secret) return null;
+  const key = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret)?.[1];
+  if (!key || Buffer.from(key, "base64").byteLength < 16) {
+    problems.push("CLERK_WEBHOOK_SIGNING_SECRET must be the endpoint's signing secret from Clerk's dashboard (whsec_…)");
+    return null;
+  }
+  if (!present(env, DIRECTORY_URL_ENV)) problems.push(`CLERK_WEBHOOK_SIGNING_SECRET is set but ${DIRECTORY_URL_ENV} is missing: the webhook writes through the directory's own role`);
   return secret;
 }
 
@@ -230,8 +251,10 @@ export function loadConfig(env: Env): Config {
     if (present(env, "WARDEN_ORIGIN")) origin = parseOrigin(env.WARDEN_ORIGIN!.trim(), problems, false);
   }
 
+  const webhookSecret = parseWebhookSecret(env, problems);
+
   if (problems.length > 0 || !identity) throw new ConfigError(mode, problems);
-  return { mode, identity, sessionSecret, origin, dataDir, poolMax };
+  return { mode, identity, sessionSecret, origin, dataDir, poolMax, webhookSecret, directoryWriter: present(env, DIRECTORY_URL_ENV) };
 }
 
 let loaded: Config | undefined;

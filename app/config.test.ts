@@ -137,6 +137,32 @@ describe("production", () => {
   });
 });
 
+describe("the Clerk webhook", () => {
+  const WEBHOOK_SECRET = `whsec_${Buffer.alloc(24, 7).toString("base64")}`;
+  const DIRECTORY_URL = neon("directory_backend");
+
+  it("is off without a signing secret: the endpoint answers 503, the app starts", () => {
+    expect(loadConfig({ ...PRODUCTION, NODE_ENV: "production" })).toMatchObject({ webhookSecret: null, directoryWriter: false });
+  });
+
+  it("takes the signing secret together with the directory's own connection string", () => {
+    const config = loadConfig({ ...PRODUCTION, NODE_ENV: "production", CLERK_WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET, DATABASE_DIRECTORY_URL: DIRECTORY_URL });
+    expect(config).toMatchObject({ webhookSecret: WEBHOOK_SECRET, directoryWriter: true });
+  });
+
+  it("refuses a secret without the directory's role, and a secret that is not one", () => {
+    expect(names(problems({ ...PRODUCTION, CLERK_WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET }))).toEqual(["CLERK_WEBHOOK_SIGNING_SECRET"]);
+    expect(problems({ ...PRODUCTION, CLERK_WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET })[0]).toMatch(/DATABASE_DIRECTORY_URL is missing/);
+    for (const secret of ["sk_live_secret", "whsec_", "whsec_c2hvcnQ=", "whsec_not base64!"]) {
+      expect(names(problems({ ...PRODUCTION, CLERK_WEBHOOK_SIGNING_SECRET: secret, DATABASE_DIRECTORY_URL: DIRECTORY_URL }))).toEqual(["CLERK_WEBHOOK_SIGNING_SECRET"]);
+    }
+  });
+
+  it("checks the directory's connection string like the role URLs", () => {
+    expect(names(problems({ ...PRODUCTION, DATABASE_DIRECTORY_URL: "postgresql://directory_backend@host/db" }))).toEqual(["DATABASE_DIRECTORY_URL"]);
+  });
+});
+
 describe("the demo sign-in opt-in", () => {
   const { CLERK_PUBLISHABLE_KEY: _p, CLERK_SECRET_KEY: _s, ...withoutClerk } = PRODUCTION;
 

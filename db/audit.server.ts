@@ -1,4 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
+import { joinPerson, personName } from "./directory/people.server";
 import type { ScopedTx } from "./scoped.server";
 
 /**
@@ -24,6 +25,8 @@ export interface AuditRow {
   occurredAt: string;
   txId: number;
   actor: string | null;
+  /** Null for setup work (no actor) and for a former member. */
+  actorName: string | null;
   dbRole: string;
   action: "insert" | "update" | "delete";
   tableName: string;
@@ -38,6 +41,7 @@ type RawAudit = {
   occurred_at: string;
   tx_id: string;
   actor: string | null;
+  actor_name: string | null;
   db_role: string;
   action: AuditRow["action"];
   table_name: string;
@@ -49,21 +53,23 @@ type RawAudit = {
 
 export async function listAudit(tx: ScopedTx, query: AuditQuery): Promise<{ rows: AuditRow[]; next: number | null; previous: number | null }> {
   const conditions: SQL[] = [];
-  if (query.actor) conditions.push(sql`actor = ${query.actor}`);
-  if (query.todoId) conditions.push(sql`todo_id = ${query.todoId}`);
-  if (query.action) conditions.push(sql`action = ${query.action}::audit.audit_action`);
-  if (query.from) conditions.push(sql`occurred_at >= ${query.from}::date::timestamp at time zone 'UTC'`);
-  if (query.to) conditions.push(sql`occurred_at < (${query.to}::date + 1)::timestamp at time zone 'UTC'`);
+  if (query.actor) conditions.push(sql`a.actor = ${query.actor}`);
+  if (query.todoId) conditions.push(sql`a.todo_id = ${query.todoId}`);
+  if (query.action) conditions.push(sql`a.action = ${query.action}::audit.audit_action`);
+  if (query.from) conditions.push(sql`a.occurred_at >= ${query.from}::date::timestamp at time zone 'UTC'`);
+  if (query.to) conditions.push(sql`a.occurred_at < (${query.to}::date + 1)::timestamp at time zone 'UTC'`);
   const backwards = query.after === undefined && query.before !== undefined;
-  if (query.after !== undefined) conditions.push(sql`id < ${query.after}`);
-  else if (query.before !== undefined) conditions.push(sql`id > ${query.before}`);
+  if (query.after !== undefined) conditions.push(sql`a.id < ${query.after}`);
+  else if (query.before !== undefined) conditions.push(sql`a.id > ${query.before}`);
   const where = conditions.length ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
   // ids grow with time, so id order is newest-first order and a keyset.
   const direction = backwards ? sql.raw("asc") : sql.raw("desc");
   const { rows } = await tx.execute<RawAudit>(sql`
-    select id, occurred_at::text as occurred_at, tx_id, actor, db_role, action, table_name, row_id, todo_id, before, after
-    from audit.audit_log ${where}
-    order by id ${direction}
+    select a.id, a.occurred_at::text as occurred_at, a.tx_id, a.actor, ${personName("actor_user")} as actor_name, a.db_role, a.action, a.table_name, a.row_id, a.todo_id, a.before, a.after
+    from audit.audit_log a
+    ${joinPerson("actor_user", sql`a.actor`)}
+    ${where}
+    order by a.id ${direction}
     limit ${AUDIT_PAGE_SIZE + 1}`);
   const more = rows.length > AUDIT_PAGE_SIZE;
   const page = rows.slice(0, AUDIT_PAGE_SIZE).map(
@@ -72,6 +78,7 @@ export async function listAudit(tx: ScopedTx, query: AuditQuery): Promise<{ rows
       occurredAt: row.occurred_at,
       txId: Number(row.tx_id),
       actor: row.actor,
+      actorName: row.actor_name,
       dbRole: row.db_role,
       action: row.action,
       tableName: row.table_name,

@@ -3,10 +3,13 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClerkOrgRole } from "../roles/roles";
 import { AUDIT_PAGE_SIZE, listAudit, type AuditQuery, type AuditRow } from "./audit.server";
+import { DEMO_ORG_ID } from "./demo-identities";
+import { closeDirectoryPool } from "./directory/apply.server";
 import { closeRolePools } from "./pools.server";
 import { bigintArray } from "./sql";
 import { todoReviews, todos } from "./schema";
 import { withIdentity, type ScopedTx } from "./scoped.server";
+import { addMembers } from "./testing/directory";
 import { freshUserId, ownerPool, identityFor } from "./testing/identities";
 import * as checks from "./testing/owner-checks";
 
@@ -19,13 +22,23 @@ afterAll(async () => {
   await owner.query("delete from todos where id = any($1::bigint[])", [createdTodos]);
   // The log is append-only for the app's roles, not for the owner: test entries would otherwise pile up run after run.
   await owner.query("delete from audit.audit_log where todo_id = any($1::bigint[]) or actor = any($2::text[])", [createdTodos, actors]);
+  await owner.query("delete from directory.memberships where organization_id = $1 and user_id = any($2::text[])", [DEMO_ORG_ID, actors]);
+  await owner.query("delete from directory.users where id = any($1::text[])", [actors]);
   await owner.end();
   await closeRolePools();
+  await closeDirectoryPool();
 });
 
 const fresh = (label: string) => {
   const id = freshUserId(label);
   actors.push(id);
+  return id;
+};
+
+/** Someone an admin may give a todo to: the database takes only members of the organization as owners. */
+const freshMember = async (label: string) => {
+  const id = fresh(label);
+  await addMembers(DEMO_ORG_ID, [{ userId: id }], "Acme");
   return id;
 };
 
@@ -78,7 +91,7 @@ describe.each([
   let todoId: number;
   beforeAll(async () => {
     actorId = fresh("writer");
-    rowOwner = ownsRow ? actorId : fresh("owner");
+    rowOwner = ownsRow ? actorId : await freshMember("owner");
     actor = await as(actorId, orgRole);
   });
 
@@ -318,7 +331,7 @@ describe("listAudit filters and keyset pages", () => {
   beforeAll(async () => {
     actorA = fresh("auditA");
     actorB = fresh("auditB");
-    const rowOwner = fresh("audited");
+    const rowOwner = await freshMember("audited");
     const a = await as(actorA, "org:admin");
     const b = await as(actorB, "org:admin");
     admin = await as(fresh("reader"), "org:admin");

@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { BULK_LIMIT, type BulkAction } from "./limits";
+import { findMember, memberName, type Member } from "./directory/people.server";
 import { bigintArray } from "./sql";
 import { filterWhere, type TodoFilter } from "./todo-list.server";
 import type { ScopedTx } from "./scoped.server";
@@ -14,15 +15,28 @@ import type { ScopedTx } from "./scoped.server";
 export type BulkTarget = { ids: number[] } | { filter: TodoFilter };
 export type BulkRequest = { action: Exclude<BulkAction, "reassign">; target: BulkTarget } | { action: "reassign"; target: BulkTarget; owner: string };
 
+/** What asking first shows: the rows the action covers and, for reassign, who gets them. */
+export interface BulkPreview {
+  count: number;
+  owner?: Member;
+}
+
+/** `ownerName`, for reassign: the new owner's name, null if the directory has none to show. */
+export interface BulkOutcome {
+  changed: number;
+  ownerName?: string | null;
+}
+
 export class BulkTooLarge extends Error {
   constructor(readonly count: number) {
     super(`${count} rows exceed the bulk limit of ${BULK_LIMIT}`);
   }
 }
 
-export class UnknownOwner extends Error {
+/** The new owner is not a live member of the active organization. */
+export class NotAMember extends Error {
   constructor(readonly owner: string) {
-    super(`unknown owner ${owner}`);
+    super(`${owner} is not a member of this organization`);
   }
 }
 
@@ -38,42 +52,71 @@ async function countTarget(tx: ScopedTx, target: BulkTarget): Promise<number> {
   return Number(rows[0].n);
 }
 
-/** An owner is known when someone already owns a todo under that id (as far as the caller can see). */
-/**
- * The best evidence of membership the database holds until there is a
- * directory: the new owner already owns a todo the caller can see, which the
- * policies confine to the active organization.
- */
-async function ownerIsKnown(tx: ScopedTx, owner: string): Promise<boolean> {
-  const { rows } = await tx.execute<{ known: boolean }>(sql`select exists (select 1 from todos where user_id = ${owner}) as known`);
-  return rows[0].known;
-}
-
-/**
- * Everything that can refuse a bulk action before it writes: the row limit
- * and, for reassign, the new owner. Returns how many rows the target covers.
- */
-export async function checkBulk(tx: ScopedTx, request: BulkRequest): Promise<number> {
-  if ("ids" in request.target && request.target.ids.length > BULK_LIMIT) throw new BulkTooLarge(request.target.ids.length);
-  const count = await countTarget(tx, request.target);
+/** The row limit, before anything is written: how many rows the target covers. */
+async function checkLimit(tx: ScopedTx, target: BulkTarget): Promise<number> {
+  if ("ids" in target && target.ids.length > BULK_LIMIT) throw new BulkTooLarge(target.ids.length);
+  const count = await countTarget(tx, target);
   if (count > BULK_LIMIT) throw new BulkTooLarge(count);
-  if (request.action === "reassign" && !(await ownerIsKnown(tx, request.owner))) throw new UnknownOwner(request.owner);
   return count;
 }
 
-export async function runBulk(tx: ScopedTx, request: BulkRequest): Promise<{ changed: number }> {
-  await checkBulk(tx, request);
+/**
+ * What asking first needs: how many rows the action would change and, for
+ * reassign, who the new owner is. A non-member is refused here, before anyone
+ * is asked to confirm; the database refuses them again when the rows move.
+ */
+export async function previewBulk(tx: ScopedTx, request: BulkRequest): Promise<BulkPreview> {
+  const count = await checkLimit(tx, request.target);
+  if (request.action !== "reassign") return { count };
+  const owner = await findMember(tx, request.owner);
+  if (!owner) throw new NotAMember(request.owner);
+  return { count, owner };
+}
+
+/** The trigger's refusal of an owner who is not a live member of the todo's organization (migrations/0010). */
+function isOwnerNotMember(error: unknown): boolean {
+  type PgError = { code?: unknown; constraint?: unknown };
+  const cause = (error as { cause?: PgError } | undefined)?.cause ?? (error as PgError | undefined);
+  return cause?.code === "23503" && cause.constraint === "todos_owner_is_member";
+}
+
+/**
+ * Moves the rows and names the new owner in one statement. Whether they may
+ * own the rows is the database's call: its trigger refuses a non-member.
+ */
+async function reassign(tx: ScopedTx, target: BulkTarget, owner: string): Promise<{ changed: number; ownerName: string | null }> {
+  let changed: number;
+  let ownerName: string | null;
+  try {
+    const { rows } = await tx.execute<{ changed: string; owner_name: string | null }>(sql`
+      with moved as (update todos t set user_id = ${owner} ${targetWhere(target, [sql`t.user_id <> ${owner}`])} returning 1)
+      select (select count(*) from moved) as changed, ${memberName(owner)} as owner_name`);
+    changed = Number(rows[0].changed);
+    ownerName = rows[0].owner_name;
+  } catch (error) {
+    if (isOwnerNotMember(error)) throw new NotAMember(owner);
+    throw error;
+  }
+  // With no row to move the trigger never ran: "reassigned 0 todos" to a stranger would pass for a success.
+  if (changed === 0 && ownerName === null) throw new NotAMember(owner);
+  return { changed, ownerName };
+}
+
+export async function runBulk(tx: ScopedTx, request: BulkRequest): Promise<BulkOutcome> {
+  await checkLimit(tx, request.target);
   const { target } = request;
   // Rows already in the wanted state are left alone: "changed" means changed, one audit entry each.
-  const statement =
-    request.action === "delete"
-      ? sql`delete from todos t ${targetWhere(target)}`
-      : request.action === "reassign"
-        ? sql`update todos t set user_id = ${request.owner} ${targetWhere(target, [sql`t.user_id <> ${request.owner}`])}`
+  let outcome: BulkOutcome;
+  if (request.action === "reassign") {
+    outcome = await reassign(tx, target, request.owner);
+  } else {
+    const statement =
+      request.action === "delete"
+        ? sql`delete from todos t ${targetWhere(target)}`
         : sql`update todos t set is_complete = ${request.action === "complete"} ${targetWhere(target, [sql`t.is_complete <> ${request.action === "complete"}`])}`;
-  const result = await tx.execute(statement);
-  const changed = result.rowCount ?? 0;
+    outcome = { changed: (await tx.execute(statement)).rowCount ?? 0 };
+  }
   // The count above and this statement see different snapshots; never let a race exceed the limit.
-  if (changed > BULK_LIMIT) throw new BulkTooLarge(changed);
-  return { changed };
+  if (outcome.changed > BULK_LIMIT) throw new BulkTooLarge(outcome.changed);
+  return outcome;
 }

@@ -2,9 +2,12 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClerkOrgRole } from "../roles/roles";
-import { BulkTooLarge, runBulk, UnknownOwner, type BulkRequest } from "./bulk.server";
+import { BulkTooLarge, NotAMember, runBulk, type BulkRequest } from "./bulk.server";
+import { DEMO_ORG_ID } from "./demo-identities";
+import { closeDirectoryPool } from "./directory/apply.server";
 import { closeRolePools } from "./pools.server";
 import { withIdentity, type ScopedTx } from "./scoped.server";
+import { addMembers, removeMember } from "./testing/directory";
 import { freshUserId, ownerPool, identityFor } from "./testing/identities";
 import * as checks from "./testing/owner-checks";
 
@@ -16,15 +19,25 @@ const auditCountSince = (since: number, ids: number[]) => checks.auditCountSince
 const created: number[] = [];
 /** Temporary trigger names, dropped again here should a timed-out test never reach its own `finally`. */
 const triggers = new Set<string>();
+/** People this file made members of the demo organization (where the rows here live), so they may own its todos. */
+const members: string[] = [];
 
 afterAll(async () => {
   for (const name of triggers) await dropTrigger(name);
   await owner.query("delete from todos where id = any($1::bigint[])", [created]);
   // The log is append-only for the app's roles, not for the owner: test entries would otherwise pile up run after run.
   await owner.query("delete from audit.audit_log where todo_id = any($1::bigint[])", [created]);
+  await owner.query("delete from directory.memberships where organization_id = $1 and user_id = any($2::text[])", [DEMO_ORG_ID, members]);
+  await owner.query("delete from directory.users where id = any($1::text[])", [members]);
   await owner.end();
   await closeRolePools();
+  await closeDirectoryPool();
 });
+
+async function makeMembers(...userIds: string[]) {
+  members.push(...userIds);
+  await addMembers(DEMO_ORG_ID, userIds.map((userId) => ({ userId })), "Acme");
+}
 
 /** `n` open todos for `userId` in one statement, as set-based as the code under test. */
 async function seedMany(userId: string, n: number, label = "bulk"): Promise<number[]> {
@@ -182,22 +195,44 @@ describe("a failing reassign leaves every row as it was", () => {
     admin = await as(freshUserId("admin"), "org:admin");
   });
 
-  it("an unknown owner: UnknownOwner, nothing changed, nothing audited", async () => {
+  // The database's own check: nothing in the app asks first on this path.
+  it.each([
+    ["someone never in the organization", async () => freshUserId("ghost")],
+    [
+      "someone who left it",
+      async () => {
+        const leaver = freshUserId("leaver");
+        await makeMembers(leaver);
+        await removeMember(DEMO_ORG_ID, leaver);
+        return leaver;
+      },
+    ],
+  ])("to %s: NotAMember, nothing changed, nothing audited", async (_who, arrange) => {
     const ids = await seedMany(freshUserId("keep"), 20);
     const before = await snapshot(ids);
     const since = await auditHighWater();
-    const ghost = freshUserId("ghost");
+    const stranger = await arrange();
 
-    const attempt = admin((tx) => runBulk(tx, { action: "reassign", owner: ghost, target: { ids } }));
-    await expect(attempt).rejects.toBeInstanceOf(UnknownOwner);
-    await expect(attempt).rejects.toMatchObject({ owner: ghost });
+    const attempt = admin((tx) => runBulk(tx, { action: "reassign", owner: stranger, target: { ids } }));
+    await expect(attempt).rejects.toBeInstanceOf(NotAMember);
+    await expect(attempt).rejects.toMatchObject({ owner: stranger });
     expect(await snapshot(ids)).toEqual(before);
     expect(await auditCountSince(since, ids)).toBe(0);
+  });
+
+  it("to a member: the rows move, and the outcome names them", async () => {
+    const to = freshUserId("to");
+    await makeMembers(to);
+    const ids = await seedMany(freshUserId("from"), 3);
+    expect(await admin((tx) => runBulk(tx, { action: "reassign", owner: to, target: { ids } }))).toEqual({ changed: 3, ownerName: to });
+    const { rows } = await owner.query("select distinct user_id from todos where id = any($1::bigint[])", [ids]);
+    expect(rows).toEqual([{ user_id: to }]);
   });
 
   it("an error in the middle of the statement rolls back the rows already changed", async () => {
     const from = freshUserId("from");
     const to = freshUserId("to");
+    await makeMembers(to);
     const ids = await seedMany(from, 1_000);
     const [toOwnRow] = await seedMany(to, 1);
     const middle = ids[500];
@@ -268,15 +303,16 @@ describe("BulkTooLarge", () => {
 });
 
 describe.each([
-  { orgRole: "org:member" as const, dbRole: "authenticated_backend", reassignRefusal: "UnknownOwner" },
-  { orgRole: "org:moderator" as const, dbRole: "moderator_backend", reassignRefusal: "42501" },
-])("$orgRole calling runBulk directly", ({ orgRole, dbRole, reassignRefusal }) => {
+  { orgRole: "org:member" as const, dbRole: "authenticated_backend" },
+  { orgRole: "org:moderator" as const, dbRole: "moderator_backend" },
+])("$orgRole calling runBulk directly", ({ orgRole, dbRole }) => {
   let actorId: string;
   let victimId: string;
   let actor: Awaited<ReturnType<typeof as>>;
   beforeAll(async () => {
     actorId = freshUserId("nonadmin");
     victimId = freshUserId("victim");
+    await makeMembers(actorId, victimId);
     actor = await as(actorId, orgRole);
   });
 
@@ -312,23 +348,30 @@ describe.each([
     expect(await snapshot([...own, ...others])).toEqual(before);
   });
 
-  // A member sees no one else's todos, so the owner check itself refuses; a
-  // moderator sees the owner, and the policy's WITH CHECK refuses the new user_id.
-  it(`reassigning to another user is refused (${reassignRefusal}) and changes nothing`, async () => {
+  // Giving their own rows away is what the policy's WITH CHECK refuses (the
+  // new owner is a member, so the membership trigger lets it through).
+  it("reassigning to another member is refused (42501) and changes nothing", async () => {
     const { own, others } = await arrange();
     const before = await snapshot([...own, ...others]);
     const since = await auditHighWater();
     const attempt = actor((tx) => runBulk(tx, { action: "reassign", owner: victimId, target: { ids: [...own, ...others] } }));
-    if (reassignRefusal === "UnknownOwner") await expect(attempt).rejects.toBeInstanceOf(UnknownOwner);
-    else await expect(attempt).rejects.toEqual(refusedWith(reassignRefusal));
+    await expect(attempt).rejects.toEqual(refusedWith("42501"));
     expect(await snapshot([...own, ...others])).toEqual(before);
     expect(await auditCountSince(since, [...own, ...others])).toBe(0);
+  });
+
+  it("reassigning to a non-member is refused by the membership trigger (NotAMember) and changes nothing", async () => {
+    const { own, others } = await arrange();
+    const before = await snapshot([...own, ...others]);
+    const attempt = actor((tx) => runBulk(tx, { action: "reassign", owner: freshUserId("outsider"), target: { ids: [...own, ...others] } }));
+    await expect(attempt).rejects.toBeInstanceOf(NotAMember);
+    expect(await snapshot([...own, ...others])).toEqual(before);
   });
 
   it("reassigning others' rows to themselves takes nothing", async () => {
     const { own, others } = await arrange();
     const before = await snapshot([...own, ...others]);
-    expect(await actor((tx) => runBulk(tx, { action: "reassign", owner: actorId, target: { ids: [...own, ...others] } }))).toEqual({ changed: 0 });
+    expect(await actor((tx) => runBulk(tx, { action: "reassign", owner: actorId, target: { ids: [...own, ...others] } }))).toEqual({ changed: 0, ownerName: actorId });
     expect(await snapshot([...own, ...others])).toEqual(before);
   });
 });

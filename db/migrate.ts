@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import { migrate } from "drizzle-orm/neon-serverless/migrator";
-import { BACKEND_ROLE_NAMES, connectionEnvFor, type BackendRole } from "../roles/roles";
+import { LOGIN_ROLES } from "../roles/roles";
 import { passwordStatement, roleSetupStatements } from "../roles/setup";
 import { createPool } from "./driver";
 import { withSetupDatabase } from "./env";
@@ -23,8 +23,7 @@ async function canLogIn(url: string): Promise<boolean> {
 }
 
 /** The password a role logs in with is the one in its connection string. */
-function configuredPassword(role: BackendRole): string {
-  const envName = connectionEnvFor(role);
+function configuredPassword(envName: string): string {
   const password = decodeURIComponent(new URL(process.env[envName]!).password);
   if (!password) throw new Error(`${envName} has no password; role setup takes each role's password from its connection string`);
   return password;
@@ -40,9 +39,10 @@ export async function migrateDatabase(log: (line: string) => void = () => {}) {
   try {
     const { rowCount } = await owner.query("select 1 from pg_available_extensions where name = 'pg_session_jwt'");
     for (const statement of roleSetupStatements({ sessionJwtAvailable: Boolean(rowCount) })) await owner.query(statement);
-    for (const role of BACKEND_ROLE_NAMES) {
-      if (await canLogIn(process.env[connectionEnvFor(role)]!)) continue;
-      await owner.query(passwordStatement(role, configuredPassword(role)));
+    // The directory's writer is optional in production: without its URL it keeps no password and cannot log in.
+    for (const { role, urlEnv } of LOGIN_ROLES) {
+      if (!process.env[urlEnv] || (await canLogIn(process.env[urlEnv]))) continue;
+      await owner.query(passwordStatement(role, configuredPassword(urlEnv)));
       log(`set the password of ${role}`);
     }
     await migrate(drizzle(owner), { migrationsFolder: MIGRATIONS });

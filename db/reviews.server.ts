@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { joinPerson, personName } from "./directory/people.server";
 import type { ReviewVerdict } from "./limits";
 import { toTodoRow, type RawTodoRow, type TodoListRow } from "./todo-list.server";
 import { todoReviews } from "./schema";
@@ -41,9 +42,10 @@ export async function queueCounts(tx: ScopedTx): Promise<QueueCounts> {
  */
 export async function unreviewedTodos(tx: ScopedTx, limit: number): Promise<QueueItem[]> {
   const { rows } = await tx.execute<RawTodoRow>(sql`
-    select t.id, t.user_id, t.task, t.is_complete, t.inserted_at::text as inserted_at,
-           null as verdict, null as verdict_note, null as reviewer_id, null as reviewed_at
+    select t.id, t.user_id, ${personName("owner_user")} as owner_name, t.task, t.is_complete, t.inserted_at::text as inserted_at,
+           null as verdict, null as verdict_note, null as reviewer_id, null as reviewer_name, null as reviewed_at
     from todos t
+    ${joinPerson("owner_user", sql`t.user_id`)}
     where not exists (select 1 from todo_reviews r where r.todo_id = t.id)
       and t.user_id is distinct from (select auth.user_id())
     order by t.inserted_at, t.id
@@ -59,9 +61,11 @@ export async function flaggedTodos(tx: ScopedTx, limit: number): Promise<QueueIt
       from todo_reviews
       order by todo_id, created_at desc, id desc
     )
-    select t.id, t.user_id, t.task, t.is_complete, t.inserted_at::text as inserted_at,
-           l.verdict, l.note as verdict_note, l.reviewer_id, l.created_at::text as reviewed_at
+    select t.id, t.user_id, ${personName("owner_user")} as owner_name, t.task, t.is_complete, t.inserted_at::text as inserted_at,
+           l.verdict, l.note as verdict_note, l.reviewer_id, ${personName("reviewer_user")} as reviewer_name, l.created_at::text as reviewed_at
     from latest l join todos t on t.id = l.todo_id
+    ${joinPerson("owner_user", sql`t.user_id`)}
+    ${joinPerson("reviewer_user", sql`l.reviewer_id`)}
     where l.verdict = 'flagged'
       and t.user_id is distinct from (select auth.user_id())
     order by l.created_at desc, t.id desc

@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { crudPolicy } from "drizzle-orm/neon";
 import { REVIEW_NOTE_MAX_LENGTH, REVIEW_VERDICTS } from "./limits";
-import { bigint, boolean, check, foreignKey, index, jsonb, pgEnum, pgPolicy, pgRole, pgSchema, pgTable, text, timestamp, unique, type AnyPgColumn } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, foreignKey, index, jsonb, pgEnum, pgPolicy, pgRole, pgSchema, pgTable, primaryKey, text, timestamp, unique, type AnyPgColumn } from "drizzle-orm/pg-core";
 
 /**
  * What each backend role may do lives here and only here: the migrations are
@@ -204,3 +204,98 @@ export const localSessions = pgTable(
     }),
   ],
 ).enableRLS();
+
+/**
+ * The directory: Warden's copy of Clerk's users, organizations and
+ * memberships, written only by the directory's own login role (the Clerk
+ * webhook and `npm run directory:sync`) and read by the request roles under
+ * the tenant rules. Each row carries the version of Clerk's data it holds
+ * (`updated_at`), so a late, older event never overwrites newer data; a
+ * deletion keeps the id and version as a tombstone (`deleted_at`, with the
+ * person's details cleared) that hides the row and outranks older events.
+ */
+export const directorySchema = pgSchema("directory");
+export const directoryBackend = pgRole("directory_backend").existing();
+
+/** A live row: never a tombstone. */
+const live = (deletedAt: AnyPgColumn): SQL => sql`${deletedAt} is null`;
+const directoryWriter = (name: string) => pgPolicy(name, { for: "all", to: directoryBackend, using: sql`true`, withCheck: sql`true` });
+
+export const directoryOrganizations = directorySchema
+  .table(
+    "organizations",
+    {
+      id: text("id").primaryKey(),
+      name: text("name"),
+      slug: text("slug"),
+      updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
+      deletedAt: timestamp("deleted_at", { withTimezone: true, precision: 3 }),
+    },
+    (table) => [
+      pgPolicy("organizations_read_active", { for: "select", to: requestRoles, using: sql`${live(table.deletedAt)} and ${inCallersOrg(table.id)}` }),
+      directoryWriter("organizations_directory_writer"),
+    ],
+  )
+  .enableRLS();
+
+export const directoryMemberships = directorySchema
+  .table(
+    "memberships",
+    {
+      organizationId: text("organization_id").notNull(),
+      userId: text("user_id").notNull(),
+      role: text("role"),
+      updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
+      deletedAt: timestamp("deleted_at", { withTimezone: true, precision: 3 }),
+    },
+    (table) => [
+      primaryKey({ columns: [table.organizationId, table.userId] }),
+      index("memberships_user_id_idx").on(table.userId),
+      pgPolicy("memberships_read_active_org", { for: "select", to: requestRoles, using: sql`${live(table.deletedAt)} and ${inCallersOrg(table.organizationId)}` }),
+      directoryWriter("memberships_directory_writer"),
+    ],
+  )
+  .enableRLS();
+
+/**
+ * People. A request role sees itself, and the live members of its active
+ * organization; members see names and pictures, never emails (the column
+ * is not granted to `authenticated_backend`: migrations/0010).
+ */
+export const directoryUsers = directorySchema
+  .table(
+    "users",
+    {
+      id: text("id").primaryKey(),
+      displayName: text("display_name"),
+      email: text("email"),
+      imageUrl: text("image_url"),
+      updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
+      deletedAt: timestamp("deleted_at", { withTimezone: true, precision: 3 }),
+    },
+    (table) => [
+      pgPolicy("users_read_self_and_active_org", {
+        for: "select",
+        to: requestRoles,
+        using: sql`${live(table.deletedAt)} and (${ownedByCaller(table.id)} or exists (select 1 from ${directoryMemberships} m where m.organization_id = (select warden.active_org_id()) and m.user_id = ${table.id} and m.deleted_at is null))`,
+      }),
+      directoryWriter("users_directory_writer"),
+    ],
+  )
+  .enableRLS();
+
+/**
+ * Webhook message ids already applied (Svix's `svix-id`, the same on every
+ * retry), recorded in the transaction that applies the message so a replay
+ * or a retry is never applied twice. Only the directory's writer sees it.
+ */
+export const directoryWebhookMessages = directorySchema
+  .table(
+    "webhook_messages",
+    {
+      id: text("id").primaryKey(),
+      receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+    },
+    (table) => [index("webhook_messages_received_at_idx").on(table.receivedAt), directoryWriter("webhook_messages_directory_writer")],
+  )
+  .enableRLS();

@@ -1,4 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
+import { joinPerson, personName } from "./directory/people.server";
 import type { ReviewVerdict } from "./limits";
 import type { ScopedTx } from "./scoped.server";
 
@@ -38,12 +39,15 @@ export interface TodoListQuery extends TodoFilter {
 export interface TodoListRow {
   id: number;
   userId: string;
+  /** Null when the owner is a former member (see `joinPerson`). */
+  ownerName: string | null;
   task: string;
   isComplete: boolean;
   insertedAt: string;
   verdict: ReviewVerdict | null;
   verdictNote: string | null;
   reviewerId: string | null;
+  reviewerName: string | null;
   reviewedAt: string | null;
 }
 
@@ -82,6 +86,9 @@ export const LATEST_REVIEW_JOIN = sql`left join lateral (
     limit 1
   ) lr on true`;
 
+/** Owner and latest reviewer by name, joined in rather than asked for separately: one statement per page. */
+const PEOPLE_JOINS = sql`${joinPerson("owner_user", sql`t.user_id`)} ${joinPerson("reviewer_user", sql`lr.reviewer_id`)}`;
+
 export function buildListQuery(query: TodoListQuery): SQL {
   const limit = query.limit ?? PAGE_SIZE;
   const newestFirst = query.sort === "newest";
@@ -92,10 +99,11 @@ export function buildListQuery(query: TodoListQuery): SQL {
   const beyond = descending ? sql`<` : sql`>`;
   const where = filterWhere(query, cursor ? [sql`(t.inserted_at, t.id) ${beyond} (${cursor.at}::timestamptz, ${cursor.id}::bigint)`] : []);
   const direction = descending ? sql.raw("desc") : sql.raw("asc");
-  return sql`select t.id, t.user_id, t.task, t.is_complete, t.inserted_at::text as inserted_at,
-      lr.verdict, lr.note as verdict_note, lr.reviewer_id, lr.created_at::text as reviewed_at
+  return sql`select t.id, t.user_id, ${personName("owner_user")} as owner_name, t.task, t.is_complete, t.inserted_at::text as inserted_at,
+      lr.verdict, lr.note as verdict_note, lr.reviewer_id, ${personName("reviewer_user")} as reviewer_name, lr.created_at::text as reviewed_at
     from todos t
     ${LATEST_REVIEW_JOIN}
+    ${PEOPLE_JOINS}
     ${where}
     order by t.inserted_at ${direction}, t.id ${direction}
     limit ${limit + 1}`;
@@ -105,24 +113,28 @@ export function buildListQuery(query: TodoListQuery): SQL {
 export type RawTodoRow = {
   id: string;
   user_id: string;
+  owner_name: string | null;
   task: string;
   is_complete: boolean;
   inserted_at: string;
   verdict: ReviewVerdict | null;
   verdict_note: string | null;
   reviewer_id: string | null;
+  reviewer_name: string | null;
   reviewed_at: string | null;
 };
 
 export const toTodoRow = (row: RawTodoRow): TodoListRow => ({
   id: Number(row.id),
   userId: row.user_id,
+  ownerName: row.owner_name,
   task: row.task,
   isComplete: row.is_complete,
   insertedAt: row.inserted_at,
   verdict: row.verdict,
   verdictNote: row.verdict_note,
   reviewerId: row.reviewer_id,
+  reviewerName: row.reviewer_name,
   reviewedAt: row.reviewed_at,
 });
 

@@ -2,6 +2,9 @@ import type { Identity } from "../roles/identity";
 import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClerkOrgRole } from "../roles/roles";
+import { DEMO_ORG_ID } from "./demo-identities";
+import { closeDirectoryPool } from "./directory/apply.server";
+import { addMembers } from "./testing/directory";
 import { freshUserId, ownerPool, identityFor } from "./testing/identities";
 import { closeRolePools } from "./pools.server";
 import { todos } from "./schema";
@@ -9,6 +12,7 @@ import { withIdentity } from "./scoped.server";
 
 const owner = ownerPool();
 const created: number[] = [];
+const victims: string[] = [];
 
 async function seedTodo(userId: string, task = "seeded") {
   const { rows } = await owner.query<{ id: string }>("insert into todos (user_id, task) values ($1, $2) returning id", [userId, task]);
@@ -23,8 +27,11 @@ async function ownerRow(id: number) {
 
 afterAll(async () => {
   await owner.query("delete from todos where id = any($1::bigint[])", [created]);
+  await owner.query("delete from directory.memberships where organization_id = $1 and user_id = any($2::text[])", [DEMO_ORG_ID, victims]);
+  await owner.query("delete from directory.users where id = any($1::text[])", [victims]);
   await owner.end();
   await closeRolePools();
+  await closeDirectoryPool();
 });
 
 type Expect = { own: number; other: number };
@@ -44,6 +51,9 @@ describe.each(matrix)("todos policies for $orgRole", (row) => {
   beforeAll(async () => {
     actor = freshUserId("actor");
     victim = freshUserId("victim");
+    // A member of the organization, so it is the policies, not the membership trigger, that decide who may give them a todo.
+    victims.push(victim);
+    await addMembers(DEMO_ORG_ID, [{ userId: victim }], "Acme");
     identity = identityFor(actor, row.orgRole);
   });
 

@@ -45,7 +45,7 @@ test("adam bulk-completes alice's and bob's todos, deletes two after confirming;
 
   await adam.getByRole("link", { name: "Audit" }).click();
   await expect(adam).toHaveURL(/\/audit$/);
-  const entries = adam.getByTestId("audit-entry").filter({ has: adam.locator("text=user_adam") });
+  const entries = adam.getByTestId("audit-entry").filter({ has: adam.getByTestId("audit-actor").getByText("Adam", { exact: true }) });
   await expect(adam.locator('[data-testid="audit-entry"][data-actor="user_adam"][data-action="delete"]').first()).toBeVisible();
   await expect(adam.locator('[data-testid="audit-entry"][data-actor="user_adam"][data-action="update"]').first()).toBeVisible();
   expect(await entries.count()).toBeGreaterThanOrEqual(6);

@@ -60,7 +60,7 @@ for (const javaScriptEnabled of [true, false]) {
       await expect(bob.getByTestId("todo").first()).toBeVisible();
       await expect(bob.getByText(task)).toHaveCount(0);
       await expect(bob.locator(`[data-todo-id="${id}"]`)).toHaveCount(0);
-      for (const owner of await bob.getByTestId("todo-owner").allTextContents()) expect(owner).toBe("user_bob");
+      for (const owner of await bob.getByTestId("todo-owner").allTextContents()) expect(owner).toBe("Bob");
 
       const crafted: Record<string, string>[] = [
         { intent: "toggle", id: String(id) },

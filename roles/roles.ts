@@ -95,3 +95,18 @@ export function backendRoleForClaims(claims: Record<string, unknown>): BackendRo
 export function connectionEnvFor(role: BackendRole): string {
   return BACKEND_ROLES[role].urlEnv;
 }
+
+/**
+ * The login role the Clerk webhook and the directory backfill write
+ * through. It is not a request role: no token chooses it, and it may touch
+ * the directory tables and nothing else (see db/schema.ts and the grants in
+ * migrations/0010_directory_grants_and_owner_check.sql).
+ */
+export const DIRECTORY_ROLE = "directory_backend";
+export const DIRECTORY_URL_ENV = "DATABASE_DIRECTORY_URL";
+
+/** Every login role role setup creates, with the variable holding its connection string. */
+export const LOGIN_ROLES: readonly { role: string; urlEnv: string }[] = [
+  ...BACKEND_ROLE_NAMES.map((role) => ({ role, urlEnv: connectionEnvFor(role) })),
+  { role: DIRECTORY_ROLE, urlEnv: DIRECTORY_URL_ENV },
+];

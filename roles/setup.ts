@@ -1,16 +1,17 @@
-import { BACKEND_ROLE_NAMES, type BackendRole } from "./roles";
+import { BACKEND_ROLE_NAMES, LOGIN_ROLES, type BackendRole } from "./roles";
 
 /**
- * Role setup, in statements that are safe to run any number of times:
- * the three backend login roles (never BYPASSRLS), their privileges, default
- * privileges for tables later migrations create, and the `auth` functions
+ * Role setup, in statements that are safe to run any number of times: the
+ * three backend login roles and the directory's writer (never BYPASSRLS),
+ * the backend roles' privileges, default privileges for tables and
+ * functions later migrations create, and the `auth` functions
  * the policies call. On Neon `pg_session_jwt` provides `auth.*`; elsewhere a
  * small SQL shim reads the same `request.jwt.claims` setting.
  */
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-export function createRoleStatements(role: BackendRole): string[] {
+export function createRoleStatements(role: string): string[] {
   const ident = quoteIdent(role);
   return [
     `do $$ begin
@@ -33,7 +34,17 @@ export const AUTH_SHIM_STATEMENTS: readonly string[] = [
   `create or replace function auth.user_id() returns text
   language sql stable
   as $$ select nullif(auth.session() ->> 'sub', '') $$`,
+  // A shim made before NO_PUBLIC_EXECUTE_STATEMENTS ran is still PUBLIC's.
+  `revoke all on function auth.session(), auth.user_id() from public`,
 ];
+
+/**
+ * Postgres lets PUBLIC execute every new function. The owner's new functions
+ * (the shim, and every function a migration creates) are executable only by
+ * the roles they are granted to; a trigger runs its function regardless
+ * (db/policy-lint.test.ts holds all of this).
+ */
+const NO_PUBLIC_EXECUTE_STATEMENTS: readonly string[] = [`alter default privileges revoke execute on functions from public`];
 
 export const SESSION_JWT_EXTENSION_STATEMENTS: readonly string[] = [
   `create extension if not exists pg_session_jwt`,
@@ -52,13 +63,14 @@ export function grantStatements(roles: readonly BackendRole[] = BACKEND_ROLE_NAM
   ];
 }
 
-export function passwordStatement(role: BackendRole, password: string): string {
+export function passwordStatement(role: string, password: string): string {
   return `alter role ${quoteIdent(role)} with password '${password.replaceAll("'", "''")}'`;
 }
 
 export function roleSetupStatements(options: { sessionJwtAvailable: boolean }): string[] {
   return [
-    ...BACKEND_ROLE_NAMES.flatMap(createRoleStatements),
+    ...LOGIN_ROLES.flatMap(({ role }) => createRoleStatements(role)),
+    ...NO_PUBLIC_EXECUTE_STATEMENTS,
     ...(options.sessionJwtAvailable ? SESSION_JWT_EXTENSION_STATEMENTS : AUTH_SHIM_STATEMENTS),
     ...grantStatements(),
   ];

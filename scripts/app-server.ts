@@ -12,7 +12,8 @@ import { FORGED_MESSAGE, isSameOriginMutation, parseUrlEncoded } from "../app/li
  * The app server: what `remix-serve` does (static assets, compression, access
  * log, the Remix handler), with two checks in front of Remix. Remix's own
  * origin check for document posts answers a bare 500; this answers every
- * cross-site state-changing request with a 403 before Remix sees it. And
+ * cross-site state-changing request with a 403 before Remix sees it (Clerk's
+ * webhook, which carries no cookie and proves itself by signature, aside). And
  * Remix rebuilds each URL through URLSearchParams, which turns invalid UTF-8
  * into U+FFFD, so the query string is checked here, raw, for every route.
  */
@@ -22,6 +23,8 @@ installGlobals();
 const BUILD = path.resolve("build/index.js");
 const build = (await import(pathToFileURL(BUILD).href)) as ServerBuild;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** Endpoints authenticated by a signature over the body rather than by cookies: no browser can forge them. */
+const SIGNED_ENDPOINTS = new Set(["/webhooks/clerk"]);
 
 /** The origin Remix will see in `request.url`; a Host header no URL can hold matches nothing. */
 function requestOrigin(req: Parameters<RequestHandler>[0]): string | null {
@@ -33,7 +36,7 @@ function requestOrigin(req: Parameters<RequestHandler>[0]): string | null {
 }
 
 const refuseForgeries: RequestHandler = (req, res, next) => {
-  if (SAFE_METHODS.has(req.method)) return next();
+  if (SAFE_METHODS.has(req.method) || SIGNED_ENDPOINTS.has(req.path)) return next();
   if (isSameOriginMutation({ get: (name) => req.get(name) }, config().origin ?? requestOrigin(req))) return next();
   res.status(403).set({ "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
   if ("_data" in req.query) res.json({ message: FORGED_MESSAGE });

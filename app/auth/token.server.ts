@@ -16,9 +16,14 @@ export interface TokenVerifier {
   verify(token: string): Promise<Identity>;
 }
 
-export const ACCEPTED_ALGORITHMS = ["ES256", "RS256"];
+/**
+ * Each identity provider signs with exactly one algorithm: the local provider
+ * with ES256, Clerk with RS256. A verifier accepts only its provider's, so no
+ * token is ever checked under an algorithm its issuer does not use.
+ */
+export type SigningAlgorithm = "ES256" | "RS256";
 
-export function createTokenVerifier(options: { keys: JWTVerifyGetKey; issuer: string; authorizedParties?: readonly string[] }): TokenVerifier {
+export function createTokenVerifier(options: { keys: JWTVerifyGetKey; issuer: string; algorithm: SigningAlgorithm; authorizedParties?: readonly string[] }): TokenVerifier {
   return {
     async verify(token) {
       if (typeof token !== "string" || token.length === 0) throw new TokenRejectedError("missing");
@@ -26,7 +31,7 @@ export function createTokenVerifier(options: { keys: JWTVerifyGetKey; issuer: st
       try {
         ({ payload } = await jwtVerify(token, options.keys, {
           issuer: options.issuer,
-          algorithms: ACCEPTED_ALGORITHMS,
+          algorithms: [options.algorithm],
           requiredClaims: ["exp", "sub"],
           clockTolerance: 5,
         }));
@@ -35,7 +40,7 @@ export function createTokenVerifier(options: { keys: JWTVerifyGetKey; issuer: st
         throw new TokenRejectedError(reason);
       }
       if (typeof payload.sub !== "string" || payload.sub.length === 0) throw new TokenRejectedError("sub must be a non-empty string");
-      if (options.authorizedParties?.length && !options.authorizedParties.includes(String(payload.azp))) {
+      if (options.authorizedParties?.length && !(typeof payload.azp === "string" && options.authorizedParties.includes(payload.azp))) {
         throw new TokenRejectedError("azp is not an authorized party");
       }
       return identityFromClaims(payload as Identity["claims"]);

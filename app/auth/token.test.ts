@@ -19,7 +19,7 @@ beforeAll(async () => {
   const pair = await generateKeyPair("ES256", { extractable: true });
   privateKey = pair.privateKey;
   publicJwk = { ...(await exportJWK(pair.publicKey)), kid: KID, alg: "ES256", use: "sig" };
-  verifier = createTokenVerifier({ keys: createLocalJWKSet({ keys: [publicJwk] }), issuer: ISSUER });
+  verifier = createTokenVerifier({ keys: createLocalJWKSet({ keys: [publicJwk] }), issuer: ISSUER, algorithm: "ES256" });
 });
 
 function sign(claims: JWTPayload, key: CryptoKey = privateKey, kid = KID) {
@@ -63,7 +63,7 @@ describe("signLocalToken", () => {
     // Only the public half may be published.
     expect(jwks.keys[0]).not.toHaveProperty("d");
 
-    const local = createTokenVerifier({ keys: createLocalJWKSet(jwks), issuer: LOCAL_ISSUER });
+    const local = createTokenVerifier({ keys: createLocalJWKSet(jwks), issuer: LOCAL_ISSUER, algorithm: "ES256" });
     const identity = await local.verify(token);
     expect(identity).toMatchObject({ userId: "user_bob", orgId: DEMO_ORG_ID, tenantId: DEMO_ORG_ID, orgRole: "org:admin", backendRole: "admin_backend" });
   });
@@ -167,7 +167,7 @@ describe("createTokenVerifier rejects", () => {
 describe("authorizedParties", () => {
   let strict: TokenVerifier;
   beforeAll(() => {
-    strict = createTokenVerifier({ keys: createLocalJWKSet({ keys: [publicJwk] }), issuer: ISSUER, authorizedParties: ["https://app.example"] });
+    strict = createTokenVerifier({ keys: createLocalJWKSet({ keys: [publicJwk] }), issuer: ISSUER, algorithm: "ES256", authorizedParties: ["https://app.example"] });
   });
 
   it("accepts a token whose azp is listed", async () => {
@@ -186,7 +186,7 @@ describe("authorizedParties", () => {
   });
 
   it("is not checked when the list is empty", async () => {
-    const open = createTokenVerifier({ keys: createLocalJWKSet({ keys: [publicJwk] }), issuer: ISSUER, authorizedParties: [] });
+    const open = createTokenVerifier({ keys: createLocalJWKSet({ keys: [publicJwk] }), issuer: ISSUER, algorithm: "ES256", authorizedParties: [] });
     await expect(open.verify(await sign(validClaims({ azp: "https://anything.example" })))).resolves.toMatchObject({ userId: "user_123" });
   });
 });

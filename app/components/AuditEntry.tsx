@@ -1,5 +1,6 @@
 import type { SerializeFrom } from "@remix-run/node";
 import type { AuditRow } from "../../db/audit.server";
+import { Person } from "./Person";
 
 const show = (value: unknown) => (value === undefined ? "—" : JSON.stringify(value));
 
@@ -24,7 +25,8 @@ export function AuditEntry({ entry }: { entry: SerializeFrom<AuditRow> }) {
         </span>
         {entry.todoId !== null && entry.tableName !== "todos" ? <span className="text-slate-500">on todo #{entry.todoId}</span> : null}
         <span className="text-slate-600">
-          by <span className="font-mono">{entry.actor ?? "system"}</span> as <span className="font-mono">{entry.dbRole}</span>
+          by {entry.actor ? <Person id={entry.actor} name={entry.actorName} testId="audit-actor" /> : <span className="font-mono">system</span>} as{" "}
+          <span className="font-mono">{entry.dbRole}</span>
         </span>
         <time className="ml-auto text-xs text-slate-500" dateTime={entry.occurredAt}>
           {entry.occurredAt}

@@ -1,5 +1,7 @@
 import { Form, Link } from "@remix-run/react";
+import type { Member } from "../../db/directory/people.server";
 import { BULK_LIMIT, type BulkAction } from "../../db/limits";
+import { MemberSelect } from "./MemberSelect";
 
 export const BULK_FORM_ID = "bulk-form";
 
@@ -9,6 +11,8 @@ export interface BulkConfirmation {
   scope: "selected" | "filter";
   ids: number[];
   owner?: string;
+  /** The new owner's name, as the directory has it. */
+  ownerName?: string;
 }
 
 const button =
@@ -21,7 +25,17 @@ const todos = (n: number) => `${fmt(n)} ${n === 1 ? "todo" : "todos"}`;
  * The admin's bulk form. Row checkboxes join it through the `form`
  * attribute, so it works as one plain form without JavaScript.
  */
-export function BulkBar({ action, selectedCount, matching, pending, error }: { action: string; selectedCount: number | null; matching: number; pending: boolean; error?: string }) {
+interface BulkBarProps {
+  action: string;
+  selectedCount: number | null;
+  matching: number;
+  /** Whom reassign offers: the active organization's members. */
+  members: Member[];
+  pending: boolean;
+  error?: string;
+}
+
+export function BulkBar({ action, selectedCount, matching, members, pending, error }: BulkBarProps) {
   const matchingLabel = matching > BULK_LIMIT ? `more than ${fmt(BULK_LIMIT)}` : fmt(matching);
   return (
     <Form id={BULK_FORM_ID} method="post" action={action} className="space-y-2 rounded-lg border border-indigo-200 bg-indigo-50/40 p-3" aria-label="Bulk actions">
@@ -45,7 +59,10 @@ export function BulkBar({ action, selectedCount, matching, pending, error }: { a
           Reopen
         </button>
         <span className="flex items-center gap-1">
-          <input name="owner" placeholder="new owner, e.g. user_bob" aria-label="New owner" className="w-44 rounded-md border border-slate-300 px-2 py-1.5 text-sm" />
+          <label>
+            <span className="sr-only">New owner</span>
+            <MemberSelect name="owner" members={members} emptyLabel="New owner…" className="w-48 rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm" />
+          </label>
           <button type="submit" name="action" value="reassign" disabled={pending} className={`${button} border border-slate-300 bg-white hover:bg-slate-50`}>
             Reassign
           </button>
@@ -68,11 +85,18 @@ const VERB: Record<BulkConfirmation["action"], string> = { complete: "Mark compl
 
 /** The server asks before a destructive bulk action, with the exact number of rows that will change. */
 export function BulkConfirm({ confirm, action, cancelTo }: { confirm: BulkConfirmation; action: string; cancelTo: string }) {
-  const what = confirm.action === "reassign" ? `reassign ${todos(confirm.count)} to ${confirm.owner}` : `delete ${todos(confirm.count)}`;
+  const what =
+    confirm.action === "reassign" ? (
+      <>
+        reassign {todos(confirm.count)} to {confirm.ownerName} (<span className="font-mono text-xs">{confirm.owner}</span>)
+      </>
+    ) : (
+      `delete ${todos(confirm.count)}`
+    );
   return (
     <section role="alertdialog" aria-labelledby="bulk-confirm-title" className="rounded-lg border border-red-300 bg-red-50 p-4">
       <h2 id="bulk-confirm-title" className="font-semibold text-red-900">
-        {confirm.action === "delete" ? `Delete ${todos(confirm.count)}?` : `Reassign ${todos(confirm.count)}?`}
+        {confirm.action === "delete" ? `Delete ${todos(confirm.count)}?` : `Reassign ${todos(confirm.count)} to ${confirm.ownerName}?`}
       </h2>
       <p className="mt-1 text-sm text-red-900">This will {what}. It cannot be undone from here; the audit log keeps the rows as they were.</p>
       <Form method="post" action={action} className="mt-3 flex gap-2">

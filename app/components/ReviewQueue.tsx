@@ -3,6 +3,7 @@ import { useFetcher } from "@remix-run/react";
 import { useRef, type KeyboardEvent } from "react";
 import type { QueueItem } from "../../db/reviews.server";
 import { REVIEW_NOTE_MAX_LENGTH } from "../../db/limits";
+import { Person } from "./Person";
 import { VerdictBadge } from "./VerdictBadge";
 
 type Item = SerializeFrom<QueueItem>;
@@ -45,12 +46,13 @@ function QueueEntry({ item }: { item: Item }) {
         <span className="min-w-0 flex-1 break-words" data-testid="review-task">
           {item.task}
         </span>
-        <span className="font-mono text-xs text-slate-500">{item.userId}</span>
+        <Person id={item.userId} name={item.ownerName} testId="review-owner" className="text-xs text-slate-500" />
         <VerdictBadge verdict={item.verdict} />
       </div>
-      {item.verdictNote ? (
+      {item.reviewerId ? (
         <p className="mt-1 text-xs text-slate-600">
-          Note from <span className="font-mono">{item.reviewerId}</span>: “{item.verdictNote}”
+          {item.verdict === "flagged" ? "Flagged" : "Approved"} by <Person id={item.reviewerId} name={item.reviewerName} testId="reviewer" />
+          {item.verdictNote ? <>: “{item.verdictNote}”</> : null}
         </p>
       ) : null}
       <fetcher.Form ref={form} method="post" action="/review" className="mt-2 flex flex-wrap items-start gap-2">

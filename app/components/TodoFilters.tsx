@@ -1,4 +1,6 @@
+import type { Member } from "../../db/directory/people.server";
 import { FIELD_CLASS, FilterField, FilterForm, SelectField } from "./FilterForm";
+import { MemberSelect } from "./MemberSelect";
 
 export interface FilterValues {
   owner?: string;
@@ -8,7 +10,7 @@ export interface FilterValues {
   sort: string;
 }
 
-export function TodoFilters({ values, showOwner }: { values: FilterValues; showOwner: boolean }) {
+export function TodoFilters({ values, showOwner, members }: { values: FilterValues; showOwner: boolean; members: Member[] }) {
   return (
     <FilterForm path="/todos" label="Filter todos">
       <FilterField label="Search">
@@ -16,7 +18,7 @@ export function TodoFilters({ values, showOwner }: { values: FilterValues; showO
       </FilterField>
       {showOwner ? (
         <FilterField label="Owner">
-          <input name="owner" defaultValue={values.owner ?? ""} placeholder="user_…" className={FIELD_CLASS} />
+          <MemberSelect name="owner" members={members} emptyLabel="Anyone" defaultValue={values.owner ?? ""} className={FIELD_CLASS} />
         </FilterField>
       ) : null}
       <SelectField label="Status" name="status" value={values.status ?? ""} options={[["", "Any"], ["open", "Open"], ["complete", "Complete"]]} />

@@ -3,6 +3,7 @@ import type { SerializeFrom } from "@remix-run/node";
 import type { TodoListRow } from "../../db/todo-list.server";
 import { TASK_MAX_LENGTH } from "../../db/limits";
 import { BULK_FORM_ID } from "./BulkBar";
+import { Person } from "./Person";
 import { VerdictBadge } from "./VerdictBadge";
 
 export interface RowSelection {
@@ -74,9 +75,7 @@ export function TodoItem({ todo, editable, serverError, selection }: TodoItemPro
         <span data-testid="todo-task" className={`min-w-0 flex-1 break-words ${complete ? "text-slate-400 line-through" : ""}`}>
           {task}
         </span>
-        <span className="font-mono text-xs text-slate-400" data-testid="todo-owner">
-          {todo.userId}
-        </span>
+        <Person id={todo.userId} name={todo.ownerName} testId="todo-owner" className="text-xs text-slate-500" />
         <VerdictBadge verdict={todo.verdict} />
         {editable ? (
           <remove.Form method="post">
@@ -90,7 +89,7 @@ export function TodoItem({ todo, editable, serverError, selection }: TodoItemPro
       </div>
       {todo.verdict ? (
         <p className="mt-1 text-xs text-slate-600" data-testid="review-note">
-          {todo.verdict === "flagged" ? "Flagged" : "Approved"} by <span className="font-mono">{todo.reviewerId}</span>
+          {todo.verdict === "flagged" ? "Flagged" : "Approved"} by {todo.reviewerId ? <Person id={todo.reviewerId} name={todo.reviewerName} testId="reviewer" /> : null}
           {todo.verdictNote ? <>: “{todo.verdictNote}”</> : null}
         </p>
       ) : null}

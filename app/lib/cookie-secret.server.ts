@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { readOrCreateSecret } from "../../db/local/secret-file";
 import { config } from "../config.server";
 
 let secret: Promise<string> | undefined;
@@ -19,14 +18,5 @@ export function cookieSecret(): Promise<string> {
 async function load(): Promise<string> {
   const configured = config().sessionSecret;
   if (configured) return configured;
-  const file = path.join(config().dataDir, "idp", "session-secret");
-  try {
-    return readFileSync(file, "utf8").trim();
-  } catch {
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, randomBytes(32).toString("base64url"), { flag: "wx", mode: 0o600 }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "EEXIST") throw error;
-    });
-    return readFileSync(file, "utf8").trim();
-  }
+  return readOrCreateSecret(path.join(config().dataDir, "idp", "session-secret"), () => randomBytes(32).toString("base64url"));
 }

@@ -42,7 +42,8 @@ function mediaType(request: Request): string | null {
   return header ? header.split(";")[0].trim().toLowerCase() : null;
 }
 
-async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+/** The body, refused with a 413 as soon as it passes `maxBytes` (declared or streamed). */
+export async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   // The rest of the body stays unread, so the connection cannot carry another request.
   const tooLarge = () => refuse(413, `The form is too large (the limit is ${Math.round(maxBytes / 1024)} KB). Nothing was changed.`, { Connection: "close" });
   const declared = Number(request.headers.get("Content-Length"));

@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_ORG_ID } from "../../db/demo-identities";
+import { closeDirectoryPool } from "../../db/directory/apply.server";
 import { closeRolePools } from "../../db/pools.server";
+import { addMembers, removeMember, type Person } from "../../db/testing/directory";
 import { freshUserId, ownerPool } from "../../db/testing/identities";
 import { action, loader } from "./todos";
 import { URL_BASE, args, formPost, settle, signInAs } from "../testing/routes";
@@ -19,6 +22,14 @@ const auditCountSince = (since: number, ids: number[]) => checks.auditCountSince
 // Every todo this file makes (alice's included), so cleanup leaves the demo users' own rows alone.
 const created: number[] = [];
 const cookies: Record<string, string> = {};
+// Everyone this file puts into Acme's directory, taken out again at the end.
+const members: string[] = [];
+
+/** Makes people members of Acme, where Adam is admin: only members may be given its todos. */
+async function join(...people: Person[]) {
+  members.push(...people.map((person) => person.userId));
+  await addMembers(DEMO_ORG_ID, people, "Acme");
+}
 
 function post(cookie: string, fields: [string, string][], url = `${URL_BASE}/todos`) {
   return formPost(url, fields, cookie);
@@ -54,8 +65,11 @@ afterAll(async () => {
   await owner.query("delete from todos where id = any($1::bigint[])", [created]);
   // The log is append-only for the app's roles, not for the owner: test entries would otherwise pile up run after run.
   await owner.query("delete from audit.audit_log where todo_id = any($1::bigint[])", [created]);
+  await owner.query("delete from directory.memberships where organization_id = $1 and user_id = any($2::text[])", [DEMO_ORG_ID, members]);
+  await owner.query("delete from directory.users where id = any($1::text[])", [members]);
   await owner.end();
   await closeRolePools();
+  await closeDirectoryPool();
 });
 
 describe("only admins reach a bulk action", () => {
@@ -195,11 +209,11 @@ describe("admin: scope=filter", () => {
     expect(await snapshot(otherIds)).toEqual(othersBefore);
   });
 
-  it("a confirmed reassign moves the filter's rows to a known owner", async () => {
+  it("a confirmed reassign moves the filter's rows to a member, and says so by name", async () => {
     const from = freshUserId("from");
     const to = freshUserId("to");
+    await join({ userId: to, name: "Toni Tester" });
     const ids = await seed(from, 2);
-    await seed(to, 1);
     const { response } = await settle(() =>
       action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "reassign"], ["scope", "filter"], ["owner", to], ["confirmed", "yes"]], `${URL_BASE}/todos?owner=${from}`))),
     );
@@ -207,7 +221,7 @@ describe("admin: scope=filter", () => {
     const { rows } = await owner.query("select distinct user_id from todos where id = any($1::bigint[])", [ids]);
     expect(rows).toEqual([{ user_id: to }]);
     const flash = response.headers.get("Set-Cookie")!.split(";")[0];
-    expect((await (await settle(() => loader(args(get(`${cookies[ADAM]}; ${flash}`))))).response.json()).flash).toBe(`Reassigned 2 todos to ${to}.`);
+    expect((await (await settle(() => loader(args(get(`${cookies[ADAM]}; ${flash}`))))).response.json()).flash).toBe(`Reassigned 2 todos to Toni Tester (${to}).`);
   });
 
   it("a malformed filter in the URL is a 400, nothing changed", async () => {
@@ -223,22 +237,73 @@ describe("admin: scope=filter", () => {
   });
 });
 
-describe("admin: refused bulk actions answer 400 and change nothing", () => {
-  it("an unknown owner", async () => {
-    const ids = await seed(freshUserId("stay"), 2);
-    const ghost = freshUserId("ghost");
-    const before = await snapshot(ids);
-    const since = await auditHighWater();
-    const { thrown, response } = await settle(() =>
-      action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "reassign"], ["owner", ghost], ["confirmed", "yes"], ...idFields(ids)]))),
-    );
-    expect(thrown).toBe(false);
-    expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ intent: "bulk", error: `Unknown owner “${ghost}”: nobody with that id owns a todo in this organization. Nothing was changed.` });
-    expect(await snapshot(ids)).toEqual(before);
-    expect(await auditCountSince(since, ids)).toBe(0);
+describe("admin: reassign goes only to a member of the organization", () => {
+  const reassign = (owner: string, ids: number[], confirmed: boolean) =>
+    settle(() => action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "reassign"], ["owner", owner], ...(confirmed ? [["confirmed", "yes"] as [string, string]] : []), ...idFields(ids)]))));
+
+  const strangers: [who: string, arrange: () => Promise<string>][] = [
+    ["someone who was never a member", async () => freshUserId("ghost")],
+    [
+      "a member who has left",
+      async () => {
+        const leaver = freshUserId("leaver");
+        await join({ userId: leaver, name: "Lee Leaver" });
+        await removeMember(DEMO_ORG_ID, leaver);
+        return leaver;
+      },
+    ],
+  ];
+
+  describe.each(strangers)("to %s", (_who, arrange) => {
+    // Unconfirmed, the app asks the directory before offering to confirm; confirmed, the database's trigger refuses the move.
+    it.each([
+      ["asked to confirm", false],
+      ["confirmed", true],
+    ] as const)("%s: 400, nothing changed, nothing audited", async (_step, confirmed) => {
+      const ids = await seed(freshUserId("stay"), 2);
+      const stranger = await arrange();
+      const before = await snapshot(ids);
+      const since = await auditHighWater();
+      const { thrown, response } = await reassign(stranger, ids, confirmed);
+      expect(thrown).toBe(false);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ intent: "bulk", error: `${stranger} is not a member of this organization. Nothing was changed.` });
+      expect(await snapshot(ids)).toEqual(before);
+      expect(await auditCountSince(since, ids)).toBe(0);
+    });
   });
 
+  it("to a member: asks first, naming them, then moves the rows", async () => {
+    const ids = await seed(freshUserId("from"), 3);
+    const to = freshUserId("to");
+    await join({ userId: to, name: "Robin Receiver", role: "org:moderator" });
+    const before = await snapshot(ids);
+
+    const asked = await reassign(to, ids, false);
+    expect(asked.response.status).toBe(200);
+    expect(await asked.response.json()).toEqual({ intent: "bulk", confirm: { action: "reassign", count: 3, scope: "selected", ids, owner: to, ownerName: "Robin Receiver" } });
+    expect(await snapshot(ids)).toEqual(before);
+
+    const since = await auditHighWater();
+    const done = await reassign(to, ids, true);
+    expect(done.response.status).toBe(303);
+    const { rows } = await owner.query("select distinct user_id from todos where id = any($1::bigint[])", [ids]);
+    expect(rows).toEqual([{ user_id: to }]);
+    expect(await auditCountSince(since, ids)).toBe(3);
+  });
+
+  it("the page offers the organization's live members for the filter and for reassign", async () => {
+    const picked = freshUserId("picked");
+    const gone = freshUserId("gone");
+    await join({ userId: picked, name: "Pat Picked" }, { userId: gone, name: "Gale Gone" });
+    await removeMember(DEMO_ORG_ID, gone);
+    const { members: offered } = (await (await settle(() => loader(args(get(cookies[ADAM]))))).response.json()) as { members: { id: string }[] };
+    expect(offered).toContainEqual({ id: picked, name: "Pat Picked", role: "org:member" });
+    expect(offered.map((member) => member.id)).not.toContain(gone);
+  });
+});
+
+describe("admin: refused bulk actions answer 400 and change nothing", () => {
   it("a malformed form", async () => {
     const { response } = await settle(() => action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "complete"]]))));
     expect(response.status).toBe(400);

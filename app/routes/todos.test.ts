@@ -4,8 +4,10 @@ import path from "node:path";
 import { importJWK, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeRolePools } from "../../db/pools.server";
-import { ownerPool } from "../../db/testing/identities";
-import { DEMO_ORG_ID } from "../../db/demo-identities";
+import { freshUserId, ownerPool } from "../../db/testing/identities";
+import { DEMO_IDENTITIES, DEMO_ORG_ID } from "../../db/demo-identities";
+import { closeDirectoryPool } from "../../db/directory/apply.server";
+import { addMembers, removeMember } from "../../db/testing/directory";
 import { LOCAL_ISSUER } from "../auth/local-idp.server";
 import { localDataDir } from "../../db/local/data-dir";
 import { storeLocalToken } from "../auth/session.server";
@@ -97,10 +99,16 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await owner.query("delete from todos where user_id = any($1::text[]) and id > $2", [[ALICE, BOB, MAYA], idFloor]);
+  await owner.query("delete from todos where user_id = any($1::text[]) and id > $2", [[ALICE, BOB, MAYA, ...directoryPeople], idFloor]);
+  await owner.query("delete from directory.memberships where organization_id = $1 and user_id = any($2::text[])", [DEMO_ORG_ID, directoryPeople]);
+  await owner.query("delete from directory.users where id = any($1::text[])", [directoryPeople]);
   await owner.end();
   await closeRolePools();
+  await closeDirectoryPool();
 });
+
+/** Everyone the "names" tests put into Acme's directory, taken out again at the end. */
+const directoryPeople: string[] = [];
 
 describe("create", () => {
   it("stores a trimmed task for the signed-in user and redirects back with 303", async () => {
@@ -314,6 +322,42 @@ describe("loader", () => {
     expect(data.userId).toBe(BOB);
     expect(data.todos.map((todo) => todo.id)).toContain(bobRow.id);
     expect(data.todos.every((todo) => todo.userId === BOB)).toBe(true);
+  });
+});
+
+describe("the list names people", () => {
+  const departed = freshUserId("departed");
+  let reviewed: Row;
+  let departedsTodo: number;
+  beforeAll(async () => {
+    // Acme's directory as the seed writes it, and a moderator who has since left.
+    const acme = DEMO_IDENTITIES.flatMap((person) => person.memberships.filter((m) => m.orgId === DEMO_ORG_ID).map((m) => ({ userId: person.userId, name: person.name, role: m.role })));
+    directoryPeople.push(...acme.map((person) => person.userId), departed);
+    await addMembers(DEMO_ORG_ID, [...acme, { userId: departed, name: "Dee Parted", role: "org:moderator" }], "Acme");
+    await removeMember(DEMO_ORG_ID, departed);
+    reviewed = await createAs(aliceCookie, ALICE, "reviewed twice");
+    await owner.query("insert into todo_reviews (todo_id, reviewer_id, verdict) values ($1, $2, 'approved'), ($1, $3, 'flagged')", [reviewed.id, departed, MAYA]);
+    const { rows } = await owner.query("insert into todos (user_id, task) values ($1, 'left behind') returning id::int as id", [departed]);
+    departedsTodo = rows[0].id;
+  });
+
+  type Listed = { id: number; userId: string; ownerName: string | null; reviewerId: string | null; reviewerName: string | null };
+
+  // A member may not read the directory's email column: a query that named it would fail the whole page.
+  it("alice, a member, sees her own name and her reviewer's, and is offered nobody to pick", async () => {
+    const { thrown, response } = await settle(() => loader(args(get(aliceCookie))));
+    expect(thrown).toBe(false);
+    const data = (await response.json()) as { todos: Listed[]; members: unknown[] };
+    expect(data.todos.find((todo) => todo.id === reviewed.id)).toMatchObject({ ownerName: "Alice", reviewerId: MAYA, reviewerName: "Maya" });
+    expect(data.members).toEqual([]);
+  });
+
+  it("maya, a moderator, sees owners by name, a former member's as null, and is offered Acme's members", async () => {
+    const data = (await (await settle(() => loader(args(get(mayaCookie))))).response.json()) as { todos: Listed[]; members: { id: string; name: string }[] };
+    expect(data.todos.find((todo) => todo.id === reviewed.id)).toMatchObject({ ownerName: "Alice", reviewerName: "Maya" });
+    expect(data.todos.find((todo) => todo.id === departedsTodo)).toMatchObject({ userId: departed, ownerName: null });
+    const demo = data.members.filter((member) => directoryPeople.includes(member.id));
+    expect(demo.map((member) => member.name)).toEqual(["Adam", "Alice", "Bob", "Maya"]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
 import { useEffect, useMemo, useState } from "react";
+import { listMembers } from "../../db/directory/people.server";
 import { BULK_LIMIT } from "../../db/limits";
 import { countMatching, listTodoPage } from "../../db/todo-list.server";
 import { currentDatabaseRole, modifiableIds } from "../../db/todos.server";
@@ -46,6 +47,8 @@ export async function loader(args: LoaderFunctionArgs) {
         capabilities,
         todos: page.rows,
         modifiable: await modifiableIds(tx, page.rows.map((todo) => todo.id)),
+        // Whom the owner filter and reassign offer; a member filters and reassigns nobody.
+        members: capabilities.browseAll ? await listMembers(tx) : [],
         filters: { owner: query.owner, status: query.status, verdict: query.verdict, q: query.q, sort: query.sort },
         links: {
           first: filterSearch(query),
@@ -80,7 +83,7 @@ export async function action(args: ActionFunctionArgs) {
 type PageActionData = TodoActionData | BulkActionData;
 
 export default function TodosPage() {
-  const { todos, databaseRole, userId, modifiable, capabilities, filters, links, flash, matching, countCap } = useLoaderData<typeof loader>();
+  const { todos, databaseRole, userId, modifiable, members, capabilities, filters, links, flash, matching, countCap } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as PageActionData | undefined;
   const bulkData = actionData?.intent === "bulk" ? (actionData as BulkActionData) : undefined;
   const rowData = actionData && actionData.intent !== "bulk" ? (actionData as TodoActionData) : undefined;
@@ -122,13 +125,14 @@ export default function TodosPage() {
         </p>
       ) : null}
       <NewTodoForm serverError={rowData?.intent === "create" ? rowData : undefined} />
-      <TodoFilters values={filters} showOwner={capabilities.browseAll} />
+      <TodoFilters values={filters} showOwner={capabilities.browseAll} members={members} />
       {bulkData && "confirm" in bulkData ? <BulkConfirm confirm={bulkData.confirm} action={formAction} cancelTo={formAction} /> : null}
       {capabilities.bulkEdit ? (
         <BulkBar
           action={formAction}
           selectedCount={hydrated ? selection.count : null}
           matching={matching}
+          members={members}
           pending={bulkPending}
           error={bulkData && "error" in bulkData ? bulkData.error : undefined}
         />

@@ -1,5 +1,5 @@
 import { json, redirect } from "@remix-run/node";
-import { BulkTooLarge, checkBulk, runBulk, UnknownOwner, type BulkRequest, type BulkTarget } from "../../db/bulk.server";
+import { BulkTooLarge, NotAMember, previewBulk, runBulk, type BulkOutcome, type BulkPreview, type BulkRequest, type BulkTarget } from "../../db/bulk.server";
 import { BULK_LIMIT, type BulkAction } from "../../db/limits";
 import type { Identity } from "../../roles/identity";
 import { requireCapability } from "../lib/capability.server";
@@ -16,6 +16,9 @@ export type BulkActionData = { intent: "bulk"; error: string } | { intent: "bulk
 const NEEDS_CONFIRMATION: ReadonlySet<BulkAction> = new Set(["delete", "reassign"]);
 
 const plural = (n: number) => `${n.toLocaleString("en-US")} ${n === 1 ? "todo" : "todos"}`;
+
+/** A person in a sentence: their name, with the id that tells two people of one name apart. */
+const named = (id: string, name: string | null | undefined) => (name ? `${name} (${id})` : id);
 
 function doneMessage(action: BulkAction, changed: number, owner?: string): string {
   switch (action) {
@@ -55,26 +58,28 @@ export async function handleBulk(request: Request, identity: Identity, form: For
   const parsed = parseBulkRequest(request, form);
   if (!parsed.ok) return failure(parsed.error, 400);
   const { intent, bulk } = parsed;
-  let outcome: { changed: number } | { confirm: number };
+  let outcome: BulkOutcome | { confirm: BulkPreview };
   try {
     outcome = await scoped(identity, async (tx) => {
-      if (NEEDS_CONFIRMATION.has(intent.action) && !intent.confirmed) return { confirm: await checkBulk(tx, bulk) };
+      if (NEEDS_CONFIRMATION.has(intent.action) && !intent.confirmed) return { confirm: await previewBulk(tx, bulk) };
       return runBulk(tx, bulk);
     });
   } catch (error) {
     if (error instanceof BulkTooLarge) {
       return failure(`This would change ${error.count.toLocaleString("en-US")} todos; a bulk action changes at most ${BULK_LIMIT.toLocaleString("en-US")}. Narrow the filter.`, 400);
     }
-    if (error instanceof UnknownOwner) return failure(`Unknown owner “${error.owner}”: nobody with that id owns a todo in this organization. Nothing was changed.`, 400);
+    if (error instanceof NotAMember) return failure(`${error.owner} is not a member of this organization. Nothing was changed.`, 400);
     throw error;
   }
 
   if ("confirm" in outcome) {
+    const { count, owner } = outcome.confirm;
     return json<BulkActionData>({
       intent: "bulk",
-      confirm: { action: intent.action, count: outcome.confirm, scope: intent.scope, ids: intent.scope === "selected" ? intent.ids : [], owner: intent.owner },
+      confirm: { action: intent.action, count, scope: intent.scope, ids: intent.scope === "selected" ? intent.ids : [], owner: intent.owner, ownerName: owner?.name },
     });
   }
   const url = new URL(request.url);
-  return redirect(url.pathname + url.search, { status: 303, headers: { "Set-Cookie": await setFlash(request, doneMessage(intent.action, outcome.changed, intent.owner)) } });
+  const message = doneMessage(intent.action, outcome.changed, intent.owner && named(intent.owner, outcome.ownerName));
+  return redirect(url.pathname + url.search, { status: 303, headers: { "Set-Cookie": await setFlash(request, message) } });
 }

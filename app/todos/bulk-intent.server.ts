@@ -28,7 +28,7 @@ export function parseBulkIntent(form: FormData): { ok: true; value: BulkIntent }
   if (!fields.success) return { ok: false, error: fields.error.issues[0].message };
   const { action, scope, owner, confirmed } = fields.data;
   if (action === "reassign" && (!owner || !OWNER_PATTERN.test(owner))) {
-    return { ok: false, error: "Reassign needs the new owner's user id (letters, digits, _ or -)." };
+    return { ok: false, error: "Choose the new owner to reassign to." };
   }
   const common = { action, owner: action === "reassign" ? owner : undefined, confirmed: confirmed === "yes" };
   if (scope === "filter") return { ok: true, value: { ...common, scope } };

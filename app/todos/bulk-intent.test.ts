@@ -13,7 +13,7 @@ const ids = (...values: (string | number)[]): [string, string][] => values.map((
 
 const NO_ACTION = "Choose a bulk action: complete, reopen, reassign or delete.";
 const BAD_SCOPE = "Scope must be the selected rows or the whole filter.";
-const NO_OWNER = "Reassign needs the new owner's user id (letters, digits, _ or -).";
+const NO_OWNER = "Choose the new owner to reassign to.";
 const NO_IDS = "Select at least one todo.";
 const BAD_ID = "The todo id must be a positive whole number.";
 

@@ -11,8 +11,8 @@ import { startLocalStack, type LocalStack } from "./stack";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const STACK_MODULE = fileURLToPath(new URL("./stack.ts", import.meta.url));
-// Its own data directory: the suite's server under .data/test must not be touched.
-const DATA_DIR = path.join(ROOT, ".data/test-recovery");
+// Its own data directory beside the suite's, whose server must not be touched.
+const DATA_DIR = path.resolve(ROOT, `${process.env.WARDEN_TEST_DATA_DIR ?? ".data/test"}-recovery`);
 const PG_DIR = path.join(DATA_DIR, "pg");
 
 // The suite's proxy; startLocalStack in this process repoints the driver.

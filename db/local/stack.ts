@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
-import { BACKEND_ROLE_NAMES, connectionEnvFor, type BackendRole } from "../../roles/roles";
+import { LOGIN_ROLES } from "../../roles/roles";
 import { createPool } from "../driver";
 import { isAlive, LocalPostgres, runningServerPid } from "./postgres";
 import { startWsProxy, type WsProxy } from "./ws-proxy";
@@ -11,7 +11,7 @@ import { startWsProxy, type WsProxy } from "./ws-proxy";
 /**
  * The embedded default: a real Postgres under `.data/<profile>/`, the
  * WebSocket proxy in front of it, and the connection strings for the owner
- * and the three backend roles. Passwords are made on first run and kept
+ * and every login role. Passwords are made on first run and kept
  * beside the data, so nobody types them.
  */
 
@@ -20,7 +20,8 @@ const OWNER = "postgres";
 
 interface Secrets {
   ownerPassword: string;
-  rolePasswords: Record<BackendRole, string>;
+  /** By login role name. */
+  rolePasswords: Record<string, string>;
 }
 
 interface StackState {
@@ -47,14 +48,14 @@ export interface LocalStack {
 
 const secret = () => randomBytes(24).toString("base64url");
 
+/** The stored passwords, with one made for any login role added since they were written. */
 async function loadSecrets(dir: string): Promise<Secrets> {
   const file = path.join(dir, "secrets.json");
-  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Secrets;
-  const secrets: Secrets = {
-    ownerPassword: secret(),
-    rolePasswords: Object.fromEntries(BACKEND_ROLE_NAMES.map((role) => [role, secret()])) as Record<BackendRole, string>,
-  };
-  await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  const stored = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Secrets) : null;
+  const secrets: Secrets = stored ?? { ownerPassword: secret(), rolePasswords: {} };
+  const missing = LOGIN_ROLES.filter(({ role }) => !secrets.rolePasswords[role]);
+  for (const { role } of missing) secrets.rolePasswords[role] = secret();
+  if (!stored || missing.length > 0) await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }
 
@@ -143,7 +144,7 @@ export async function startLocalStack(options: { dataDir: string; log?: (line: s
     WARDEN_LOCAL_WS_PROXY: openProxy.address,
     DATABASE_URL: localUrl(OWNER, secrets.ownerPassword, port),
   };
-  for (const role of BACKEND_ROLE_NAMES) env[connectionEnvFor(role)] = localUrl(role, secrets.rolePasswords[role], port);
+  for (const { role, urlEnv } of LOGIN_ROLES) env[urlEnv] = localUrl(role, secrets.rolePasswords[role], port);
 
   return {
     env,

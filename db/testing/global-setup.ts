@@ -10,7 +10,8 @@ declare module "vitest" {
 
 /** One embedded Postgres for the whole run, in its own data directory, migrated. */
 export default async function setup(project: TestProject) {
-  process.env.WARDEN_DATA_DIR = path.resolve(".data/test");
+  // Separate directories let two runs go side by side without sharing rows.
+  process.env.WARDEN_DATA_DIR = path.resolve(process.env.WARDEN_TEST_DATA_DIR ?? ".data/test");
   const stack = await startLocalStack({ dataDir: process.env.WARDEN_DATA_DIR, log: () => {} });
   Object.assign(process.env, stack.env);
   const { migrateDatabase } = await import("../migrate");
