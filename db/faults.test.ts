@@ -8,7 +8,7 @@ import { BULK_ACTIONS, type BulkAction } from "./limits";
 import { closeRolePools, rolePool } from "./pools.server";
 import { withIdentity } from "./scoped.server";
 import { addMembers, directoryFixtures } from "./testing/directory";
-import { BULK_STATEMENT, dropAllFaults, holdAdvisoryLock, installRowFault, literal, outcomeOf, type Fault } from "./testing/faults";
+import { BULK_STATEMENT, dropAllFaults, expectBulkDone, holdAdvisoryLock, installRowFault, literal, outcomeOf, type Fault } from "./testing/faults";
 import { identityFor, ownerPool } from "./testing/identities";
 import * as checks from "./testing/owner-checks";
 
@@ -80,16 +80,7 @@ async function expectUntouched(arranged: Arranged, before: Awaited<ReturnType<ty
 /** The same request again, on the same pool, with nothing in its way: every row changes, one audit entry each. */
 async function expectNextCallSucceeds(arranged: Arranged, auditSince: number) {
   expect(await arranged.bulk()).toEqual(arranged.action === "reassign" ? { changed: N, ownerName: NEW_OWNER_NAME } : { changed: N });
-  const { rows } = await owner.query("select user_id, is_complete from todos where id = any($1::bigint[])", [arranged.ids]);
-  const expected = {
-    complete: (row: { is_complete: boolean }) => row.is_complete,
-    reopen: (row: { is_complete: boolean }) => !row.is_complete,
-    reassign: (row: { user_id: string }) => row.user_id === arranged.to,
-    delete: () => false,
-  }[arranged.action];
-  expect(rows).toHaveLength(arranged.action === "delete" ? 0 : N);
-  expect(rows.every(expected)).toBe(true);
-  expect(await checks.auditCountSince(owner, auditSince, arranged.ids)).toBe(N);
+  await expectBulkDone(owner, arranged, auditSince);
 }
 
 /**

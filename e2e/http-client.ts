@@ -1,6 +1,8 @@
 import { DEMO_IDENTITIES, type DemoIdentity } from "../db/demo-identities";
 import { callerOf, type Caller, type ModelIdentity } from "../db/model/permissions";
 import { backendRoleForClaims } from "../roles/roles";
+import type { AuditRow } from "../db/audit.server";
+import type { TodoListRow } from "../db/todo-list.server";
 
 /**
  * A tiny HTTP client with a cookie jar, for driving the app the way a
@@ -116,20 +118,8 @@ export async function switchWorkspace(client: HttpClient, workspace: Workspace):
   return answer;
 }
 
-/** A todo as /todos and /review show it (`?_data=`). */
-export interface ListedTodo {
-  id: number;
-  userId: string;
-  ownerName: string | null;
-  task: string;
-  isComplete: boolean;
-  insertedAt: string;
-  verdict: string | null;
-  verdictNote: string | null;
-  reviewerId: string | null;
-  reviewerName: string | null;
-  reviewedAt: string | null;
-}
+/** A todo as /todos and /review show it (`?_data=`): the list row, all JSON already. */
+export type ListedTodo = TodoListRow;
 
 export interface TodosData {
   matching: number;
@@ -148,16 +138,8 @@ export interface QueueData {
   flagged: ListedTodo[];
 }
 
-export interface AuditEntryData {
-  id: number;
-  actor: string | null;
-  action: "insert" | "update" | "delete";
-  tableName: string;
-  rowId: number;
-  todoId: number | null;
-  before: Record<string, unknown> | null;
-  after: Record<string, unknown> | null;
-}
+/** An audit entry as /audit shows it. */
+export type AuditEntryData = AuditRow;
 
 export interface AuditData {
   entries: AuditEntryData[];

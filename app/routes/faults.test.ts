@@ -4,7 +4,7 @@ import { closeDirectoryPool } from "../../db/directory/apply.server";
 import { BULK_ACTIONS, type BulkAction } from "../../db/limits";
 import { closeRolePools, rolePool } from "../../db/pools.server";
 import { addMembers } from "../../db/testing/directory";
-import { BULK_STATEMENT, dropAllFaults, holdAdvisoryLock, installRowFault, literal, outcomeOf, type Fault } from "../../db/testing/faults";
+import { BULK_STATEMENT, dropAllFaults, expectBulkDone, holdAdvisoryLock, installRowFault, literal, outcomeOf, type Fault } from "../../db/testing/faults";
 import { freshUserId, ownerPool } from "../../db/testing/identities";
 import * as checks from "../../db/testing/owner-checks";
 import { URL_BASE, args, formPost, settle, signInAs } from "../testing/routes";
@@ -116,16 +116,7 @@ async function expectNextRequestsSucceed(arranged: Arranged, auditSince: number)
   expect(done).toMatchObject({ thrown: false });
   expect(done.response.status).toBe(303);
   expect(done.response.headers.get("Location")).toBe(arranged.page);
-  const { rows } = await owner.query("select user_id, is_complete from todos where id = any($1::bigint[])", [arranged.ids]);
-  const expected = {
-    complete: (row: { is_complete: boolean }) => row.is_complete,
-    reopen: (row: { is_complete: boolean }) => !row.is_complete,
-    reassign: (row: { user_id: string }) => row.user_id === arranged.to,
-    delete: () => false,
-  }[arranged.action];
-  expect(rows).toHaveLength(arranged.action === "delete" ? 0 : N);
-  expect(rows.every(expected)).toBe(true);
-  expect(await checks.auditCountSince(owner, auditSince, arranged.ids)).toBe(N);
+  await expectBulkDone(owner, arranged, auditSince);
 }
 
 describe.each(BULK_ACTIONS)(`POST /todos bulk %s of ${N} todos as ${ADAM}`, (bulkAction) => {
