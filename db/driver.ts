@@ -1,4 +1,4 @@
-import { neonConfig, Pool } from "@neondatabase/serverless";
+import { neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
 import ws from "ws";
 
 /**
@@ -26,5 +26,10 @@ export function createPool(connectionString: string, options: { max?: number } =
   // An idle client that loses its server must not crash the process; the
   // next checkout gets a fresh connection.
   pool.on("error", () => {});
+  // A checked-out client has no pool listener, and drizzle adds none: a
+  // backend terminated mid-transaction (pg_terminate_backend, a failover)
+  // would emit an unhandled "error" and take the process down. Its query
+  // rejects anyway, and on release the pool drops it as no longer queryable.
+  pool.on("connect", (client: PoolClient) => client.on("error", () => {}));
   return pool;
 }

@@ -1,7 +1,8 @@
 import type { Pool } from "@neondatabase/serverless";
-import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
+import type { NeonDatabase } from "drizzle-orm/neon-serverless";
 import { connectionEnvFor, type BackendRole } from "../roles/roles";
 import { createPool } from "./driver";
+import { pooledDatabase } from "./pooled-database";
 import * as schema from "./schema";
 
 export type Database = NeonDatabase<typeof schema>;
@@ -22,7 +23,7 @@ export function rolePool(role: BackendRole): RolePool {
     // The configuration checked every role URL at boot; a gap here is a bug, not a user mistake.
     if (!url) throw new Error(`${envName} is not set: the ${role} role has no connection string`);
     const pool = createPool(url, { max: Number(process.env.WARDEN_POOL_MAX ?? 10) });
-    entry = { pool, db: drizzle(pool, { schema }) };
+    entry = { pool, db: pooledDatabase(pool, schema) };
     pools.set(role, entry);
   }
   return entry;

@@ -23,7 +23,8 @@ for (const javaScriptEnabled of [true, false]) {
       await expect(todoRow(page, task)).toHaveCount(0);
 
       const editedRow = todoRow(page, edited);
-      await editedRow.getByRole("checkbox").click();
+      // The optimistic tick shows before the post lands; a reload must not cancel the post.
+      await Promise.all([page.waitForResponse((response) => response.request().method() === "POST"), editedRow.getByRole("checkbox").click()]);
       await expect(editedRow.getByRole("checkbox")).toHaveAttribute("aria-checked", "true");
       await page.reload();
       await expect(todoRow(page, edited).getByRole("checkbox")).toHaveAttribute("aria-checked", "true");
@@ -33,7 +34,7 @@ for (const javaScriptEnabled of [true, false]) {
         await testInfo.attach("alice-todos", { path: testInfo.outputPath("alice-todos.png"), contentType: "image/png" });
       }
 
-      await todoRow(page, edited).getByRole("button", { name: /Delete/ }).click();
+      await Promise.all([page.waitForResponse((response) => response.request().method() === "POST"), todoRow(page, edited).getByRole("button", { name: /Delete/ }).click()]);
       await expect(todoRow(page, edited)).toHaveCount(0);
       await page.reload();
       await expect(todoRow(page, edited)).toHaveCount(0);
@@ -41,6 +42,8 @@ for (const javaScriptEnabled of [true, false]) {
 
     test("bad input is answered beside the form and writes nothing", async ({ page }) => {
       await signIn(page, "user_alice");
+      // Counted from the whole page, not from the part of it parsed so far.
+      await page.waitForLoadState("load");
       const before = await page.getByTestId("todo").count();
       await page.getByRole("textbox", { name: "New todo" }).fill("   ");
       await page.getByRole("button", { name: "Add" }).click();

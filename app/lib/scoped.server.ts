@@ -13,7 +13,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
     // The driver surfaces a failed WebSocket as an ErrorEvent-like object.
     if (type === "error" && !(current instanceof Error)) return true;
-    if (typeof message === "string" && /connection terminated|connection timeout|timeout exceeded when trying to connect|websocket|socket hang up|terminating connection/i.test(message)) return true;
+    // "not queryable": the driver's own refusal once it has seen the connection end, e.g. a backend terminated between two statements.
+    if (typeof message === "string" && /connection terminated|connection timeout|timeout exceeded when trying to connect|websocket|socket hang up|terminating connection|not queryable/i.test(message)) return true;
     current = (current as { cause?: unknown }).cause;
   }
   return false;

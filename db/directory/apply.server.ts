@@ -1,8 +1,9 @@
 import { sql, type SQL } from "drizzle-orm";
-import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
+import type { NeonDatabase } from "drizzle-orm/neon-serverless";
 import type { Pool } from "@neondatabase/serverless";
 import { DIRECTORY_ROLE, DIRECTORY_URL_ENV } from "../../roles/roles";
 import { createPool } from "../driver";
+import { pooledDatabase } from "../pooled-database";
 import type { DirectoryChange } from "./changes";
 
 /**
@@ -27,7 +28,7 @@ function directoryDb(): DirectoryDb {
     const url = process.env[DIRECTORY_URL_ENV];
     if (!url) throw new Error(`${DIRECTORY_URL_ENV} is not set: the ${DIRECTORY_ROLE} role has no connection string`);
     const pool = createPool(url, { max: 2 });
-    shared = { pool, db: drizzle(pool) };
+    shared = { pool, db: pooledDatabase(pool, {}) };
   }
   return shared.db;
 }
