@@ -1,9 +1,10 @@
 import { localDataDir } from "./local/data-dir";
-import { BACKEND_ROLE_NAMES, connectionEnvFor } from "../roles/roles";
+import { BACKEND_ROLE_NAMES, connectionEnvFor, LOGIN_ROLES } from "../roles/roles";
 import { startLocalStack, type LocalStack } from "./local/stack";
 
 const ROLE_ENV = BACKEND_ROLE_NAMES.map(connectionEnvFor);
-const ALL_ENV = ["DATABASE_URL", ...ROLE_ENV];
+/** Any of these set means the operator's own database: the directory's writer counts, though nothing requires it. */
+const ALL_ENV = ["DATABASE_URL", ...LOGIN_ROLES.map(({ urlEnv }) => urlEnv)];
 
 /**
  * With no DATABASE_* variable set, starts the embedded default and puts its
@@ -13,7 +14,7 @@ const ALL_ENV = ["DATABASE_URL", ...ROLE_ENV];
  * seeding need the owner's too.
  */
 export async function ensureDatabaseEnv(options: { needOwner: boolean; log?: (line: string) => void }): Promise<LocalStack | null> {
-  const needed = options.needOwner ? ALL_ENV : ROLE_ENV;
+  const needed = options.needOwner ? ["DATABASE_URL", ...ROLE_ENV] : ROLE_ENV;
   if (ALL_ENV.some((name) => process.env[name])) {
     const missing = needed.filter((name) => !process.env[name]);
     if (missing.length > 0) {

@@ -8,7 +8,8 @@ import { BULK_ACTIONS, type BulkAction } from "./limits";
 import { closeRolePools, rolePool } from "./pools.server";
 import { withIdentity } from "./scoped.server";
 import { addMembers, directoryFixtures } from "./testing/directory";
-import { BULK_STATEMENT, dropAllFaults, expectBulkDone, holdAdvisoryLock, installRowFault, literal, outcomeOf, type Fault } from "./testing/faults";
+import { BULK_STATEMENT, dropAllFaults, holdAdvisoryLock, installRowFault, literal, outcomeOf, type Fault } from "./testing/faults";
+import { expectBulkDone } from "./testing/bulk-checks";
 import { identityFor, ownerPool } from "./testing/identities";
 import * as checks from "./testing/owner-checks";
 

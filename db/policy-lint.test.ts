@@ -185,6 +185,14 @@ async function snapshotText(db: Db): Promise<string> {
       where p.prosecdef and ${appSchema("n")}
       order by line`,
   );
+  // Triggers are part of the gate (tenants and ids immutable, owners must be members, the audit log).
+  const triggers = await rows<{ line: string }>(
+    db,
+    `select format('%s; %s', pg_get_triggerdef(t.oid), case t.tgenabled when 'O' then 'enabled' when 'D' then 'DISABLED' when 'R' then 'replica only' else 'always' end) collate "C" as line
+       from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
+      where not t.tgisinternal and ${appSchema("n")}
+      order by line`,
+  );
   // Deparsed subqueries span lines; indenting the continuation keeps each policy one block.
   const expression = (label: string, text: string | null) => (text === null ? [] : [`    ${label} ${text.replaceAll("\n", "\n      ")}`]);
   return [
@@ -202,6 +210,9 @@ async function snapshotText(db: Db): Promise<string> {
     "",
     "# SECURITY DEFINER functions",
     ...definers.map(({ line }) => line),
+    "",
+    "# Triggers",
+    ...triggers.map(({ line }) => line),
     "",
   ].join("\n");
 }
@@ -850,7 +861,7 @@ async function securityDefinerViolations(db: Db, loginRoles: readonly string[]):
 // ---------------------------------------------------------------------------
 
 describe("the migrated database", () => {
-  it("matches the committed snapshot of policies, grants, login roles and SECURITY DEFINER functions", async () => {
+  it("matches the committed snapshot of policies, grants, login roles, SECURITY DEFINER functions and triggers", async () => {
     const text = await rolledBack(snapshotText);
     expect(text).toMatch(/^public\.todos "crud-admin_backend-policy-select": SELECT permissive to admin_backend$/m);
     await expect(text).toMatchFileSnapshot("./__snapshots__/policy-snapshot.txt");
@@ -945,6 +956,18 @@ describe("the migrated database", () => {
 const FIXTURE = "lint_fixture";
 
 describe("each lint reports what is broken", () => {
+  it("the snapshot shows a disabled or loosened trigger as a changed line", async () => {
+    const clean = (await rolledBack(snapshotText)).split("\n");
+    const loosened = (
+      await rolledBack(async (db) => {
+        await db.query("alter table public.todos disable trigger todos_owner_is_member_on_update");
+        return snapshotText(db);
+      })
+    ).split("\n");
+    const changed = loosened.filter((line, index) => line !== clean[index]);
+    expect(changed).toEqual([expect.stringMatching(/^CREATE TRIGGER todos_owner_is_member_on_update .*; DISABLED$/)]);
+  });
+
   it("the snapshot shows a widened policy and a widened grant as changed lines", async () => {
     const clean = await rolledBack(snapshotText);
     const widened = await rolledBack(async (db) => {

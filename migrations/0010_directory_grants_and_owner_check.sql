@@ -14,11 +14,11 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON directory.users, directory.organizations
 --> statement-breakpoint
 -- A todo of an organization may be given only to a live member of it. The
 -- check runs as the owner, so it sees the directory whatever the caller may
--- read. It fires for every request role that sets an owner other than the
--- caller (a reassign, or an admin creating a todo for someone), whatever its
--- claims say (a token without a subject included): people creating their own
--- todos never depend on the directory being in step, and setup work with the
--- owner connection is not a request.
+-- read. It fires for every request role, whatever its claims say (a token
+-- without a subject included), on every change of a todo's owner and on an
+-- insert of a todo for someone other than the caller: people creating their
+-- own todos never depend on the directory being in step, and setup work with
+-- the owner connection is not a request.
 CREATE FUNCTION directory.is_live_member(organization text, member text) RETURNS boolean
   LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog
   AS $$

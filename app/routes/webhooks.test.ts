@@ -150,6 +150,13 @@ describe("events", () => {
     expect(await membershipRow(orgId, userId)).toEqual({ role: null, deleted: true });
   });
 
+  it("a name with a NUL byte or over 256 characters is applied, cleaned and cut (a 500 would have Clerk retry it for a day)", async () => {
+    const userId = freshUserId("odd");
+    const { status, body } = await deliver(userEvent("user.created", { userId, firstName: `Nu\u0000l${"l".repeat(300)}` }));
+    expect({ status, body }).toEqual({ status: 200, body: { status: "applied", type: "user.created" } });
+    expect((await userRow(userId)).display_name).toBe(`Nul${"l".repeat(253)}`);
+  });
+
   it("a late, older event never overwrites newer data", async () => {
     const userId = freshUserId("late");
     const t = Date.now() - 10_000;

@@ -20,9 +20,6 @@ type DirectoryTx = Parameters<Parameters<DirectoryDb["transaction"]>[0]>[0];
 
 let shared: { pool: Pool; db: DirectoryDb } | null = null;
 
-/** Whether the directory's writer has a connection string (it is optional in production). */
-export const directoryWriterConfigured = () => Boolean(process.env[DIRECTORY_URL_ENV]);
-
 function directoryDb(): DirectoryDb {
   if (!shared) {
     const url = process.env[DIRECTORY_URL_ENV];

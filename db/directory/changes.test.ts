@@ -218,8 +218,6 @@ describe("malformed payloads", () => {
     ["user.created", null],
     ["user.created", { ...clerkUser(), id: undefined }],
     ["user.updated", clerkUser({ first_name: 42 })],
-    ["user.updated", clerkUser({ first_name: "x".repeat(201) })],
-    ["user.updated", clerkUser({ image_url: `https://img.example/${"x".repeat(2048)}` })],
     ["user.updated", clerkUser({ updated_at: "1767225600000" })],
     ["user.updated", clerkUser({ updated_at: -5 })],
     ["user.updated", clerkUser({ email_addresses: [{ id: "idn_1" }] })],
@@ -235,6 +233,14 @@ describe("malformed payloads", () => {
     ["organizationMembership.deleted", { id: "orgmem_2xyz", object: "organization_membership", deleted: true }],
   ])("%s with unreadable data is refused", (type, data) => {
     expect(() => changesFromEvent(event(type, data))).toThrow(InvalidDirectoryObject);
+  });
+
+  it("display fields are kept, cut to size and cleaned, never refused: Clerk would retry the event for a day", () => {
+    const { changes: [user] } = changesFromEvent(
+      event("user.updated", clerkUser({ first_name: `Zo\u0000e${"x".repeat(300)}`, last_name: null, image_url: `https://img.example/${"x".repeat(2048)}` })),
+    ) as unknown as { changes: [{ displayName: string; imageUrl: string | null }] };
+    expect(user.displayName).toBe(`Zoe${"x".repeat(253)}`);
+    expect(user.imageUrl).toBeNull();
   });
 
   it("the Backend API readers refuse what they cannot read too", () => {

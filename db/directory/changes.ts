@@ -26,8 +26,21 @@ export const USER_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 const userId = z.string().regex(USER_ID_PATTERN);
 const orgId = z.string().regex(ORG_ID_PATTERN);
-const name = z.string().max(200).nullish();
-const url = z.string().max(2048).nullish();
+/**
+ * Display fields are Clerk's to define: what it sends is kept, cut to what
+ * Warden shows and cleaned of control characters Postgres text refuses (NUL)
+ * or a page would mangle. Refusing one would make Clerk retry the event for a
+ * day and never let it through; only ids and versions are refused.
+ */
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+const cleaned = (max: number) => z.string().transform((value) => value.replace(CONTROL_CHARACTERS, "").slice(0, max));
+const displayed = (max: number) => cleaned(max).nullish();
+const name = displayed(256);
+/** A cut URL would be a broken one: an overlong picture URL is dropped instead. */
+const url = z
+  .string()
+  .transform((value) => (value.length > 2048 || new RegExp(CONTROL_CHARACTERS.source).test(value) ? null : value))
+  .nullish();
 const version = z.number().int().nonnegative().max(8.64e15);
 
 const clerkUser = z.object({
@@ -38,7 +51,7 @@ const clerkUser = z.object({
   image_url: url,
   primary_email_address_id: z.string().max(200).nullish(),
   email_addresses: z
-    .array(z.object({ id: z.string().max(200), email_address: z.string().max(320) }))
+    .array(z.object({ id: z.string().max(200), email_address: cleaned(320) }))
     .max(100)
     .nullish(),
   updated_at: version.nullish(),
@@ -47,9 +60,9 @@ const clerkUser = z.object({
 const clerkOrganization = z.object({ id: orgId, name, slug: name, updated_at: version.nullish() });
 
 const clerkMembership = z.object({
-  role: z.string().max(100).nullish(),
+  role: displayed(100),
   organization: clerkOrganization,
-  public_user_data: z.object({ user_id: userId, first_name: name, last_name: name, identifier: z.string().max(320).nullish(), image_url: url }),
+  public_user_data: z.object({ user_id: userId, first_name: name, last_name: name, identifier: displayed(320), image_url: url }),
   updated_at: version.nullish(),
 });
 

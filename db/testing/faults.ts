@@ -2,7 +2,7 @@ import { randomInt, randomUUID } from "node:crypto";
 import type { Pool } from "@neondatabase/serverless";
 import { expect } from "vitest";
 import type { BulkAction } from "../limits";
-import { auditCountSince } from "./owner-checks";
+import { dropFaultObjects, dropFaultsLeftBehind, FAULT_PREFIX } from "./fault-cleanup";
 
 /**
  * Faults injected into a bulk write from inside the database: a temporary
@@ -25,20 +25,17 @@ export interface RowFault {
   drop(): Promise<void>;
 }
 
-/** Names of installed faults, so an `afterAll` can drop what a timed-out test left behind. */
-const installed = new Set<string>();
 
 /** BEFORE UPDATE for the updating actions, BEFORE DELETE for delete: the trigger the statement itself fires. */
 const eventOf = (action: BulkAction) => (action === "delete" ? "delete" : "update");
 
 export async function installRowFault(owner: Pool, options: { action: BulkAction; row: number; when: string; fault: Fault }): Promise<RowFault> {
-  const name = `warden_fault_${randomUUID().replaceAll("-", "")}`;
+  const name = `${FAULT_PREFIX}${randomUUID().replaceAll("-", "")}`;
   const marker = `injected fault ${randomUUID()}`;
   const onRow = options.fault.kind === "raise" ? `raise exception ${literal(marker)}` : `perform pg_advisory_xact_lock(${options.fault.lockKey})`;
-  installed.add(name);
   await owner.query(`create sequence public.${name}`);
   // Security definer: the request roles may not touch the sequence.
-  await owner.query(`create function public.${name}() returns trigger language plpgsql security definer set search_path = pg_catalog, public as $fn$
+  await owner.query(`create function public.${name}() returns trigger language plpgsql security definer set search_path = pg_catalog, public, pg_temp as $fn$
     begin
       if nextval('public.${name}') = ${options.row} then ${onRow}; end if;
       if tg_op = 'DELETE' then return old; end if;
@@ -51,20 +48,12 @@ export async function installRowFault(owner: Pool, options: { action: BulkAction
       const { rows } = await owner.query(`select case when is_called then last_value else 0 end::int as n from public.${name}`);
       return rows[0].n;
     },
-    drop: () => dropFault(owner, name),
+    drop: () => dropFaultObjects(owner, name),
   };
 }
 
-async function dropFault(owner: Pool, name: string) {
-  await owner.query(`drop trigger if exists ${name} on public.todos`);
-  await owner.query(`drop function if exists public.${name}()`);
-  await owner.query(`drop sequence if exists public.${name}`);
-  installed.delete(name);
-}
-
-export async function dropAllFaults(owner: Pool) {
-  for (const name of [...installed]) await dropFault(owner, name);
-}
+/** Every fault in the database: this test's, including any a timed-out test left behind, and any a killed run did. */
+export const dropAllFaults = dropFaultsLeftBehind;
 
 /** A promise's outcome, kept until asked for, so a rejection is never unhandled while the test does other work. */
 export function outcomeOf<T>(promise: Promise<T>) {
@@ -137,20 +126,3 @@ export const BULK_STATEMENT: Record<BulkAction, RegExp> = {
   reassign: /^\s*with moved as \(update todos t set user_id/,
   delete: /^delete from todos t/,
 };
-
-/**
- * After a bulk action that went through: every target row is in the action's
- * state (or gone), with one audit entry each since `auditSince`.
- */
-export async function expectBulkDone(owner: Pool, done: { action: BulkAction; ids: number[]; to: string }, auditSince: number) {
-  const { rows } = await owner.query<{ user_id: string; is_complete: boolean }>("select user_id, is_complete from todos where id = any($1::bigint[])", [done.ids]);
-  const inState = {
-    complete: (row: { is_complete: boolean }) => row.is_complete,
-    reopen: (row: { is_complete: boolean }) => !row.is_complete,
-    reassign: (row: { user_id: string }) => row.user_id === done.to,
-    delete: () => false,
-  }[done.action];
-  expect(rows).toHaveLength(done.action === "delete" ? 0 : done.ids.length);
-  expect(rows.every(inState)).toBe(true);
-  expect(await auditCountSince(owner, auditSince, done.ids)).toBe(done.ids.length);
-}

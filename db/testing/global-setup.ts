@@ -16,6 +16,11 @@ export default async function setup(project: TestProject) {
   Object.assign(process.env, stack.env);
   const { migrateDatabase } = await import("../migrate");
   await migrateDatabase();
+  // A run killed mid-test can leave injected faults behind; none may outlive it.
+  const { createPool } = await import("../driver");
+  const { dropFaultsLeftBehind } = await import("./fault-cleanup");
+  const owner = createPool(process.env.DATABASE_URL!, { max: 1 });
+  await dropFaultsLeftBehind(owner).finally(() => owner.end());
   project.provide("databaseEnv", { ...stack.env, WARDEN_DATA_DIR: process.env.WARDEN_DATA_DIR });
   return async () => {
     await stack.stop();
