@@ -76,7 +76,8 @@ export async function readCapped(request: Request, maxBytes: number): Promise<Ui
   return bytes;
 }
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+/** Refuses invalid UTF-8 instead of replacing it with U+FFFD. */
+export const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** `application/x-www-form-urlencoded` decoding that refuses what URLSearchParams would silently replace. */
 export function parseUrlEncoded(text: string, what: string): [string, string][] {

@@ -4,7 +4,7 @@ import { applyWebhookMessage } from "../../db/directory/apply.server";
 import { changesFromEvent, InvalidDirectoryObject } from "../../db/directory/changes";
 import { localWebhookSecret } from "../../db/local/webhook-secret";
 import { authMode, config } from "../config.server";
-import { readCapped } from "../lib/edge.server";
+import { readCapped, strictUtf8 } from "../lib/edge.server";
 import { isDatabaseUnavailable } from "../lib/scoped.server";
 
 /**
@@ -22,11 +22,15 @@ const MESSAGE_ID = /^[A-Za-z0-9_.-]{1,200}$/;
 const answer = (status: number, body: Record<string, string>) => json(body, { status, headers: { "Cache-Control": "no-store" } });
 const refused = (message: string) => answer(400, { message: `${message} Nothing was changed.` });
 
-/** The secret to verify with: configured, else (embedded default, local sign-in) the local test secret. */
+let localSecret: { dataDir: string; secret: Promise<string> } | undefined;
+
+/** The secret to verify with: configured, else (embedded default, local sign-in) the local test secret, read once. */
 async function signingSecret(): Promise<string | null> {
-  const { webhookSecret, mode } = config();
+  const { webhookSecret, mode, dataDir } = config();
   if (webhookSecret) return webhookSecret;
-  return mode === "embedded" && authMode() === "local" ? localWebhookSecret(config().dataDir) : null;
+  if (mode !== "embedded" || authMode() !== "local") return null;
+  if (localSecret?.dataDir !== dataDir) localSecret = { dataDir, secret: localWebhookSecret(dataDir) };
+  return localSecret.secret;
 }
 
 export async function handleClerkWebhook(request: Request): Promise<Response> {
@@ -38,7 +42,7 @@ export async function handleClerkWebhook(request: Request): Promise<Response> {
   const body = await readCapped(request, WEBHOOK_MAX_BYTES);
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(body);
+    text = strictUtf8.decode(body);
   } catch {
     return refused("The webhook body is not valid UTF-8.");
   }

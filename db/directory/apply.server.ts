@@ -20,15 +20,20 @@ type DirectoryTx = Parameters<Parameters<DirectoryDb["transaction"]>[0]>[0];
 
 let shared: { pool: Pool; db: DirectoryDb } | null = null;
 
-function directoryDb(): DirectoryDb {
+function directoryConnection(): { pool: Pool; db: DirectoryDb } {
   if (!shared) {
     const url = process.env[DIRECTORY_URL_ENV];
     if (!url) throw new Error(`${DIRECTORY_URL_ENV} is not set: the ${DIRECTORY_ROLE} role has no connection string`);
     const pool = createPool(url, { max: 2 });
     shared = { pool, db: pooledDatabase(pool, {}) };
   }
-  return shared.db;
+  return shared;
 }
+
+const directoryDb = () => directoryConnection().db;
+
+/** The directory's writer's pool, for reads the writer needs (the backfill's reconciliation); `closeDirectoryPool` ends it. */
+export const directoryPool = () => directoryConnection().pool;
 
 export async function closeDirectoryPool() {
   const closing = shared?.pool.end();

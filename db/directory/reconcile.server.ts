@@ -1,5 +1,4 @@
-import { DIRECTORY_ROLE, DIRECTORY_URL_ENV } from "../../roles/roles";
-import { createPool } from "../driver";
+import { directoryPool } from "./apply.server";
 import type { DirectoryChange } from "./changes";
 
 /**
@@ -29,40 +28,34 @@ export interface DirectoryScope {
 }
 
 /**
- * The live rows older than `before` (ms), read with a short-lived pool of
- * the directory's role. A row at `before` or newer was written by an event
- * newer than the sync, which a tombstone at `before` could not replace anyway.
+ * The live rows older than `before` (ms), read through the directory's
+ * role. A row at `before` or newer was written by an event newer than the
+ * sync, which a tombstone at `before` could not replace anyway.
  */
 export async function readLiveDirectory(options: { before: number; scope?: DirectoryScope }): Promise<LiveDirectory> {
-  const url = process.env[DIRECTORY_URL_ENV];
-  if (!url) throw new Error(`${DIRECTORY_URL_ENV} is not set: the ${DIRECTORY_ROLE} role has no connection string`);
-  const pool = createPool(url, { max: 1 });
+  const pool = directoryPool();
   const before = options.before / 1000;
   const organizations = options.scope ? [...options.scope.organizations] : null;
   const users = options.scope ? [...options.scope.users] : null;
-  try {
-    const orgRows = await pool.query<{ id: string }>(
-      "select id from directory.organizations where deleted_at is null and updated_at < to_timestamp($1) and ($2::text[] is null or id = any($2)) order by id",
-      [before, organizations],
-    );
-    const userRows = await pool.query<{ id: string }>(
-      "select id from directory.users where deleted_at is null and updated_at < to_timestamp($1) and ($2::text[] is null or id = any($2)) order by id",
-      [before, users],
-    );
-    const membershipRows = await pool.query<{ organization_id: string; user_id: string }>(
-      `select organization_id, user_id from directory.memberships
-       where deleted_at is null and updated_at < to_timestamp($1) and ($2::text[] is null or organization_id = any($2))
-       order by organization_id, user_id`,
-      [before, organizations],
-    );
-    return {
-      organizations: orgRows.rows.map((row) => row.id),
-      users: userRows.rows.map((row) => row.id),
-      memberships: membershipRows.rows.map((row) => ({ organizationId: row.organization_id, userId: row.user_id })),
-    };
-  } finally {
-    await pool.end();
-  }
+  const orgRows = await pool.query<{ id: string }>(
+    "select id from directory.organizations where deleted_at is null and updated_at < to_timestamp($1) and ($2::text[] is null or id = any($2)) order by id",
+    [before, organizations],
+  );
+  const userRows = await pool.query<{ id: string }>(
+    "select id from directory.users where deleted_at is null and updated_at < to_timestamp($1) and ($2::text[] is null or id = any($2)) order by id",
+    [before, users],
+  );
+  const membershipRows = await pool.query<{ organization_id: string; user_id: string }>(
+    `select organization_id, user_id from directory.memberships
+     where deleted_at is null and updated_at < to_timestamp($1) and ($2::text[] is null or organization_id = any($2))
+     order by organization_id, user_id`,
+    [before, organizations],
+  );
+  return {
+    organizations: orgRows.rows.map((row) => row.id),
+    users: userRows.rows.map((row) => row.id),
+    memberships: membershipRows.rows.map((row) => ({ organizationId: row.organization_id, userId: row.user_id })),
+  };
 }
 
 /** The rows live in both: read at a sync's start and again after its listing, the candidates neither created nor rewritten meanwhile. */
