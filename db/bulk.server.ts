@@ -46,9 +46,9 @@ function targetWhere(target: BulkTarget, extra: SQL[] = []): SQL {
   return filterWhere(target.filter, extra);
 }
 
-/** How many rows the target covers, as the caller sees them. */
+/** How many rows the target covers, as the caller sees them: exact up to the limit, and no further than one past it. */
 async function countTarget(tx: ScopedTx, target: BulkTarget): Promise<number> {
-  const { rows } = await tx.execute<{ n: string }>(sql`select count(*) as n from todos t ${targetWhere(target)}`);
+  const { rows } = await tx.execute<{ n: string }>(sql`select count(*) as n from (select 1 from todos t ${targetWhere(target)} limit ${BULK_LIMIT + 1}) target`);
   return Number(rows[0].n);
 }
 
@@ -66,9 +66,8 @@ async function checkLimit(tx: ScopedTx, target: BulkTarget): Promise<number> {
  * is asked to confirm; the database refuses them again when the rows move.
  */
 export async function previewBulk(tx: ScopedTx, request: BulkRequest): Promise<BulkPreview> {
-  const count = await checkLimit(tx, request.target);
-  if (request.action !== "reassign") return { count };
-  const owner = await findMember(tx, request.owner);
+  if (request.action !== "reassign") return { count: await checkLimit(tx, request.target) };
+  const [count, owner] = await Promise.all([checkLimit(tx, request.target), findMember(tx, request.owner)]);
   if (!owner) throw new NotAMember(request.owner);
   return { count, owner };
 }
@@ -102,8 +101,9 @@ async function reassign(tx: ScopedTx, target: BulkTarget, owner: string): Promis
   return { changed, ownerName };
 }
 
-export async function runBulk(tx: ScopedTx, request: BulkRequest): Promise<BulkOutcome> {
-  await checkLimit(tx, request.target);
+/** `counted`: the target's count, when this transaction has already checked it against the limit. */
+export async function runBulk(tx: ScopedTx, request: BulkRequest, counted?: number): Promise<BulkOutcome> {
+  if (counted === undefined) await checkLimit(tx, request.target);
   const { target } = request;
   // Rows already in the wanted state are left alone: "changed" means changed, one audit entry each.
   let outcome: BulkOutcome;

@@ -4,5 +4,7 @@ export const REVIEW_NOTE_MAX_LENGTH = 1000;
 export const REVIEW_VERDICTS = ["approved", "flagged"] as const;
 export type ReviewVerdict = (typeof REVIEW_VERDICTS)[number];
 export const BULK_LIMIT = 50_000;
+/** Lists count their matches no further than this: "more than 1,000" costs the same at a thousand rows as at a million. */
+export const COUNT_CAP = 1_000;
 export const BULK_ACTIONS = ["complete", "reopen", "reassign", "delete"] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];

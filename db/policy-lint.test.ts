@@ -902,9 +902,10 @@ describe("the migrated database", () => {
       ),
     );
     // The request roles call them in policies, column defaults (tenant_id, user_id) and the WHEN of
-    // todos_owner_is_member_* (a trigger's WHEN, unlike its function, needs the caller's EXECUTE).
+    // todos_owner_is_member_* (a trigger's WHEN, unlike its function, needs the caller's EXECUTE);
+    // warden.enter opens every request.
     const callers = ["admin_backend", "authenticated_backend", "moderator_backend", "postgres"];
-    expect(executors).toEqual(["auth.session()", "auth.user_id()", "warden.active_org_id()", "warden.tenant_id()"].map((fn) => ({ fn, roles: callers })));
+    expect(executors).toEqual(["auth.session()", "auth.user_id()", "warden.active_org_id()", "warden.enter(text,text)", "warden.tenant_id()"].map((fn) => ({ fn, roles: callers })));
   });
 
   it("6. does not let PUBLIC execute a function the owner creates later (role setup's default privileges)", async () => {

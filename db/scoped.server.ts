@@ -1,21 +1,70 @@
-import { sql } from "drizzle-orm";
+import type { PoolClient } from "@neondatabase/serverless";
+import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import type { Identity } from "../roles/identity";
-import { rolePool, type Database } from "./pools.server";
+import { BatchingClient } from "./batching-client";
+import { runPipeline, type Statement } from "./pipeline";
+import { rolePool } from "./pools.server";
 
-export type ScopedTx = Parameters<Parameters<Database["transaction"]>[0]>[0];
+/** The database a scoped callback gets: drizzle over one connection, its queries batched into pipelines. */
+export type ScopedTx = NeonDatabase<Record<string, never>>;
+
+export interface ScopeOptions {
+  /** The local identity provider's session: checked by the first statement, which stops the rest when it has ended. */
+  sessionId?: string | null;
+}
+
+/** SQLSTATE raised by warden.enter when the local session has ended or expired. */
+export const SESSION_ENDED = "WD401";
+
+const entry = (identity: Identity, options: ScopeOptions): Statement => ({
+  text: "select warden.enter($1, $2)",
+  values: [JSON.stringify(identity.claims), options.sessionId ?? null],
+});
 
 /**
  * The only way request code reaches the database. It takes an identity the
- * web edge has already verified (a rejected token never gets this far), then,
- * on the pool of the role the identity maps to, one transaction sets the
- * claims with is_local = true (so they end with the transaction and cannot
- * leak to the next borrower of the connection) and runs the callback.
- * Row-Level Security decides what the callback sees.
+ * web edge has already verified (a rejected token never gets this far) and,
+ * on one connection of the pool of the role the identity maps to, runs the
+ * callback with the claims set by `warden.enter` with is_local = true, so
+ * they end with the transaction and cannot reach the next borrower of the
+ * connection. Row-Level Security decides what the callback sees.
+ *
+ * `withIdentity` is a transaction: BEGIN and the claims travel with the
+ * callback's first batch of queries, then one round trip per further batch,
+ * then COMMIT. Use it for writes and for anything that reads, decides, then
+ * writes.
  */
-export async function withIdentity<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>): Promise<T> {
-  const { db } = rolePool(identity.backendRole);
-  return db.transaction(async (tx) => {
-    await tx.execute(sql`select set_config('request.jwt.claims', ${JSON.stringify(identity.claims)}, true)`);
-    return run(tx);
-  });
+export function withIdentity<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>, options: ScopeOptions = {}): Promise<T> {
+  return scope(identity, run, options, false);
+}
+
+/**
+ * A read in one round trip: the claims and every query the callback starts
+ * at once (`Promise.all`) in one pipeline, one implicit transaction that
+ * ends at its Sync. A callback that waits for one answer before asking the
+ * next question needs `withIdentity`.
+ */
+export function readWithIdentity<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>, options: ScopeOptions = {}): Promise<T> {
+  return scope(identity, run, options, true);
+}
+
+async function scope<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>, options: ScopeOptions, oneMessage: boolean): Promise<T> {
+  const client = await rolePool(identity.backendRole).pool.connect();
+  const opening = oneMessage ? [entry(identity, options)] : [{ text: "begin" }, entry(identity, options)];
+  const batching = new BatchingClient(client, opening, oneMessage);
+  let broken: Error | undefined;
+  try {
+    // drizzle only ever calls query(config, values) on its client, which the batching client answers.
+    const result = await run(drizzle(batching as unknown as PoolClient));
+    await batching.open();
+    if (!oneMessage) await runPipeline(client, [{ text: "commit" }]);
+    return result;
+  } catch (error) {
+    // ROLLBACK ends an explicit transaction and, either way, tells whether the connection survived.
+    if (batching.started) await runPipeline(client, [{ text: "rollback" }]).catch((rollbackError: Error) => (broken = rollbackError));
+    throw error;
+  } finally {
+    batching.close();
+    client.release(broken);
+  }
 }

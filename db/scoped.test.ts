@@ -4,7 +4,7 @@ import type { Identity } from "../roles/identity";
 import { freshUserId, identityFor, ownerPool } from "./testing/identities";
 import { closeRolePools, rolePool } from "./pools.server";
 import { todos } from "./schema";
-import { withIdentity } from "./scoped.server";
+import { readWithIdentity, SESSION_ENDED, withIdentity } from "./scoped.server";
 
 // One connection per role pool, so the next transaction gets the very
 // connection the previous one used.
@@ -77,5 +77,105 @@ describe("claims", () => {
     const after = await connectionState();
     expect(after.pid).toBe(pid);
     expect(after).toMatchObject({ claims: "", uid: null, visible: 0 });
+  });
+});
+
+describe("reads in one message", () => {
+  const connectionState = async () => {
+    const { rows } = await rolePool("authenticated_backend").pool.query(
+      "select pg_backend_pid() as pid, current_setting('request.jwt.claims', true) as claims, auth.user_id() as uid, (select count(*)::int from todos) as visible",
+    );
+    return rows[0] as { pid: number; claims: string | null; uid: string | null; visible: number };
+  };
+  const pidAndVisible = sql`select pg_backend_pid() as pid, (select count(*)::int from todos) as visible`;
+
+  it("see the claims in every statement of the message, and leave none behind", async () => {
+    const [first, second] = await readWithIdentity(aliceIdentity, (tx) =>
+      Promise.all([tx.execute<{ pid: number; visible: number }>(pidAndVisible), tx.select().from(todos)]),
+    );
+    expect(first.rows[0].visible).toBe(2);
+    expect(second.map((todo) => todo.task).sort()).toEqual(["a", "b"]);
+    const after = await connectionState();
+    expect(after.pid).toBe(first.rows[0].pid);
+    expect(after).toMatchObject({ claims: "", uid: null, visible: 0 });
+  });
+
+  it("leave no claims behind when a statement of the message fails, and run nothing after it", async () => {
+    const marker = `never-${Date.now()}`;
+    let pid = 0;
+    await expect(
+      withIdentity(aliceIdentity, async (tx) => {
+        pid = (await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`)).rows[0].pid;
+        return Promise.all([tx.execute(sql`select 1 / 0`), tx.insert(todos).values({ task: marker })]);
+      }),
+    ).rejects.toMatchObject({ cause: { code: "22012" } });
+    await expect(readWithIdentity(aliceIdentity, (tx) => Promise.all([tx.execute(sql`select 1 / 0`), tx.insert(todos).values({ task: marker })]))).rejects.toMatchObject({
+      cause: { code: "22012" },
+    });
+    const after = await connectionState();
+    expect(after.pid).toBe(pid);
+    expect(after).toMatchObject({ claims: "", uid: null, visible: 0 });
+    const { rows } = await owner.query("select count(*)::int as n from todos where task = $1", [marker]);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it("leave no claims behind when the callback throws while its message is on the wire", async () => {
+    await expect(
+      readWithIdentity(aliceIdentity, async (tx) => {
+        void tx.execute(pidAndVisible).catch(() => {});
+        throw new Error("gave up");
+      }),
+    ).rejects.toThrow("gave up");
+    expect(await connectionState()).toMatchObject({ claims: "", uid: null, visible: 0 });
+  });
+
+  it("refuse a second batch: it would run outside the transaction, without the claims", async () => {
+    await expect(
+      readWithIdentity(aliceIdentity, async (tx) => {
+        await tx.execute(pidAndVisible);
+        return tx.execute(pidAndVisible);
+      }),
+    ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/second batch/) } });
+    expect(await connectionState()).toMatchObject({ claims: "", uid: null, visible: 0 });
+  });
+
+  it("refuse a query started after the scope ended, so it never reaches the next borrower", async () => {
+    let late: Promise<unknown> | undefined;
+    await readWithIdentity(aliceIdentity, async (tx) => {
+      await tx.execute(pidAndVisible);
+      setImmediate(() => (late = tx.execute(pidAndVisible)));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect(late).rejects.toMatchObject({ cause: { message: expect.stringMatching(/after its scoped transaction had ended/) } });
+    expect(await connectionState()).toMatchObject({ claims: "", uid: null, visible: 0 });
+  });
+});
+
+describe("an ended session", () => {
+  const sessionOf = async (ended: boolean) => {
+    const id = `sess_${crypto.randomUUID()}`;
+    await owner.query("insert into local_sessions (id, user_id, expires_at, ended_at) values ($1, $2, now() + interval '1 hour', $3)", [
+      id,
+      alice,
+      ended ? new Date() : null,
+    ]);
+    return { sessionId: id, identity: { ...aliceIdentity, claims: { ...aliceIdentity.claims, sid: id } } };
+  };
+
+  it("stops the statements pipelined behind the check: the write sent with it never happens", async () => {
+    const marker = `after-sign-out-${Date.now()}`;
+    const { sessionId, identity } = await sessionOf(true);
+    for (const scope of [withIdentity, readWithIdentity]) {
+      await expect(scope(identity, (tx) => tx.insert(todos).values({ task: marker }), { sessionId })).rejects.toMatchObject({ cause: { code: SESSION_ENDED } });
+    }
+    const { rows } = await owner.query("select count(*)::int as n from todos where task = $1", [marker]);
+    expect(rows[0].n).toBe(0);
+    expect(await rolePool("authenticated_backend").pool.query("select current_setting('request.jwt.claims', true) as claims")).toMatchObject({ rows: [{ claims: "" }] });
+  });
+
+  it("a live one lets them through", async () => {
+    const { sessionId, identity } = await sessionOf(false);
+    const rows = await readWithIdentity(identity, (tx) => tx.select().from(todos), { sessionId });
+    expect(rows).toHaveLength(2);
   });
 });

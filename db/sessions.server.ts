@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { localSessions } from "./schema";
 import type { ScopedTx } from "./scoped.server";
 
@@ -20,12 +20,4 @@ export async function endSession(tx: ScopedTx, id: string): Promise<boolean> {
     .where(eq(localSessions.id, id))
     .returning({ id: localSessions.id });
   return ended.length > 0;
-}
-
-export async function isSessionLive(tx: ScopedTx, id: string): Promise<boolean> {
-  const rows = await tx
-    .select({ id: localSessions.id })
-    .from(localSessions)
-    .where(and(eq(localSessions.id, id), isNull(localSessions.endedAt), gt(localSessions.expiresAt, sql`now()`)));
-  return rows.length > 0;
 }

@@ -2,6 +2,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { joinPerson, personName } from "./directory/people.server";
 import type { ReviewVerdict } from "./limits";
 import type { ScopedTx } from "./scoped.server";
+import { modifiableAmong } from "./todos.server";
 
 /**
  * The one list query behind /todos, for every role. It has no authorization
@@ -53,6 +54,8 @@ export interface TodoListRow {
 
 export interface TodoPage {
   rows: TodoListRow[];
+  /** The ids among `rows` the caller may change, as the UPDATE policy decides (see `modifiableAmong`). */
+  modifiable: number[];
   next: Cursor | null;
   previous: Cursor | null;
 }
@@ -138,18 +141,34 @@ export const toTodoRow = (row: RawTodoRow): TodoListRow => ({
   reviewedAt: row.reviewed_at,
 });
 
+/**
+ * A page and which of its rows the caller may change, in one statement: the
+ * locking read of `modifiableAmong` runs over the page's own rows.
+ */
+function buildPageQuery(query: TodoListQuery): SQL {
+  const descending = (query.sort === "newest") !== (!query.after && Boolean(query.before));
+  const direction = descending ? sql.raw("desc") : sql.raw("asc");
+  return sql`with page as (${buildListQuery(query)}),
+      modifiable as (${modifiableAmong(sql`array(select id from page)`)})
+    select page.*, page.id in (select id from modifiable) as modifiable
+    from page
+    order by page.inserted_at::timestamptz ${direction}, page.id ${direction}`;
+}
+
 export async function listTodoPage(tx: ScopedTx, query: TodoListQuery): Promise<TodoPage> {
   const limit = query.limit ?? PAGE_SIZE;
-  const { rows } = await tx.execute<RawTodoRow>(buildListQuery(query));
+  const { rows } = await tx.execute<RawTodoRow & { modifiable: boolean }>(buildPageQuery(query));
   const more = rows.length > limit;
   const backwards = !query.after && Boolean(query.before);
-  const page = rows.slice(0, limit).map(toTodoRow);
+  const shown = rows.slice(0, limit);
+  const page = shown.map(toTodoRow);
   if (backwards) page.reverse();
   const first = page[0];
   const last = page[page.length - 1];
   const at = (row: TodoListRow | undefined): Cursor | null => (row ? { at: row.insertedAt, id: row.id } : null);
   return {
     rows: page,
+    modifiable: shown.filter((row) => row.modifiable).map((row) => Number(row.id)),
     next: (backwards ? Boolean(query.before) : more) ? at(last) : null,
     previous: (backwards ? more : Boolean(query.after)) ? at(first) : null,
   };

@@ -240,6 +240,6 @@ describe("as a member", () => {
 
   it("filtering by someone else's id finds nothing rather than their rows", async () => {
     const result = await page(owners[2], "org:member", { sort: "newest", owner: owners[0] });
-    expect(result).toEqual({ rows: [], next: null, previous: null });
+    expect(result).toEqual({ rows: [], modifiable: [], next: null, previous: null });
   });
 });

@@ -1,4 +1,4 @@
-import { desc, eq, not, sql } from "drizzle-orm";
+import { eq, not, sql, type SQL } from "drizzle-orm";
 import type { ScopedTx } from "./scoped.server";
 import { todos, type Todo } from "./schema";
 import { bigintArray } from "./sql";
@@ -12,10 +12,6 @@ import { bigintArray } from "./sql";
 export async function currentDatabaseRole(tx: ScopedTx): Promise<string> {
   const { rows } = await tx.execute<{ role: string }>(sql`select current_user as role`);
   return rows[0].role;
-}
-
-export function listTodos(tx: ScopedTx, limit = 500): Promise<Todo[]> {
-  return tx.select().from(todos).orderBy(desc(todos.insertedAt), desc(todos.id)).limit(limit);
 }
 
 export async function createTodo(tx: ScopedTx, task: string): Promise<Todo> {
@@ -42,12 +38,13 @@ export async function deleteTodo(tx: ScopedTx, id: number): Promise<Todo | null>
  * Which of these rows may the caller change? Postgres answers: a locking
  * read must pass the UPDATE policy as well as the SELECT policy, so rows the
  * caller may not modify simply do not come back. FOR KEY SHARE is the
- * weakest lock and is released when the read-only transaction ends.
+ * weakest lock and is released when the read-only transaction ends. `ids`
+ * is a list of ids or a subquery yielding them (the page query's own rows).
  */
+export const modifiableAmong = (ids: SQL) => sql`select m.id from todos m where m.id = any(${ids}) for key share`;
+
 export async function modifiableIds(tx: ScopedTx, ids: number[]): Promise<number[]> {
   if (ids.length === 0) return [];
-  const { rows } = await tx.execute<{ id: string }>(
-    sql`select id from todos where id = any(${bigintArray(ids)}) for key share`,
-  );
+  const { rows } = await tx.execute<{ id: string }>(modifiableAmong(bigintArray(ids)));
   return rows.map((row) => Number(row.id));
 }

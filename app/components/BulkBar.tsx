@@ -1,6 +1,6 @@
 import { Form, Link } from "@remix-run/react";
 import type { Member } from "../../db/directory/people.server";
-import { BULK_LIMIT, type BulkAction } from "../../db/limits";
+import { COUNT_CAP, type BulkAction } from "../../db/limits";
 import { MemberSelect } from "./MemberSelect";
 
 export const BULK_FORM_ID = "bulk-form";
@@ -36,7 +36,7 @@ interface BulkBarProps {
 }
 
 export function BulkBar({ action, selectedCount, matching, members, pending, error }: BulkBarProps) {
-  const matchingLabel = matching > BULK_LIMIT ? `more than ${fmt(BULK_LIMIT)}` : fmt(matching);
+  const matchingLabel = matching > COUNT_CAP ? `more than ${fmt(COUNT_CAP)}` : fmt(matching);
   return (
     <Form id={BULK_FORM_ID} method="post" action={action} className="space-y-2 rounded-lg border border-indigo-200 bg-indigo-50/40 p-3" aria-label="Bulk actions">
       <input type="hidden" name="intent" value="bulk" />
@@ -83,20 +83,35 @@ export function BulkBar({ action, selectedCount, matching, members, pending, err
 
 const VERB: Record<BulkConfirmation["action"], string> = { complete: "Mark complete", reopen: "Reopen", reassign: "Reassign", delete: "Delete" };
 
-/** The server asks before a destructive bulk action, with the exact number of rows that will change. */
+/**
+ * The server asks before a destructive bulk action, and before any action on
+ * more matching rows than the list counts exactly, with the exact number of
+ * rows that will change.
+ */
 export function BulkConfirm({ confirm, action, cancelTo }: { confirm: BulkConfirmation; action: string; cancelTo: string }) {
+  const n = todos(confirm.count);
+  const title = {
+    delete: `Delete ${n}?`,
+    reassign: `Reassign ${n} to ${confirm.ownerName}?`,
+    complete: `Mark ${n} complete?`,
+    reopen: `Reopen ${n}?`,
+  }[confirm.action];
   const what =
     confirm.action === "reassign" ? (
       <>
-        reassign {todos(confirm.count)} to {confirm.ownerName} (<span className="font-mono text-xs">{confirm.owner}</span>)
+        reassign {n} to {confirm.ownerName} (<span className="font-mono text-xs">{confirm.owner}</span>)
       </>
+    ) : confirm.action === "delete" ? (
+      `delete ${n}`
+    ) : confirm.action === "complete" ? (
+      `mark ${n} complete`
     ) : (
-      `delete ${todos(confirm.count)}`
+      `reopen ${n}`
     );
   return (
     <section role="alertdialog" aria-labelledby="bulk-confirm-title" className="rounded-lg border border-red-300 bg-red-50 p-4">
       <h2 id="bulk-confirm-title" className="font-semibold text-red-900">
-        {confirm.action === "delete" ? `Delete ${todos(confirm.count)}?` : `Reassign ${todos(confirm.count)} to ${confirm.ownerName}?`}
+        {title}
       </h2>
       <p className="mt-1 text-sm text-red-900">This will {what}. It cannot be undone from here; the audit log keeps the rows as they were.</p>
       <Form method="post" action={action} className="mt-3 flex gap-2">

@@ -1,6 +1,5 @@
 import { json } from "@remix-run/node";
-import { withIdentity, type ScopedTx } from "../../db/scoped.server";
-import { isSessionLive } from "../../db/sessions.server";
+import { readWithIdentity, SESSION_ENDED, withIdentity, type ScopedTx } from "../../db/scoped.server";
 import { sessionIdOf, type Identity } from "../../roles/identity";
 import { authMode } from "../config.server";
 
@@ -23,36 +22,43 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 export const unavailable = () =>
   json({ message: "The database is not answering right now. Your data is safe; try again in a moment." }, { status: 503 });
 
-/** A Postgres error (a five-character SQLSTATE), bare or wrapped by drizzle. */
-function isDatabaseError(error: unknown): boolean {
+/** The SQLSTATE of a Postgres error, bare or wrapped by drizzle; undefined for anything else. */
+function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown })?.code ?? (error as { cause?: { code?: unknown } })?.cause?.code;
-  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
 export const sessionRejected = () => json({ message: "Your session is no longer valid. Please sign in again." }, { status: 401 });
 
 /**
  * `withIdentity` for routes: one transaction as the verified identity. With
- * the local identity provider its first statement asks whether the token's
- * server-side session still lives (`session: "any"` skips that, for starting
- * and ending sessions): an ended one is a 401 and the callback never runs.
- * An unreachable database becomes a 503 thrown for the error boundary; any
- * other database error is logged and answered with a generic 500, so no SQL
- * or Postgres error text ever reaches a user. The app's own errors pass through.
+ * the local identity provider its first statement also asks whether the
+ * token's server-side session still lives (`session: "any"` skips that, for
+ * starting and ending sessions): an ended one stops the transaction before
+ * anything else runs and answers 401. An unreachable database becomes a 503
+ * thrown for the error boundary; any other database error is logged and
+ * answered with a generic 500, so no SQL or Postgres error text ever reaches
+ * a user. The app's own errors pass through.
  */
-export async function scoped<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>, options: { session?: "live" | "any" } = {}): Promise<T> {
+export function scoped<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>, options: { session?: "live" | "any" } = {}): Promise<T> {
+  return guarded(identity, options, (sessionId) => withIdentity(identity, run, { sessionId }));
+}
+
+/** `scoped` for loaders: the session check and every query the loader starts at once, in one round trip (see `readWithIdentity`). */
+export function scopedRead<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>): Promise<T> {
+  return guarded(identity, {}, (sessionId) => readWithIdentity(identity, run, { sessionId }));
+}
+
+async function guarded<T>(identity: Identity, options: { session?: "live" | "any" }, work: (sessionId: string | null) => Promise<T>): Promise<T> {
   const checkSession = options.session !== "any" && authMode() === "local";
+  const sessionId = checkSession ? sessionIdOf(identity) : null;
+  if (checkSession && !sessionId) throw sessionRejected();
   try {
-    return await withIdentity(identity, async (tx) => {
-      if (checkSession) {
-        const sid = sessionIdOf(identity);
-        if (!sid || !(await isSessionLive(tx, sid))) throw sessionRejected();
-      }
-      return run(tx);
-    });
+    return await work(sessionId);
   } catch (error) {
+    if (sqlState(error) === SESSION_ENDED) throw sessionRejected();
     if (isDatabaseUnavailable(error)) throw unavailable();
-    if (!isDatabaseError(error)) throw error;
+    if (!sqlState(error)) throw error;
     console.error(error);
     throw json({ message: "Something went wrong on our side and nothing was changed. Please try again." }, { status: 500 });
   }

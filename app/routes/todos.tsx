@@ -1,10 +1,10 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
 import { useEffect, useMemo, useState } from "react";
-import { listMembers } from "../../db/directory/people.server";
-import { BULK_LIMIT } from "../../db/limits";
+import { listMembers, type Member } from "../../db/directory/people.server";
+import { COUNT_CAP } from "../../db/limits";
 import { countMatching, listTodoPage } from "../../db/todo-list.server";
-import { currentDatabaseRole, modifiableIds } from "../../db/todos.server";
+import { currentDatabaseRole } from "../../db/todos.server";
 import { capabilitiesOf } from "../../roles/capabilities";
 import { requireIdentity } from "../auth/request.server";
 import { BulkBar, BulkConfirm } from "../components/BulkBar";
@@ -15,7 +15,7 @@ import { TodoList } from "../components/TodoList";
 import { useRowSelection } from "../components/useRowSelection";
 import { BULK_FORM_MAX_BYTES, readForm, readSearch, requireMutation } from "../lib/edge.server";
 import { readFlash } from "../lib/flash.server";
-import { scoped } from "../lib/scoped.server";
+import { scoped, scopedRead } from "../lib/scoped.server";
 import { handleBulk, type BulkActionData } from "../todos/bulk-action.server";
 import { parseTodoIntent } from "../todos/intents.server";
 import { encodeCursor } from "../../db/cursor";
@@ -23,8 +23,6 @@ import { filterSearch, parseListParams } from "../todos/list-params.server";
 import { runTodoIntent } from "../todos/run-intent.server";
 
 export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
-
-const COUNT_CAP = 1_000;
 
 export const meta: MetaFunction = () => [{ title: "Todos · Warden" }];
 
@@ -35,28 +33,33 @@ export async function loader(args: LoaderFunctionArgs) {
   const query = params.value;
   const flash = await readFlash(args.request);
   const capabilities = capabilitiesOf(identity.backendRole);
-  const data = await scoped(identity, async (tx) => {
-      const page = await listTodoPage(tx, query);
-      return {
-        flash: flash.message,
-        // Admins need the exact number up to the bulk limit; everyone else just a readable total.
-        matching: await countMatching(tx, query, capabilities.bulkEdit ? BULK_LIMIT : COUNT_CAP),
-        countCap: capabilities.bulkEdit ? BULK_LIMIT : COUNT_CAP,
-        userId: identity.userId,
-        databaseRole: await currentDatabaseRole(tx),
-        capabilities,
-        todos: page.rows,
-        modifiable: await modifiableIds(tx, page.rows.map((todo) => todo.id)),
-        // Whom the owner filter and reassign offer; a member filters and reassigns nobody.
-        members: capabilities.browseAll ? await listMembers(tx) : [],
-        filters: { owner: query.owner, status: query.status, verdict: query.verdict, q: query.q, sort: query.sort },
-        links: {
-          first: filterSearch(query),
-          next: page.next && filterSearch(query, { after: encodeCursor(page.next) }),
-          previous: page.previous && filterSearch(query, { before: encodeCursor(page.previous) }),
-        },
-      };
-  });
+  // Everything the page needs, asked at once: one round trip.
+  const [page, matching, databaseRole, members] = await scopedRead(identity, (tx) =>
+    Promise.all([
+      listTodoPage(tx, query),
+      countMatching(tx, query, COUNT_CAP),
+      currentDatabaseRole(tx),
+      // Whom the owner filter and reassign offer; a member filters and reassigns nobody.
+      capabilities.browseAll ? listMembers(tx) : ([] as Member[]),
+    ]),
+  );
+  const data = {
+    flash: flash.message,
+    matching,
+    countCap: COUNT_CAP,
+    userId: identity.userId,
+    databaseRole,
+    capabilities,
+    todos: page.rows,
+    modifiable: page.modifiable,
+    members,
+    filters: { owner: query.owner, status: query.status, verdict: query.verdict, q: query.q, sort: query.sort },
+    links: {
+      first: filterSearch(query),
+      next: page.next && filterSearch(query, { after: encodeCursor(page.next) }),
+      previous: page.previous && filterSearch(query, { before: encodeCursor(page.previous) }),
+    },
+  };
   return json(data, flash.clear ? { headers: { "Set-Cookie": flash.clear } } : undefined);
 }
 

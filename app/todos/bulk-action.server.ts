@@ -1,6 +1,6 @@
 import { json, redirect } from "@remix-run/node";
 import { BulkTooLarge, NotAMember, previewBulk, runBulk, type BulkOutcome, type BulkPreview, type BulkRequest, type BulkTarget } from "../../db/bulk.server";
-import { BULK_LIMIT, type BulkAction } from "../../db/limits";
+import { BULK_LIMIT, COUNT_CAP, type BulkAction } from "../../db/limits";
 import type { Identity } from "../../roles/identity";
 import { requireCapability } from "../lib/capability.server";
 import { readSearch } from "../lib/edge.server";
@@ -61,8 +61,11 @@ export async function handleBulk(request: Request, identity: Identity, form: For
   let outcome: BulkOutcome | { confirm: BulkPreview };
   try {
     outcome = await scoped(identity, async (tx) => {
-      if (NEEDS_CONFIRMATION.has(intent.action) && !intent.confirmed) return { confirm: await previewBulk(tx, bulk) };
-      return runBulk(tx, bulk);
+      if (intent.confirmed) return runBulk(tx, bulk);
+      const preview = await previewBulk(tx, bulk);
+      // The list counts no further than COUNT_CAP, so beyond it the admin has not yet seen how many rows this is.
+      if (NEEDS_CONFIRMATION.has(intent.action) || preview.count > COUNT_CAP) return { confirm: preview };
+      return runBulk(tx, bulk, preview.count);
     });
   } catch (error) {
     if (error instanceof BulkTooLarge) {
