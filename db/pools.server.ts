@@ -1,6 +1,6 @@
 import type { Pool } from "@neondatabase/serverless";
 import type { NeonDatabase } from "drizzle-orm/neon-serverless";
-import { connectionEnvFor, type BackendRole } from "../roles/roles";
+import { BACKEND_ROLE_NAMES, connectionEnvFor, type BackendRole } from "../roles/roles";
 import { createPool } from "./driver";
 import { pooledDatabase } from "./pooled-database";
 import * as schema from "./schema";
@@ -27,6 +27,22 @@ export function rolePool(role: BackendRole): RolePool {
     pools.set(role, entry);
   }
   return entry;
+}
+
+/**
+ * Opens `perRole` connections in each request role's pool and returns them
+ * to it idle, so the first requests after a start do not pay for connecting.
+ * Best effort: a database that is not up yet is met by the requests' own
+ * retry instead.
+ */
+export async function warmRolePools(perRole = 2): Promise<void> {
+  await Promise.allSettled(
+    BACKEND_ROLE_NAMES.map(async (role) => {
+      const { pool } = rolePool(role);
+      const clients = await Promise.allSettled(Array.from({ length: Math.min(perRole, pool.options.max ?? perRole) }, () => pool.connect()));
+      for (const client of clients) if (client.status === "fulfilled") client.value.release();
+    }),
+  );
 }
 
 export async function closeRolePools() {

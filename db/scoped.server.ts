@@ -3,6 +3,7 @@ import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import type { Identity } from "../roles/identity";
 import { BatchingClient } from "./batching-client";
 import { runPipeline, type Statement } from "./pipeline";
+import { isDatabaseUnavailable } from "./availability";
 import { rolePool } from "./pools.server";
 
 /** The database a scoped callback gets: drizzle over one connection, its queries batched into pipelines. */
@@ -48,21 +49,55 @@ export function readWithIdentity<T>(identity: Identity, run: (tx: ScopedTx) => P
   return scope(identity, run, options, true);
 }
 
+/**
+ * How long a request may wait for the database before it gives up (503):
+ * long enough for a Neon compute that scaled to zero to start again.
+ */
+const waitMs = () => Number(process.env.WARDEN_DB_WAIT_MS ?? 10_000);
+
+/**
+ * Runs the scope, again on a fresh connection while the database is not
+ * answering, until `waitMs` has passed. Safe because nothing can have been
+ * committed: a read's one message commits nothing, and a transaction that
+ * lost its connection before COMMIT was sent is rolled back by the server.
+ * A failure while COMMIT was on the wire is not retried (it may have
+ * committed); the caller answers it as unavailable.
+ */
 async function scope<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>, options: ScopeOptions, oneMessage: boolean): Promise<T> {
-  const client = await rolePool(identity.backendRole).pool.connect();
+  const deadline = Date.now() + waitMs();
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await attemptScope(identity, run, options, oneMessage);
+    if (outcome.ok) return outcome.value;
+    const pause = Math.min(100 * 2 ** attempt, 1_000);
+    if (!outcome.retryable || Date.now() + pause > deadline) throw outcome.error;
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}
+
+type Attempt<T> = { ok: true; value: T } | { ok: false; error: unknown; retryable: boolean };
+
+async function attemptScope<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>, options: ScopeOptions, oneMessage: boolean): Promise<Attempt<T>> {
+  let client: PoolClient;
+  try {
+    client = await rolePool(identity.backendRole).pool.connect();
+  } catch (error) {
+    return { ok: false, error, retryable: isDatabaseUnavailable(error) };
+  }
   const opening = oneMessage ? [entry(identity, options)] : [{ text: "begin" }, entry(identity, options)];
   const batching = new BatchingClient(client, opening, oneMessage);
   let broken: Error | undefined;
+  let committing = false;
   try {
     // drizzle only ever calls query(config, values) on its client, which the batching client answers.
-    const result = await run(drizzle(batching as unknown as PoolClient));
+    const value = await run(drizzle(batching as unknown as PoolClient));
     await batching.open();
-    if (!oneMessage) await runPipeline(client, [{ text: "commit" }]);
-    return result;
+    committing = !oneMessage;
+    if (committing) await runPipeline(client, [{ text: "commit" }]);
+    return { ok: true, value };
   } catch (error) {
     // ROLLBACK ends an explicit transaction and, either way, tells whether the connection survived.
     if (batching.started) await runPipeline(client, [{ text: "rollback" }]).catch((rollbackError: Error) => (broken = rollbackError));
-    throw error;
+    return { ok: false, error, retryable: !committing && isDatabaseUnavailable(error) };
   } finally {
     batching.close();
     client.release(broken);

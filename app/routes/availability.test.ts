@@ -20,7 +20,10 @@ afterAll(async () => {
   await closeRolePools();
 });
 
-it("answers 503 while the database is down and recovers by itself when it is back", async () => {
+// A short bounded wait by default, so "down" is answered quickly; the cold-start case raises it.
+process.env.WARDEN_DB_WAIT_MS = "1000";
+
+it("answers 503 while the database is down, after the bounded wait, and recovers by itself when it is back", async () => {
   const cookie = await signInAs("user_alice");
   const page = () => settle(() => todos(args(new Request(`${URL_BASE}/todos`, { headers: { Cookie: cookie } }))));
   expect((await healthz()).status).toBe(200);
@@ -31,7 +34,11 @@ it("answers 503 while the database is down and recovers by itself when it is bac
     const health = await healthz();
     expect(health.status).toBe(503);
     expect(await health.json()).toEqual({ status: "unavailable" });
+    const started = performance.now();
     const down = await page();
+    // It kept trying for the whole wait before it gave up, and not much longer.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(500);
+    expect(performance.now() - started).toBeLessThan(4_000);
     expect(down).toMatchObject({ thrown: true });
     expect(down.response.status).toBe(503);
     expect((await down.response.json()).message).toMatch(/database is not answering/);
@@ -43,4 +50,23 @@ it("answers 503 while the database is down and recovers by itself when it is bac
   const back = await page();
   expect(back.response.status).toBe(200);
   expect((await back.response.json()).databaseRole).toBe("authenticated_backend");
+});
+
+it("waits out a cold start: a request that arrives while the database is starting is answered once it is up, not with a 503", async () => {
+  const cookie = await signInAs("user_alice");
+  const page = () => settle(() => todos(args(new Request(`${URL_BASE}/todos`, { headers: { Cookie: cookie } }))));
+  expect((await page()).response.status).toBe(200);
+  process.env.WARDEN_DB_WAIT_MS = "20000";
+  try {
+    await server.stop();
+    const pending = page();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await server.start();
+    const answer = await pending;
+    expect(answer.response.status).toBe(200);
+    expect((await answer.response.json()).databaseRole).toBe("authenticated_backend");
+  } finally {
+    process.env.WARDEN_DB_WAIT_MS = "1000";
+    await server.start().catch(() => {});
+  }
 });

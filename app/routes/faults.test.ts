@@ -11,6 +11,10 @@ import * as checks from "../../db/testing/owner-checks";
 import { URL_BASE, args, formPost, settle, signInAs } from "../testing/routes";
 import { action, loader } from "./todos";
 
+// One attempt each: these tests are about what a failed attempt leaves behind. Retrying on a
+// fresh connection, which would hide the failure here, is availability.test.ts's subject.
+process.env.WARDEN_DB_WAIT_MS = "0";
+
 /**
  * The faults of db/faults.test.ts through POST /todos, as Adam (Acme's admin)
  * with a real session cookie: the answer is a clear error, nothing changes,

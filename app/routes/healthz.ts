@@ -1,6 +1,6 @@
 import { json } from "@remix-run/node";
 import { rolePool } from "../../db/pools.server";
-import { isDatabaseUnavailable } from "../lib/scoped.server";
+import { isDatabaseUnavailable } from "../../db/availability";
 
 /** 200 when the database answers, 503 when not. Asks as the least privileged role, with no claims. */
 export async function loader() {

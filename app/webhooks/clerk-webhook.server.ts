@@ -5,7 +5,7 @@ import { changesFromEvent, InvalidDirectoryObject } from "../../db/directory/cha
 import { localWebhookSecret } from "../../db/local/webhook-secret";
 import { authMode, config } from "../config.server";
 import { readCapped, strictUtf8 } from "../lib/edge.server";
-import { isDatabaseUnavailable } from "../lib/scoped.server";
+import { isDatabaseUnavailable } from "../../db/availability";
 
 /**
  * Clerk's webhook (`POST /webhooks/clerk`): Svix-signed events that keep the
