@@ -163,13 +163,13 @@ function parseClerk(env: Env, problems: string[]): ClerkIdentityConfig | null {
   return { provider: "clerk", publishableKey, secretKey: env.CLERK_SECRET_KEY!.trim(), issuer, jwksUrl, authorizedParties };
 }
 
-function parsePoolMax(env: Env, problems: string[]): number {
-  const raw = env.WARDEN_POOL_MAX?.trim();
-  if (!raw) return 10;
+function parseWholeNumber(env: Env, name: string, range: { min: number; max: number; fallback: number }, problems: string[]): number {
+  const raw = env[name]?.trim();
+  if (!raw) return range.fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 1000) {
-    problems.push(`WARDEN_POOL_MAX must be a whole number from 1 to 1000 (got "${raw}")`);
-    return 10;
+  if (!Number.isInteger(value) || value < range.min || value > range.max) {
+    problems.push(`${name} must be a whole number from ${range.min} to ${range.max} (got "${raw}")`);
+    return range.fallback;
   }
   return value;
 }
@@ -225,7 +225,9 @@ export function loadConfig(env: Env): Config {
   const mode: Mode = operatorDatabase || (env.NODE_ENV === "production" && !embeddedStack) ? "production" : "embedded";
   const clerkRequested = present(env, "CLERK_PUBLISHABLE_KEY") || present(env, "CLERK_SECRET_KEY");
   const demoOptIn = parseFlag(env, "WARDEN_DEMO_SIGN_IN", problems);
-  const poolMax = parsePoolMax(env, problems);
+  const poolMax = parseWholeNumber(env, "WARDEN_POOL_MAX", { min: 1, max: 1000, fallback: 10 }, problems);
+  // How long a request waits for a database that is not answering (a Neon compute starting again) before a 503.
+  parseWholeNumber(env, "WARDEN_DB_WAIT_MS", { min: 0, max: 120_000, fallback: 10_000 }, problems);
   const dataDir = localDataDir(env);
 
   let identity: Config["identity"] | null;
