@@ -99,7 +99,12 @@ describe("WireCounter", () => {
     answer();
     const window = counter.end();
     expect(window.roundTrips).toBe(2);
-    expect(window.statements.map((s) => s.sql)).toEqual(["select 1", "select 2", "select 3", "select 4"]);
+    expect(window.statements.map((s) => [s.roundTrip, s.sql])).toEqual([
+      [1, "select 1"],
+      [1, "select 2"],
+      [2, "select 3"],
+      [2, "select 4"],
+    ]);
   });
 
   it("counts a Flush that waits for an answer before the Sync as a round trip of its own", () => {
@@ -140,7 +145,7 @@ describe("WireCounter", () => {
     tap.fromServer(Buffer.from("Z"));
     tap.fromClient(terminate());
     const window = counter.end();
-    expect(window).toEqual({ roundTrips: 1, statements: [{ sql: "select 1", user: "moderator_backend" }], connections: 1 });
+    expect(window).toEqual({ roundTrips: 1, statements: [{ sql: "select 1", user: "moderator_backend", roundTrip: 1 }], connections: 1 });
   });
 
   it("counts nothing outside a window, and sums the flights of every connection inside one", () => {
@@ -159,8 +164,8 @@ describe("WireCounter", () => {
     const window = counter.end();
     expect(window.roundTrips).toBe(2);
     expect(window.statements).toEqual([
-      { sql: "select 'a'", user: "authenticated_backend" },
-      { sql: "select 'b'", user: "admin_backend" },
+      { sql: "select 'a'", user: "authenticated_backend", roundTrip: 1 },
+      { sql: "select 'b'", user: "admin_backend", roundTrip: 2 },
     ]);
   });
 });

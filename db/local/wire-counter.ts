@@ -16,6 +16,8 @@ export interface WireStatement {
   sql: string;
   /** The login role of the connection that sent it. */
   user: string | null;
+  /** Which of the window's round trips carried it, from 1. */
+  roundTrip: number;
 }
 
 export interface WireWindow {
@@ -104,6 +106,7 @@ class ConnectionReader implements ConnectionTap {
   /** The server has answered since the client last sent: the next send starts a flight. */
   private answered = true;
   private flightCounted = false;
+  private flightNumber = 0;
   private readonly prepared = new Map<string, string>();
   private readonly portals = new Map<string, string>();
 
@@ -153,11 +156,11 @@ class ConnectionReader implements ConnectionTap {
   private message(type: string, body: Buffer) {
     if (!NOT_A_REQUEST.has(type) && !this.flightCounted) {
       this.flightCounted = true;
-      this.counter.flight();
+      this.flightNumber = this.counter.flight();
     }
     switch (type) {
       case "Q":
-        for (const sql of splitStatements(cString(body, 0)[0])) this.counter.statement({ sql, user: this.user });
+        for (const sql of splitStatements(cString(body, 0)[0])) this.counter.statement({ sql, user: this.user, roundTrip: this.flightNumber });
         break;
       case "P": {
         const [name, at] = cString(body, 0);
@@ -172,7 +175,7 @@ class ConnectionReader implements ConnectionTap {
       }
       case "E": {
         const [portal] = cString(body, 0);
-        this.counter.statement({ sql: this.portals.get(portal) ?? `(portal "${portal}" not seen)`, user: this.user });
+        this.counter.statement({ sql: this.portals.get(portal) ?? `(portal "${portal}" not seen)`, user: this.user, roundTrip: this.flightNumber });
         break;
       }
       case "C": {
@@ -216,9 +219,9 @@ export class WireCounter {
     return { result, window: this.end() };
   }
 
-  /** @internal */
-  flight() {
-    if (this.open) this.open.roundTrips++;
+  /** @internal A new round trip; its number in the open window (0 outside one). */
+  flight(): number {
+    return this.open ? ++this.open.roundTrips : 0;
   }
 
   /** @internal */
