@@ -3,8 +3,10 @@
  * of statements the app sent (pg_stat_statements, top level only, so the
  * audit trigger's own insert is not counted), and, side by side in the same
  * run, the same 10,000 rows updated one statement per row for a ratio.
+ * Each round arranges its rows afresh; the report has one sample per round.
  *
  *   npm run bench:bulk        (data in .data/bench-bulk; recreated each run)
+ *   BENCH_ROUNDS=5 npm run bench:bulk
  */
 import { sql } from "drizzle-orm";
 import { createPool } from "../db/driver";
@@ -14,6 +16,9 @@ import { runBulk } from "../db/bulk.server";
 import { DEMO_ORG_ID } from "../db/demo-identities";
 import { identityFor } from "../db/testing/identities";
 import { startBenchDatabase } from "./embedded";
+import { report, type BenchRow } from "./report";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const stack = await startBenchDatabase(".data/bench-bulk");
 const owner = createPool(process.env.DATABASE_URL!, { max: 1 });
@@ -43,37 +48,49 @@ try {
     return { label, statements: Number(rows[0].calls), databaseMs: Number(rows[0].ms), wallMs };
   };
 
-  const results = [];
-  for (const size of [10_000, 50_000]) {
-    const label = `set${size}`;
-    await arrange(label, size);
+  const bulkComplete = (size: number) =>
+    measure(`bulk complete, ${size.toLocaleString("en-US")} rows (one action)`, () =>
+      withIdentity(identity, (tx) => runBulk(tx, { action: "complete", target: { filter: { q: "bulk" } } })),
+    );
+  const rounds: Awaited<ReturnType<typeof measure>>[][] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const results = [];
+    for (const size of [10_000, 50_000]) {
+      await arrange(`set${size}`, size);
+      results.push(await bulkComplete(size));
+      await owner.query("delete from todos");
+    }
+    await arrange("rows", 10_000);
+    const { rows: idRows } = await owner.query<{ id: string }>("select id from todos order by id");
+    const ids = idRows.map((row) => Number(row.id));
     results.push(
-      await measure(`bulk complete, ${size.toLocaleString("en-US")} rows (one action)`, () =>
-        withIdentity(identity, (tx) => runBulk(tx, { action: "complete", target: { filter: { q: "bulk" } } })),
+      await measure("one UPDATE per row, 10,000 rows (same transaction)", () =>
+        withIdentity(identity, async (tx) => {
+          for (const id of ids) await tx.execute(sql`update todos set is_complete = true where id = ${id} and is_complete = false`);
+        }),
       ),
     );
     await owner.query("delete from todos");
+    rounds.push(results);
   }
-  await arrange("rows", 10_000);
-  const { rows: idRows } = await owner.query<{ id: string }>("select id from todos order by id");
-  const ids = idRows.map((row) => Number(row.id));
-  results.push(
-    await measure("one UPDATE per row, 10,000 rows (same transaction)", () =>
-      withIdentity(identity, async (tx) => {
-        for (const id of ids) await tx.execute(sql`update todos set is_complete = true where id = ${id} and is_complete = false`);
-      }),
-    ),
-  );
 
   const { rows: audit } = await owner.query<{ entries: string; transactions: string }>(
     "select count(*) as entries, count(distinct tx_id) as transactions from audit.audit_log where actor = 'user_adam'",
   );
-  console.log("\n| case | statements sent | database time | wall time |\n|---|---:|---:|---:|");
-  for (const r of results) console.log(`| ${r.label} | ${r.statements} | ${r.databaseMs.toFixed(1)} ms | ${r.wallMs.toFixed(1)} ms |`);
-  const set10k = results[0];
-  const perRow = results[2];
-  console.log(`\nper-row / set-based (10,000 rows): ${(perRow.wallMs / set10k.wallMs).toFixed(1)}× wall time, ${(perRow.databaseMs / set10k.databaseMs).toFixed(1)}× database time`);
-  console.log(`audit entries by user_adam: ${audit[0].entries} in ${audit[0].transactions} transactions`);
+  console.log("\n| round | case | statements sent | database time | wall time |\n|---:|---|---:|---:|---:|");
+  rounds.forEach((results, round) => {
+    for (const r of results) console.log(`| ${round + 1} | ${r.label} | ${r.statements} | ${r.databaseMs.toFixed(1)} ms | ${r.wallMs.toFixed(1)} ms |`);
+  });
+  console.log(`\naudit entries by user_adam: ${audit[0].entries} in ${audit[0].transactions} transactions`);
+  const [set10k, set50k, perRow] = [0, 1, 2].map((index) => rounds.map((results) => results[index]));
+  const rows: BenchRow[] = [
+    { name: "bulk complete, 10,000 rows: database time", samples: set10k.map((r) => r.databaseMs), unit: "ms" },
+    { name: "bulk complete, 50,000 rows: database time", samples: set50k.map((r) => r.databaseMs), unit: "ms" },
+    { name: "bulk complete, 10,000 rows: statements sent", samples: set10k.map((r) => r.statements), unit: "statements" },
+    { name: "per-row / set-based, 10,000 rows (database time)", samples: perRow.map((r, i) => r.databaseMs / set10k[i].databaseMs), unit: "×" },
+    { name: "per-row / set-based, 10,000 rows (wall time)", samples: perRow.map((r, i) => r.wallMs / set10k[i].wallMs), unit: "×" },
+  ];
+  report(rows);
 } finally {
   await owner.end();
   await closeRolePools();

@@ -1,7 +1,9 @@
 /**
  * The moderator's /todos list at a million rows: first page and 1000th keyset
  * page, each as EXPLAIN ANALYZE under RLS through the Neon driver path, and
- * the same 1000th page by OFFSET measured side by side for a ratio.
+ * the same 1000th page by OFFSET measured side by side. Reports, per round,
+ * page 1000 by keyset against page 1 (keyset pages cost what the first
+ * costs: docs/decisions/007) and OFFSET against keyset.
  *
  *   npm run bench:moderator-list            (data in .data/bench; made once, reused)
  *   BENCH_TODOS=200000 npm run bench:moderator-list
@@ -14,10 +16,12 @@ import { buildListQuery, listTodoPage, PAGE_SIZE, LATEST_REVIEW_JOIN } from "../
 import { DEMO_ORG_ID } from "../db/demo-identities";
 import { identityFor } from "../db/testing/identities";
 import { startBenchDatabase } from "./embedded";
+import { report } from "./report";
 
 const TODOS = Number(process.env.BENCH_TODOS ?? 1_000_000);
 const OWNERS = Number(process.env.BENCH_OWNERS ?? 10_000);
 const TARGET_PAGE = Number(process.env.BENCH_PAGE ?? 1000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 const stack = await startBenchDatabase(".data/bench");
 try {
@@ -71,10 +75,12 @@ try {
     from todos t ${LATEST_REVIEW_JOIN}
     order by t.inserted_at desc, t.id desc
     limit ${PAGE_SIZE + 1} offset ${(TARGET_PAGE - 1) * PAGE_SIZE}`;
-  // Alternate the two a few times so machine noise hits both alike.
+  // Interleaved round by round, so machine noise hits all three alike.
+  const firstRuns: number[] = [];
   const keysetRuns: number[] = [];
   const offsetRuns: number[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < ROUNDS; i++) {
+    firstRuns.push(executionMs(await explain(buildListQuery({ sort: "newest" }))));
     keysetRuns.push(executionMs(await explain(buildListQuery({ sort: "newest", after: cursor! }))));
     offsetRuns.push(executionMs(await explain(offsetQuery)));
   }
@@ -87,6 +93,12 @@ try {
   console.log(`page ${TARGET_PAGE} keyset execution (median): ${median(keysetRuns).toFixed(3)} ms`);
   console.log(`page ${TARGET_PAGE} OFFSET execution (median): ${median(offsetRuns).toFixed(3)} ms`);
   console.log(`OFFSET / keyset ratio:           ${(median(offsetRuns) / median(keysetRuns)).toFixed(1)}×`);
+  report([
+    // Twice allows for the noise of sub-millisecond executions; OFFSET's cost grows with the page.
+    { name: `moderator's page ${TARGET_PAGE} by keyset / page 1 (execution)`, samples: keysetRuns.map((ms, i) => ms / firstRuns[i]), unit: "×", target: { op: "≤", value: 2 } },
+    { name: `moderator's page ${TARGET_PAGE}: OFFSET / keyset (execution)`, samples: offsetRuns.map((ms, i) => ms / keysetRuns[i]), unit: "×" },
+    { name: `moderator's page ${TARGET_PAGE} by keyset (execution)`, samples: keysetRuns, unit: "ms" },
+  ]);
 } finally {
   await closeRolePools();
   await stack?.stop();

@@ -14,7 +14,16 @@ export interface WsProxy {
   close(): Promise<void>;
 }
 
-export async function startWsProxy(target: { host: string; port: number }): Promise<WsProxy> {
+/** Sees one connection's bytes in the order the proxy forwards them. */
+export interface ConnectionTap {
+  fromClient(chunk: Buffer): void;
+  fromServer(chunk: Buffer): void;
+}
+
+/** Called once per accepted connection, for a tap on its traffic. */
+export type ProxyObserver = () => ConnectionTap;
+
+export async function startWsProxy(target: { host: string; port: number }, observer?: ProxyObserver): Promise<WsProxy> {
   const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
   const allowed = new Set([`${target.host}:${target.port}`, `localhost:${target.port}`]);
 
@@ -25,6 +34,8 @@ export async function startWsProxy(target: { host: string; port: number }): Prom
       socket.close(1008, "address not allowed");
       return;
     }
+    // Unobserved, the tap costs one skipped call per chunk: nothing is parsed or copied.
+    const tap = observer?.();
     const tcp = connect({ host: target.host, port: target.port });
     tcp.setNoDelay(true);
     const pending: Buffer[] = [];
@@ -35,10 +46,14 @@ export async function startWsProxy(target: { host: string; port: number }): Prom
     });
     socket.on("message", (data: RawData) => {
       const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      tap?.fromClient(chunk);
       if (connected) tcp.write(chunk);
       else pending.push(chunk);
     });
-    tcp.on("data", (chunk) => socket.send(chunk, { binary: true }));
+    tcp.on("data", (chunk) => {
+      tap?.fromServer(chunk);
+      socket.send(chunk, { binary: true });
+    });
     tcp.on("close", () => socket.close());
     tcp.on("error", () => socket.terminate());
     socket.on("close", () => tcp.destroy());
