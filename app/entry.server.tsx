@@ -1,8 +1,6 @@
-import { PassThrough } from "node:stream";
+import { Writable } from "node:stream";
 import type { EntryContext, HandleDataRequestFunction, HandleErrorFunction } from "@remix-run/node";
-import { createReadableStreamFromReadable } from "@remix-run/node";
 import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
-import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { config } from "./config.server";
 import { NonceContext } from "./lib/nonce";
@@ -17,26 +15,47 @@ if (identity.provider === "local" && identity.demoOptIn) {
   console.warn("[warden] WARNING: demo sign-in is on (WARDEN_DEMO_SIGN_IN=1): anyone can sign in as any demo identity, including an admin.");
 }
 
+/**
+ * No route defers data (no `defer`, no Suspense boundary), so the shell is the
+ * whole page and streaming it would only cut it into many small writes, each
+ * crossing a PassThrough, a web stream and the response on its own. The page
+ * is rendered whole and sent as one body with its length, for browsers and
+ * bots alike.
+ */
 export default function handleRequest(request: Request, responseStatusCode: number, responseHeaders: Headers, remixContext: EntryContext) {
-  const waitForAll = isbot(request.headers.get("user-agent") ?? "");
   const nonce = newNonce();
   applySecurityHeaders(responseHeaders, request, nonce);
-  return new Promise((resolve, reject) => {
+  return new Promise<Response>((resolve, reject) => {
     let shellRendered = false;
+    const chunks: Buffer[] = [];
+    const body = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk);
+        done();
+      },
+      final(done) {
+        clearTimeout(timeout);
+        const html = Buffer.concat(chunks);
+        responseHeaders.set("Content-Type", "text/html; charset=utf-8");
+        responseHeaders.set("Content-Length", String(html.byteLength));
+        resolve(new Response(html, { headers: responseHeaders, status: responseStatusCode }));
+        done();
+      },
+    });
     const { pipe, abort } = renderToPipeableStream(
       <NonceContext.Provider value={nonce}>
         <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
       </NonceContext.Provider>,
       {
         nonce,
-        [waitForAll ? "onAllReady" : "onShellReady"]() {
+        onShellReady() {
           shellRendered = true;
-          const body = new PassThrough();
-          responseHeaders.set("Content-Type", "text/html; charset=utf-8");
-          resolve(new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }));
+        },
+        onAllReady() {
           pipe(body);
         },
         onShellError(error: unknown) {
+          clearTimeout(timeout);
           reject(error);
         },
         onError(error: unknown) {
@@ -45,7 +64,8 @@ export default function handleRequest(request: Request, responseStatusCode: numb
         },
       },
     );
-    setTimeout(abort, ABORT_DELAY);
+    // Cleared as soon as the page is done: a pending timer would keep the whole render reachable for its delay.
+    const timeout = setTimeout(abort, ABORT_DELAY);
   });
 }
 

@@ -58,6 +58,9 @@ export function AppHeader({ identity, authMode, switchable }: AppHeaderProps) {
                   Audit
                 </NavLink>
               ) : null}
+              <NavLink to="/help" className={navClass}>
+                Help
+              </NavLink>
             </nav>
           ) : null}
         </div>
