@@ -2,6 +2,7 @@ import { Writable } from "node:stream";
 import type { EntryContext, HandleDataRequestFunction, HandleErrorFunction } from "@remix-run/node";
 import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { renderToPipeableStream } from "react-dom/server";
+import { warmRolePools } from "../db/pools.server";
 import { config } from "./config.server";
 import { NonceContext } from "./lib/nonce";
 import { applySecurityHeaders, newNonce } from "./lib/security-headers.server";
@@ -14,6 +15,8 @@ const { identity } = config();
 if (identity.provider === "local" && identity.demoOptIn) {
   console.warn("[warden] WARNING: demo sign-in is on (WARDEN_DEMO_SIGN_IN=1): anyone can sign in as any demo identity, including an admin.");
 }
+// Connect each role's pool as the server starts, so its first requests do not pay for connecting.
+void warmRolePools();
 
 /**
  * No route defers data (no `defer`, no Suspense boundary), so the shell is the

@@ -40,12 +40,14 @@ export function withIdentity<T>(identity: Identity, run: (tx: ScopedTx) => Promi
 }
 
 /**
- * A read in one round trip: the claims and every query the callback starts
- * at once (`Promise.all`) in one pipeline, one implicit transaction that
- * ends at its Sync. A callback that waits for one answer before asking the
+ * One round trip: the claims and every query the callback starts at once
+ * (`Promise.all`, or a single statement) in one pipeline, one implicit
+ * transaction that commits at its Sync, or rolls back entirely on an error.
+ * For every read and for any write that is one statement or several
+ * independent ones. A callback that waits for one answer before asking the
  * next question needs `withIdentity`.
  */
-export function readWithIdentity<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>, options: ScopeOptions = {}): Promise<T> {
+export function withIdentityAtOnce<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>, options: ScopeOptions = {}): Promise<T> {
   return scope(identity, run, options, true);
 }
 

@@ -4,7 +4,7 @@ import type { Identity } from "../roles/identity";
 import { freshUserId, identityFor, ownerPool } from "./testing/identities";
 import { closeRolePools, rolePool } from "./pools.server";
 import { todos } from "./schema";
-import { readWithIdentity, SESSION_ENDED, withIdentity } from "./scoped.server";
+import { withIdentityAtOnce, SESSION_ENDED, withIdentity } from "./scoped.server";
 
 // One connection per role pool, so the next transaction gets the very
 // connection the previous one used.
@@ -90,7 +90,7 @@ describe("reads in one message", () => {
   const pidAndVisible = sql`select pg_backend_pid() as pid, (select count(*)::int from todos) as visible`;
 
   it("see the claims in every statement of the message, and leave none behind", async () => {
-    const [first, second] = await readWithIdentity(aliceIdentity, (tx) =>
+    const [first, second] = await withIdentityAtOnce(aliceIdentity, (tx) =>
       Promise.all([tx.execute<{ pid: number; visible: number }>(pidAndVisible), tx.select().from(todos)]),
     );
     expect(first.rows[0].visible).toBe(2);
@@ -109,7 +109,7 @@ describe("reads in one message", () => {
         return Promise.all([tx.execute(sql`select 1 / 0`), tx.insert(todos).values({ task: marker })]);
       }),
     ).rejects.toMatchObject({ cause: { code: "22012" } });
-    await expect(readWithIdentity(aliceIdentity, (tx) => Promise.all([tx.execute(sql`select 1 / 0`), tx.insert(todos).values({ task: marker })]))).rejects.toMatchObject({
+    await expect(withIdentityAtOnce(aliceIdentity, (tx) => Promise.all([tx.execute(sql`select 1 / 0`), tx.insert(todos).values({ task: marker })]))).rejects.toMatchObject({
       cause: { code: "22012" },
     });
     const after = await connectionState();
@@ -121,7 +121,7 @@ describe("reads in one message", () => {
 
   it("leave no claims behind when the callback throws while its message is on the wire", async () => {
     await expect(
-      readWithIdentity(aliceIdentity, async (tx) => {
+      withIdentityAtOnce(aliceIdentity, async (tx) => {
         void tx.execute(pidAndVisible).catch(() => {});
         throw new Error("gave up");
       }),
@@ -131,7 +131,7 @@ describe("reads in one message", () => {
 
   it("refuse a second batch: it would run outside the transaction, without the claims", async () => {
     await expect(
-      readWithIdentity(aliceIdentity, async (tx) => {
+      withIdentityAtOnce(aliceIdentity, async (tx) => {
         await tx.execute(pidAndVisible);
         return tx.execute(pidAndVisible);
       }),
@@ -141,7 +141,7 @@ describe("reads in one message", () => {
 
   it("refuse a query started after the scope ended, so it never reaches the next borrower", async () => {
     let late: Promise<unknown> | undefined;
-    await readWithIdentity(aliceIdentity, async (tx) => {
+    await withIdentityAtOnce(aliceIdentity, async (tx) => {
       await tx.execute(pidAndVisible);
       setImmediate(() => (late = tx.execute(pidAndVisible)));
     });
@@ -165,7 +165,7 @@ describe("an ended session", () => {
   it("stops the statements pipelined behind the check: the write sent with it never happens", async () => {
     const marker = `after-sign-out-${Date.now()}`;
     const { sessionId, identity } = await sessionOf(true);
-    for (const scope of [withIdentity, readWithIdentity]) {
+    for (const scope of [withIdentity, withIdentityAtOnce]) {
       await expect(scope(identity, (tx) => tx.insert(todos).values({ task: marker }), { sessionId })).rejects.toMatchObject({ cause: { code: SESSION_ENDED } });
     }
     const { rows } = await owner.query("select count(*)::int as n from todos where task = $1", [marker]);
@@ -175,7 +175,7 @@ describe("an ended session", () => {
 
   it("a live one lets them through", async () => {
     const { sessionId, identity } = await sessionOf(false);
-    const rows = await readWithIdentity(identity, (tx) => tx.select().from(todos), { sessionId });
+    const rows = await withIdentityAtOnce(identity, (tx) => tx.select().from(todos), { sessionId });
     expect(rows).toHaveLength(2);
   });
 });

@@ -1,7 +1,7 @@
 import { endSession, startSession } from "../../db/sessions.server";
 import type { ClerkOrgRole } from "../../roles/roles";
 import { sessionIdOf } from "../../roles/identity";
-import { scoped } from "../lib/scoped.server";
+import { scopedAtOnce } from "../lib/scoped.server";
 import { signLocalToken } from "./local-idp.server";
 import { optionalIdentity } from "./request.server";
 import { storeLocalToken } from "./session.server";
@@ -18,7 +18,7 @@ export async function beginLocalSession(request: Request, who: { userId: string;
   const token = await signLocalToken(who);
   const identity = await (await tokenVerifier()).verify(token);
   const expiresAt = new Date(Number(identity.claims.exp) * 1000);
-  await scoped(identity, (tx) => startSession(tx, { id: sessionIdOf(identity)!, expiresAt }), { session: "any" });
+  await scopedAtOnce(identity, (tx) => startSession(tx, { id: sessionIdOf(identity)!, expiresAt }), { session: "any" });
   return storeLocalToken(request, token);
 }
 
@@ -30,5 +30,5 @@ export async function endLocalSession(args: RequestArgs): Promise<boolean> {
   const identity = await optionalIdentity(args);
   const sid = identity && sessionIdOf(identity);
   if (!identity || !sid) return false;
-  return scoped(identity, (tx) => endSession(tx, sid), { session: "any" });
+  return scopedAtOnce(identity, (tx) => endSession(tx, sid), { session: "any" });
 }

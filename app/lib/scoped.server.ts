@@ -1,6 +1,6 @@
 import { json } from "@remix-run/node";
 import { isDatabaseUnavailable } from "../../db/availability";
-import { readWithIdentity, SESSION_ENDED, withIdentity, type ScopedTx } from "../../db/scoped.server";
+import { withIdentityAtOnce, SESSION_ENDED, withIdentity, type ScopedTx } from "../../db/scoped.server";
 import { sessionIdOf, type Identity } from "../../roles/identity";
 import { authMode } from "../config.server";
 
@@ -29,9 +29,9 @@ export function scoped<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>,
   return guarded(identity, options, (sessionId) => withIdentity(identity, run, { sessionId }));
 }
 
-/** `scoped` for loaders: the session check and every query the loader starts at once, in one round trip (see `readWithIdentity`). */
-export function scopedRead<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>): Promise<T> {
-  return guarded(identity, {}, (sessionId) => readWithIdentity(identity, run, { sessionId }));
+/** `scoped` in one round trip: the session check and every query the callback starts at once (see `withIdentityAtOnce`). */
+export function scopedAtOnce<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>, options: { session?: "live" | "any" } = {}): Promise<T> {
+  return guarded(identity, options, (sessionId) => withIdentityAtOnce(identity, run, { sessionId }));
 }
 
 async function guarded<T>(identity: Identity, options: { session?: "live" | "any" }, work: (sessionId: string | null) => Promise<T>): Promise<T> {

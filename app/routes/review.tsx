@@ -5,7 +5,7 @@ import { requireIdentity } from "../auth/request.server";
 import { ReviewQueue } from "../components/ReviewQueue";
 import { requireCapability } from "../lib/capability.server";
 import { readForm, requireMutation } from "../lib/edge.server";
-import { scoped, scopedRead } from "../lib/scoped.server";
+import { scopedAtOnce } from "../lib/scoped.server";
 import { parseReviewIntent } from "../review/intents.server";
 
 export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
@@ -17,7 +17,7 @@ const QUEUE_LENGTH = 20;
 export async function loader(args: LoaderFunctionArgs) {
   const identity = await requireIdentity(args);
   requireCapability(identity, "review");
-  const [counts, unreviewed, flagged] = await scopedRead(identity, (tx) =>
+  const [counts, unreviewed, flagged] = await scopedAtOnce(identity, (tx) =>
     Promise.all([queueCounts(tx), unreviewedTodos(tx, QUEUE_LENGTH), flaggedTodos(tx, QUEUE_LENGTH)]),
   );
   return json({ counts, unreviewed, flagged });
@@ -32,7 +32,7 @@ export async function action(args: ActionFunctionArgs) {
   const parsed = parseReviewIntent(await readForm(args.request));
   if (!parsed.ok) return json<ReviewActionData>({ error: parsed.error, id: parsed.id }, { status: 400 });
   const { id, verdict, note } = parsed.value;
-  const outcome = await scoped(identity, (tx) => recordReview(tx, { todoId: id, verdict, note }));
+  const outcome = await scopedAtOnce(identity, (tx) => recordReview(tx, { todoId: id, verdict, note }));
   if (outcome !== "recorded") return json<ReviewActionData>({ error: REVIEW_REFUSED[outcome], id: String(id) }, { status: outcome === "missing" ? 404 : 403 });
   return redirect("/review", { status: 303 });
 }

@@ -15,7 +15,7 @@ import { TodoList } from "../components/TodoList";
 import { useRowSelection } from "../components/useRowSelection";
 import { BULK_FORM_MAX_BYTES, readForm, readSearch, requireMutation } from "../lib/edge.server";
 import { readFlash } from "../lib/flash.server";
-import { scoped, scopedRead } from "../lib/scoped.server";
+import { scopedAtOnce } from "../lib/scoped.server";
 import { handleBulk, type BulkActionData } from "../todos/bulk-action.server";
 import { parseTodoIntent } from "../todos/intents.server";
 import { encodeCursor } from "../../db/cursor";
@@ -34,7 +34,7 @@ export async function loader(args: LoaderFunctionArgs) {
   const flash = await readFlash(args.request);
   const capabilities = capabilitiesOf(identity.backendRole);
   // Everything the page needs, asked at once: one round trip.
-  const [page, matching, databaseRole, members] = await scopedRead(identity, (tx) =>
+  const [page, matching, databaseRole, members] = await scopedAtOnce(identity, (tx) =>
     Promise.all([
       listTodoPage(tx, query),
       countMatching(tx, query, COUNT_CAP),
@@ -74,7 +74,7 @@ export async function action(args: ActionFunctionArgs) {
   if (!parsed.ok) {
     return json<TodoActionData>({ error: parsed.error, intent: parsed.intent, id: parsed.id, field: parsed.field }, { status: 400 });
   }
-  const row = await scoped(identity, (tx) => runTodoIntent(tx, parsed.value));
+  const row = await scopedAtOnce(identity, (tx) => runTodoIntent(tx, parsed.value));
   if (!row) {
     const id = "id" in parsed.value ? String(parsed.value.id) : undefined;
     return json<TodoActionData>({ error: "Not found: that todo does not exist or is not yours to change.", intent: parsed.value.intent, id }, { status: 404 });
