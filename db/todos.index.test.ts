@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { freshUserId, ownerPool, identityFor } from "./testing/identities";
 import { closeRolePools } from "./pools.server";
 import { withIdentity } from "./scoped.server";
+import { buildListQuery } from "./todo-list.server";
 
 const owner = ownerPool();
 const prefix = freshUserId("bulk");
@@ -35,4 +36,16 @@ it("a member's list query under RLS (no WHERE in app code) reads the tenant-and-
   expect(plan).not.toMatch(/Sort/);
   expect(plan).not.toMatch(/Seq Scan on todos/);
   console.log(`EXPLAIN under RLS as ${alice}:\n${plan}`);
+});
+
+it("a member's first page of /todos, as the app asks for it, reads their todos newest first from the index and their verdicts through one hashed set of their todo ids", async () => {
+  const plan = await withIdentity(identityFor(alice, "org:member"), async (tx) =>
+    (await tx.execute<{ "QUERY PLAN": string }>(sql`explain ${buildListQuery({ sort: "newest" })}`)).rows.map((row) => row["QUERY PLAN"]).join("\n"),
+  );
+  expect(plan).toMatch(/Index Scan Backward using todos_tenant_user_inserted_at_id_idx on todos t/);
+  expect(plan).not.toMatch(/Sort Key: t\.inserted_at/);
+  expect(plan).not.toMatch(/Seq Scan on todos/);
+  // The review policy's set of visible todos is built once per statement, not probed per review row.
+  expect(plan).toMatch(/ANY \(todo_id = \(hashed SubPlan \d+\)\.col1\)/);
+  console.log(`EXPLAIN of the first page under RLS as ${alice}:\n${plan}`);
 });

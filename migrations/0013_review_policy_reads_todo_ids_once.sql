@@ -1,0 +1,1 @@
+ALTER POLICY "crud-authenticated_backend-policy-select" ON "todo_reviews" TO authenticated_backend USING ("todo_reviews"."tenant_id" = (select warden.tenant_id()) and "todo_reviews"."todo_id" in (select "todos"."id" from "todos"));
