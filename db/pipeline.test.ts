@@ -73,3 +73,25 @@ it("sends values as bind parameters: any string, array or date comes back as it 
     { numRuns: 60 },
   );
 });
+
+it("prepares each statement once per connection, and recovers the names a failed pipeline left half-made", async () => {
+  const client = await owner.connect();
+  try {
+    const tag = `probe_${Date.now()}`;
+    const a = { text: `select $1::text as a /* ${tag} a */`, values: ["x"] };
+    const b = { text: `select $1::int as b /* ${tag} b */`, values: [1] };
+    const preparedHere = async () =>
+      (await client.query("select statement from pg_prepared_statements where statement like $1 order by statement", [`%${tag}%`])).rows.map((row) => row.statement);
+    // a is parsed and named; the error stops the pipeline before b is parsed.
+    await expect(runPipeline(client, [a, { text: "select 1 / $1::int", values: [0] }, b])).rejects.toMatchObject({ code: "22012" });
+    expect(await preparedHere()).toEqual([a.text]);
+    // a runs from its prepared statement; b is prepared now.
+    const [first, second] = await runPipeline(client, [a, b]);
+    expect([first.rows, second.rows]).toEqual([[{ a: "x" }], [{ b: 1 }]]);
+    expect(await preparedHere()).toEqual([a.text, b.text].sort());
+    const [again] = await runPipeline(client, [{ ...a, values: ["y"] }]);
+    expect(again.rows).toEqual([{ a: "y" }]);
+  } finally {
+    client.release();
+  }
+});

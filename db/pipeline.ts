@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { types as driverTypes, type PoolClient } from "@neondatabase/serverless";
 
 /**
@@ -11,6 +12,12 @@ import { types as driverTypes, type PoolClient } from "@neondatabase/serverless"
  * It is handed to the driver's client as a "submittable" (the hook pg-cursor
  * uses), so the client's own queue keeps it in order with every other query
  * on the connection.
+ *
+ * Each statement is prepared once per connection, under a name derived from
+ * its text: planning the page query costs more than running it, and a
+ * prepared statement skips parsing and rewriting every time and, once
+ * Postgres settles on a generic plan, planning too. Plans hold no claims:
+ * the policies read them at execution, through STABLE functions.
  */
 
 type TypeParser = (value: string) => unknown;
@@ -38,6 +45,7 @@ interface Field {
 
 interface Connection {
   stream: { write(chunk: Uint8Array): boolean };
+  close(message: { type: "S"; name: string }): void;
   parse(message: { text: string; name: string; types: number[] }): void;
   bind(message: { portal: string; statement: string; values: unknown[]; binary: boolean }): void;
   describe(message: { type: "P"; name: string }): void;
@@ -47,11 +55,21 @@ interface Connection {
 
 const identity: TypeParser = (value) => value;
 
+/** Statement names prepared on each connection (the map dies with the connection, and with it the session's statements). */
+const prepared = new WeakMap<Connection, Set<string>>();
+/** Beyond this many distinct statements a connection prepares no more; the rest go unnamed, parsed each time. */
+const PREPARED_PER_CONNECTION = 500;
+
+const statementName = (text: string) => `w_${createHash("sha256").update(text).digest("base64url").slice(0, 24)}`;
+
 class Pipeline {
   private readonly results: StatementResult[] = [];
   private fields: Field[] = [];
   private rows: unknown[] = [];
   private failure: Error | undefined;
+  private connection: Connection | undefined;
+  /** Names this pipeline prepares, by statement index: they count as prepared only once Postgres has got that far. */
+  private preparing = new Map<number, string>();
   readonly done: Promise<StatementResult[]>;
   private settle!: { resolve(results: StatementResult[]): void; reject(error: Error): void };
 
@@ -72,10 +90,24 @@ class Pipeline {
     const chunks: Uint8Array[] = [];
     const write = stream.write;
     stream.write = (chunk: Uint8Array) => (chunks.push(chunk), true);
+    this.connection = connection;
+    let names = prepared.get(connection);
+    if (!names) prepared.set(connection, (names = new Set()));
     try {
       this.statements.forEach((statement, index) => {
-        connection.parse({ text: statement.text, name: "", types: [] });
-        connection.bind({ portal: "", statement: "", values: values[index], binary: false });
+        let name = statementName(statement.text);
+        if (!names.has(name)) {
+          if (names.size + this.preparing.size < PREPARED_PER_CONNECTION) {
+            // A pipeline that failed after this Parse left the name taken, unrecorded: Close first (a no-op when it does not exist).
+            connection.close({ type: "S", name });
+            connection.parse({ text: statement.text, name, types: [] });
+            this.preparing.set(index, name);
+          } else {
+            name = "";
+            connection.parse({ text: statement.text, name, types: [] });
+          }
+        }
+        connection.bind({ portal: "", statement: name, values: values[index], binary: false });
         connection.describe({ type: "P", name: "" });
         connection.execute({ portal: "", rows: 0 });
       });
@@ -120,13 +152,22 @@ class Pipeline {
 
   /** A server error (then the client waits for ReadyForQuery itself) or a lost connection: either way the pipeline is over. */
   handleError(error: Error) {
+    // Statements before the failing one were parsed; it and those after it may not have been.
+    this.recordPrepared(this.results.length);
     // The driver's own error, SQLSTATE and constraint included, as a single query would have rejected with.
     this.failure ??= error;
     this.settle.reject(this.failure);
   }
 
+  private recordPrepared(upTo: number) {
+    const names = this.connection && prepared.get(this.connection);
+    for (const [index, name] of this.preparing) if (index < upTo) names?.add(name);
+    this.preparing.clear();
+  }
+
   handleReadyForQuery() {
     if (this.failure) return;
+    this.recordPrepared(this.statements.length);
     if (this.results.length !== this.statements.length) {
       this.settle.reject(new Error(`the pipeline ended after ${this.results.length} of ${this.statements.length} statements`));
       return;
