@@ -8,6 +8,7 @@
  *
  *   npm run bench:html [-- --rounds 3 --seconds 4 --concurrency 10]
  *   npm run bench:html -- --profile todos    (or help: the server's CPU profile over one measured run, per request)
+ *   npm run bench:html -- --profile todos --as admin    (member, moderator or admin; member by default)
  *
  * The production build serves on an embedded Postgres of its own
  * (.data/bench-html, seeded with the demo data as `npm run db:seed` does).
@@ -30,6 +31,7 @@ const { values: options } = parseArgs({
     seconds: { type: "string", default: "4" },
     concurrency: { type: "string", default: "10" },
     profile: { type: "string" },
+    as: { type: "string", default: "member" },
   },
 });
 const ROUNDS = Number(options.rounds);
@@ -281,7 +283,9 @@ try {
   const cookies = new Map<Role, string>();
   for (const { role, userId } of ROLES) cookies.set(role, await signIn(origin, userId));
   console.log(`${profiled ? 1 : ROUNDS} round(s); each run ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s at concurrency ${CONCURRENCY} (keep-alive)`);
-  if (profiled) await profile(origin, server, inspectorPort, profiled, cookies.get("member")!);
+  const profiledAs = cookies.get(options.as as Role);
+  if (profiled && !profiledAs) throw new Error(`--as takes ${ROLES.map(({ role }) => role).join(", ")}`);
+  if (profiled) await profile(origin, server, inspectorPort, profiled, profiledAs!);
   else await benchmark(origin, server, cookies);
 } finally {
   if (server) await stopServer(server, 2_000);

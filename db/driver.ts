@@ -1,5 +1,6 @@
 import { neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
 import ws from "ws";
+import { NativeScramClient } from "./scram";
 
 /**
  * Every connection goes through `@neondatabase/serverless`. Against Neon the
@@ -22,15 +23,17 @@ function configure() {
 
 /**
  * Idle connections are kept for minutes: a new one costs a WebSocket, TLS on
- * Neon, and SCRAM, whose 4,096 PBKDF2 rounds the driver computes one awaited
- * HMAC at a time (about 125 ms). The driver's default let them go after 10 s,
- * so every pause longer than that made the next request pay it again.
+ * Neon, and a SCRAM exchange (see NativeScramClient). The driver's default
+ * let them go after 10 s, so every pause longer than that made the next
+ * request pay it again.
  */
 export const IDLE_TIMEOUT_MS = 10 * 60_000;
 
 export function createPool(connectionString: string, options: { max?: number } = {}): Pool {
   configure();
   const pool = new Pool({ connectionString, max: options.max ?? 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: IDLE_TIMEOUT_MS });
+  // The class pg-pool makes connections with; the driver's Pool sets it after pg-pool's `Client` option has been read.
+  Object.assign(pool, { Client: NativeScramClient });
   // An idle client that loses its server must not crash the process; the
   // next checkout gets a fresh connection.
   pool.on("error", () => {});
