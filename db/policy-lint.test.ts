@@ -903,9 +903,15 @@ describe("the migrated database", () => {
     );
     // The request roles call them in policies, column defaults (tenant_id, user_id) and the WHEN of
     // todos_owner_is_member_* (a trigger's WHEN, unlike its function, needs the caller's EXECUTE);
-    // warden.enter opens every request.
+    // warden.enter opens every request. warden.claims_org_id() and warden.claims_tenant_id() compute
+    // the tenant from the claims: enter calls them to store it for the transaction, and the tenant
+    // functions, which run as their caller, fall back to them when the claims are not the stored ones.
     const callers = ["admin_backend", "authenticated_backend", "moderator_backend", "postgres"];
-    expect(executors).toEqual(["auth.session()", "auth.user_id()", "warden.active_org_id()", "warden.enter(text,text)", "warden.tenant_id()"].map((fn) => ({ fn, roles: callers })));
+    expect(executors).toEqual(
+      ["auth.session()", "auth.user_id()", "warden.active_org_id()", "warden.claims_org_id()", "warden.claims_tenant_id()", "warden.enter(text,text)", "warden.tenant_id()"].map(
+        (fn) => ({ fn, roles: callers }),
+      ),
+    );
   });
 
   it("6. does not let PUBLIC execute a function the owner creates later (role setup's default privileges)", async () => {

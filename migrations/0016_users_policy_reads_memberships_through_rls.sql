@@ -1,0 +1,1 @@
+ALTER POLICY "users_read_self_and_active_org" ON "directory"."users" TO admin_backend,authenticated_backend,moderator_backend USING ("directory"."users"."deleted_at" is null and ("directory"."users"."id" = (select auth.user_id()) or exists (select 1 from "directory"."memberships" m where m.user_id = "directory"."users"."id")));
