@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 
 /**
@@ -17,17 +16,6 @@ export function ensureProductionBuild() {
   if (existsSync(build) && /\bmode = "production"/.test(readFileSync(build, "utf8"))) return;
   console.log("building the production bundle (npx remix build)…");
   if (spawnSync("npx", ["remix", "build"], { stdio: "inherit" }).status !== 0) throw new Error("npx remix build failed");
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The app server alone, as `npm start` runs it; the database and its proxy stay in this process. */

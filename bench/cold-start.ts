@@ -10,7 +10,8 @@
  *   BENCH_IDLE_S=15 BENCH_ROUNDS=5 npm run bench:cold-start
  */
 import { seedDemoData } from "../db/seed";
-import { ensureProductionBuild, freePort, signIn, sleep, startServer, stopServer, waitHealthy } from "./app-process";
+import { freePort } from "../db/local/stack";
+import { ensureProductionBuild, signIn, sleep, startServer, stopServer, waitHealthy } from "./app-process";
 import { startBenchDatabase } from "./embedded";
 import { report, summarize } from "./report";
 

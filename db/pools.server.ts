@@ -1,15 +1,10 @@
 import type { Pool } from "@neondatabase/serverless";
-import type { NeonDatabase } from "drizzle-orm/neon-serverless";
 import { BACKEND_ROLE_NAMES, connectionEnvFor, type BackendRole } from "../roles/roles";
 import { createPool } from "./driver";
-import { pooledDatabase } from "./pooled-database";
-import * as schema from "./schema";
 
-export type Database = NeonDatabase<typeof schema>;
-
+/** A role's pool; requests reach it through `db/scoped.server.ts`, which checks out one connection per scope. */
 interface RolePool {
   pool: Pool;
-  db: Database;
 }
 
 const pools = new Map<BackendRole, RolePool>();
@@ -23,7 +18,7 @@ export function rolePool(role: BackendRole): RolePool {
     // The configuration checked every role URL at boot; a gap here is a bug, not a user mistake.
     if (!url) throw new Error(`${envName} is not set: the ${role} role has no connection string`);
     const pool = createPool(url, { max: Number(process.env.WARDEN_POOL_MAX ?? 10) });
-    entry = { pool, db: pooledDatabase(pool, schema) };
+    entry = { pool };
     pools.set(role, entry);
   }
   return entry;

@@ -77,7 +77,7 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-async function freePort(preferred?: number): Promise<number> {
+export async function freePort(preferred?: number): Promise<number> {
   if (preferred && (await portIsFree(preferred))) return preferred;
   return new Promise((resolve, reject) => {
     const server = createServer();
