@@ -19,26 +19,39 @@ const buttonClass =
 
 /**
  * One row. Each control is its own plain form (toggle, edit, delete), so
- * everything works without JavaScript; with it, a fetcher per row shows the
- * outcome before the server answers.
+ * everything works without JavaScript; with it, the row's fetcher submits
+ * the form and shows the outcome before the server answers. A list renders
+ * 25 rows of three forms each, so the forms are plain `<form>`s posting to
+ * the page's action, given once, rather than fetcher forms that each work
+ * out their own action from the route; one fetcher serves the row, told
+ * apart by the intent it is submitting.
  */
 interface TodoItemProps {
   todo: SerializeFrom<TodoListRow>;
+  action: string;
   editable: boolean;
   serverError?: string;
   /** Present for admins: the row's bulk-selection checkbox. */
   selection?: RowSelection;
 }
 
-export function TodoItem({ todo, editable, serverError, selection }: TodoItemProps) {
-  const toggle = useFetcher<Result>();
-  const edit = useFetcher<Result>();
-  const remove = useFetcher<Result>();
+export function TodoItem({ todo, action, editable, serverError, selection }: TodoItemProps) {
+  const fetcher = useFetcher<Result>();
+  const submitting = fetcher.formData?.get("intent");
 
-  const complete = toggle.formData ? !todo.isComplete : todo.isComplete;
-  const task = edit.formData ? String(edit.formData.get("task") ?? todo.task) : todo.task;
-  const error = toggle.data?.error ?? edit.data?.error ?? remove.data?.error ?? serverError;
-  if (remove.formData) return null;
+  const complete = submitting === "toggle" ? !todo.isComplete : todo.isComplete;
+  const task = submitting === "update" ? String(fetcher.formData?.get("task") ?? todo.task) : todo.task;
+  const saving = submitting === "update";
+  const error = fetcher.data?.error ?? serverError;
+  if (submitting === "delete") return null;
+  const form = {
+    method: "post",
+    action,
+    onSubmit: (event: React.FormEvent<HTMLFormElement>) => {
+      event.preventDefault();
+      fetcher.submit(event.currentTarget, { method: "post", action });
+    },
+  } as const;
 
   return (
     <li className="px-4 py-3" data-testid="todo" data-todo-id={todo.id}>
@@ -56,7 +69,7 @@ export function TodoItem({ todo, editable, serverError, selection }: TodoItemPro
           />
         ) : null}
         {editable ? (
-          <toggle.Form method="post">
+          <form {...form}>
             <input type="hidden" name="intent" value="toggle" />
             <input type="hidden" name="id" value={todo.id} />
             <button
@@ -68,7 +81,7 @@ export function TodoItem({ todo, editable, serverError, selection }: TodoItemPro
             >
               {complete ? "✓" : ""}
             </button>
-          </toggle.Form>
+          </form>
         ) : (
           <span aria-label={complete ? "complete" : "open"} className={`h-5 w-5 rounded border ${complete ? "border-slate-400 bg-slate-300" : "border-slate-300"}`} />
         )}
@@ -78,13 +91,13 @@ export function TodoItem({ todo, editable, serverError, selection }: TodoItemPro
         <Person id={todo.userId} name={todo.ownerName} testId="todo-owner" className="text-xs text-slate-500" />
         <VerdictBadge verdict={todo.verdict} />
         {editable ? (
-          <remove.Form method="post">
+          <form {...form}>
             <input type="hidden" name="intent" value="delete" />
             <input type="hidden" name="id" value={todo.id} />
             <button type="submit" className={`${buttonClass} text-red-700 hover:bg-red-50`} aria-label={`Delete “${todo.task}”`}>
               Delete
             </button>
-          </remove.Form>
+          </form>
         ) : null}
       </div>
       {todo.verdict ? (
@@ -96,7 +109,7 @@ export function TodoItem({ todo, editable, serverError, selection }: TodoItemPro
       {editable ? (
         <details className="mt-2 text-sm">
           <summary className="cursor-pointer text-slate-500 hover:text-slate-700">Edit</summary>
-          <edit.Form method="post" className="mt-2 flex gap-2">
+          <form {...form} className="mt-2 flex gap-2">
             <input type="hidden" name="intent" value="update" />
             <input type="hidden" name="id" value={todo.id} />
             <input
@@ -106,10 +119,10 @@ export function TodoItem({ todo, editable, serverError, selection }: TodoItemPro
               aria-label={`New text for “${todo.task}”`}
               className="min-w-0 flex-1 rounded-md border border-slate-300 px-2 py-1 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
             />
-            <button type="submit" disabled={edit.state !== "idle"} className={`${buttonClass} bg-slate-800 text-white hover:bg-slate-900`}>
-              {edit.state !== "idle" ? "Saving…" : "Save"}
+            <button type="submit" disabled={saving} className={`${buttonClass} bg-slate-800 text-white hover:bg-slate-900`}>
+              {saving ? "Saving…" : "Save"}
             </button>
-          </edit.Form>
+          </form>
         </details>
       ) : null}
       {error ? (

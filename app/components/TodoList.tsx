@@ -7,6 +7,8 @@ type ActionData = { error: string; intent?: string; id?: string } | undefined;
 
 interface TodoListProps {
   todos: SerializeFrom<TodoListRow>[];
+  /** Where the rows' forms post: the page itself, with its filters. */
+  action: string;
   modifiable: number[];
   actionData: ActionData;
   emptyMessage: string;
@@ -14,7 +16,7 @@ interface TodoListProps {
   selectionFor?: (index: number, id: number) => RowSelection;
 }
 
-export function TodoList({ todos, modifiable, actionData, emptyMessage, selectionFor }: TodoListProps) {
+export function TodoList({ todos, action, modifiable, actionData, emptyMessage, selectionFor }: TodoListProps) {
   const creating = useFetchers().filter((fetcher) => fetcher.key === "create-todo" && fetcher.formData?.get("intent") === "create");
   const editable = new Set(modifiable);
   if (todos.length === 0 && creating.length === 0) {
@@ -37,6 +39,7 @@ export function TodoList({ todos, modifiable, actionData, emptyMessage, selectio
         <TodoItem
           key={todo.id}
           todo={todo}
+          action={action}
           selection={selectionFor?.(index, todo.id)}
           editable={editable.has(todo.id)}
           serverError={actionData && actionData.id === String(todo.id) ? actionData.error : undefined}

@@ -148,6 +148,7 @@ export default function TodosPage() {
       ) : null}
       <TodoList
         todos={todos}
+        action={formAction}
         modifiable={modifiable}
         actionData={rowData}
         emptyMessage={filtered ? "No todos match these filters." : "No todos here yet. Add one above."}
