@@ -32,8 +32,7 @@ const entry = (identity: Identity, options: ScopeOptions): Statement => ({
  *
  * `withIdentity` is a transaction: BEGIN and the claims travel with the
  * callback's first batch of queries, then one round trip per further batch,
- * then COMMIT. Use it for writes and for anything that reads, decides, then
- * writes.
+ * then COMMIT. Use it for anything that reads, decides, then writes.
  */
 export function withIdentity<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>, options: ScopeOptions = {}): Promise<T> {
   return scope(identity, run, options, false);
