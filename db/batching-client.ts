@@ -23,22 +23,15 @@ type QueryConfig = string | { text: string; rowMode?: "array"; types?: Statement
 export class BatchingClient {
   private queue: Queued[] = [];
   private scheduled = false;
-  private flushed = 0;
   private closed = false;
-  private opening: Statement[];
+  /** Has anything been sent on the connection yet? */
+  started = false;
 
   constructor(
     private readonly client: PoolClient,
-    opening: Statement[],
+    private opening: Statement[],
     private readonly oneMessage: boolean,
-  ) {
-    this.opening = opening;
-  }
-
-  /** Has anything reached the connection yet? */
-  get started() {
-    return this.flushed > 0;
-  }
+  ) {}
 
   query(config: QueryConfig, values?: unknown[]): Promise<StatementResult> {
     const statement: Statement = typeof config === "string" ? { text: config, values } : { text: config.text, values, rowMode: config.rowMode, types: config.types };
@@ -72,7 +65,7 @@ export class BatchingClient {
       return;
     }
     if (this.oneMessage && this.started) {
-      const error = new Error("a one-message read sent a second batch of statements; start them together (Promise.all) or use a transaction");
+      const error = new Error("a one-message scope sent a second batch of statements; start them together (Promise.all) or use a transaction");
       for (const queued of batch) queued.reject(error);
       return;
     }
@@ -87,7 +80,7 @@ export class BatchingClient {
   private async send(statements: Statement[]): Promise<StatementResult[]> {
     const opening = this.opening;
     this.opening = [];
-    this.flushed++;
+    this.started = true;
     const results = await runPipeline(this.client, [...opening, ...statements]);
     return results.slice(opening.length);
   }

@@ -12,6 +12,12 @@ export type ScopedTx = NeonDatabase<Record<string, never>>;
 export interface ScopeOptions {
   /** The local identity provider's session: checked by the first statement, which stops the rest when it has ended. */
   sessionId?: string | null;
+  /**
+   * Running it twice is the same as running it once: true of every read. A
+   * one-message scope that lost its connection after its message went out
+   * may have committed, so only an idempotent one is tried again then.
+   */
+  idempotent?: boolean;
 }
 
 /** SQLSTATE raised by warden.enter when the local session has ended or expired. */
@@ -58,11 +64,12 @@ const waitMs = () => Number(process.env.WARDEN_DB_WAIT_MS ?? 10_000);
 
 /**
  * Runs the scope, again on a fresh connection while the database is not
- * answering, until `waitMs` has passed. Safe because nothing can have been
- * committed: a read's one message commits nothing, and a transaction that
- * lost its connection before COMMIT was sent is rolled back by the server.
- * A failure while COMMIT was on the wire is not retried (it may have
- * committed); the caller answers it as unavailable.
+ * answering, until `waitMs` has passed, as long as nothing can have been
+ * committed: a transaction that lost its connection before COMMIT was sent
+ * is rolled back by the server, and a one-message scope commits nothing until
+ * its message has gone out. After that (COMMIT on the wire, or the message of
+ * a scope that is not idempotent) it may have committed, so it is not retried
+ * and the caller answers it as unavailable.
  */
 async function scope<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>, options: ScopeOptions, oneMessage: boolean): Promise<T> {
   const deadline = Date.now() + waitMs();
@@ -88,6 +95,7 @@ async function attemptScope<T>(identity: Identity, run: (tx: ScopedTx) => Promis
   const batching = new BatchingClient(client, opening, oneMessage);
   let broken: Error | undefined;
   let committing = false;
+  const mayHaveCommitted = () => (oneMessage ? batching.started && !options.idempotent : committing);
   try {
     // drizzle only ever calls query(config, values) on its client, which the batching client answers.
     const value = await run(drizzle(batching as unknown as PoolClient));
@@ -98,7 +106,7 @@ async function attemptScope<T>(identity: Identity, run: (tx: ScopedTx) => Promis
   } catch (error) {
     // ROLLBACK ends an explicit transaction and, either way, tells whether the connection survived.
     if (batching.started) await runPipeline(client, [{ text: "rollback" }]).catch((rollbackError: Error) => (broken = rollbackError));
-    return { ok: false, error, retryable: !committing && isDatabaseUnavailable(error) };
+    return { ok: false, error, retryable: !mayHaveCommitted() && isDatabaseUnavailable(error) };
   } finally {
     batching.close();
     client.release(broken);

@@ -179,3 +179,23 @@ describe("an ended session", () => {
     expect(rows).toHaveLength(2);
   });
 });
+
+describe("a connection lost after the message went out", () => {
+  // The backend ends itself inside the message: the statements were sent, and
+  // for all the app can tell a write among them may have committed.
+  const dies = sql`select pg_terminate_backend(pg_backend_pid())`;
+
+  it("is asked again only when the scope is idempotent (a read)", async () => {
+    const previous = process.env.WARDEN_DB_WAIT_MS;
+    process.env.WARDEN_DB_WAIT_MS = "600";
+    try {
+      const attempts = { write: 0, read: 0 };
+      await expect(withIdentityAtOnce(aliceIdentity, (tx) => (attempts.write++, tx.execute(dies)))).rejects.toMatchObject({ cause: { code: "57P01" } });
+      await expect(withIdentityAtOnce(aliceIdentity, (tx) => (attempts.read++, tx.execute(dies)), { idempotent: true })).rejects.toMatchObject({ cause: { code: "57P01" } });
+      expect(attempts.write).toBe(1);
+      expect(attempts.read).toBeGreaterThan(1);
+    } finally {
+      process.env.WARDEN_DB_WAIT_MS = previous;
+    }
+  });
+});

@@ -34,6 +34,11 @@ export function scopedAtOnce<T>(identity: Identity, run: (tx: ScopedTx) => Promi
   return guarded(identity, options, (sessionId) => withIdentityAtOnce(identity, run, { sessionId }));
 }
 
+/** `scopedAtOnce` for loaders: reads only, so a database that stopped answering mid-request is simply asked again. */
+export function scopedRead<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>): Promise<T> {
+  return guarded(identity, {}, (sessionId) => withIdentityAtOnce(identity, run, { sessionId, idempotent: true }));
+}
+
 async function guarded<T>(identity: Identity, options: { session?: "live" | "any" }, work: (sessionId: string | null) => Promise<T>): Promise<T> {
   const checkSession = options.session !== "any" && authMode() === "local";
   const sessionId = checkSession ? sessionIdOf(identity) : null;

@@ -8,7 +8,7 @@ import { FIELD_CLASS, FilterField, FilterForm, SelectField } from "../components
 import { Pagination } from "../components/Pagination";
 import { requireCapability } from "../lib/capability.server";
 import { readSearch } from "../lib/edge.server";
-import { scopedAtOnce } from "../lib/scoped.server";
+import { scopedRead } from "../lib/scoped.server";
 
 export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
 
@@ -20,7 +20,7 @@ export async function loader(args: LoaderFunctionArgs) {
   const params = parseAuditParams(readSearch(args.request));
   if (!params.ok) throw json({ message: params.error }, { status: 400 });
   const query = params.value;
-  const page = await scopedAtOnce(identity, (tx) => listAudit(tx, query));
+  const page = await scopedRead(identity, (tx) => listAudit(tx, query));
   return json({
     entries: page.rows,
     filters: { actor: query.actor ?? "", todo: query.todoId ? String(query.todoId) : "", action: query.action ?? "", from: query.from ?? "", to: query.to ?? "" },

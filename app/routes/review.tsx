@@ -5,7 +5,7 @@ import { requireIdentity } from "../auth/request.server";
 import { ReviewQueue } from "../components/ReviewQueue";
 import { requireCapability } from "../lib/capability.server";
 import { readForm, requireMutation } from "../lib/edge.server";
-import { scopedAtOnce } from "../lib/scoped.server";
+import { scopedAtOnce, scopedRead } from "../lib/scoped.server";
 import { parseReviewIntent } from "../review/intents.server";
 
 export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
@@ -17,7 +17,7 @@ const QUEUE_LENGTH = 20;
 export async function loader(args: LoaderFunctionArgs) {
   const identity = await requireIdentity(args);
   requireCapability(identity, "review");
-  const [counts, unreviewed, flagged] = await scopedAtOnce(identity, (tx) =>
+  const [counts, unreviewed, flagged] = await scopedRead(identity, (tx) =>
     Promise.all([queueCounts(tx), unreviewedTodos(tx, QUEUE_LENGTH), flaggedTodos(tx, QUEUE_LENGTH)]),
   );
   return json({ counts, unreviewed, flagged });

@@ -15,7 +15,7 @@ import { TodoList } from "../components/TodoList";
 import { useRowSelection } from "../components/useRowSelection";
 import { BULK_FORM_MAX_BYTES, readForm, readSearch, requireMutation } from "../lib/edge.server";
 import { readFlash } from "../lib/flash.server";
-import { scopedAtOnce } from "../lib/scoped.server";
+import { scopedAtOnce, scopedRead } from "../lib/scoped.server";
 import { handleBulk, type BulkActionData } from "../todos/bulk-action.server";
 import { parseTodoIntent } from "../todos/intents.server";
 import { encodeCursor } from "../../db/cursor";
@@ -34,7 +34,7 @@ export async function loader(args: LoaderFunctionArgs) {
   const flash = await readFlash(args.request);
   const capabilities = capabilitiesOf(identity.backendRole);
   // Everything the page needs, asked at once: one round trip.
-  const [page, matching, databaseRole, members] = await scopedAtOnce(identity, (tx) =>
+  const [page, matching, databaseRole, members] = await scopedRead(identity, (tx) =>
     Promise.all([
       listTodoPage(tx, query),
       countMatching(tx, query, COUNT_CAP),
