@@ -101,9 +101,9 @@ async function reassign(tx: ScopedTx, target: BulkTarget, owner: string): Promis
   return { changed, ownerName };
 }
 
-/** `counted`: the target's count, when this transaction has already checked it against the limit. */
-export async function runBulk(tx: ScopedTx, request: BulkRequest, counted?: number): Promise<BulkOutcome> {
-  if (counted === undefined) await checkLimit(tx, request.target);
+/** `limitChecked`: this transaction has already counted the target against the limit (`previewBulk`). */
+export async function runBulk(tx: ScopedTx, request: BulkRequest, limitChecked = false): Promise<BulkOutcome> {
+  if (!limitChecked) await checkLimit(tx, request.target);
   const { target } = request;
   // Rows already in the wanted state are left alone: "changed" means changed, one audit entry each.
   let outcome: BulkOutcome;

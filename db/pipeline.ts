@@ -93,15 +93,17 @@ class Pipeline {
     this.connection = connection;
     let names = prepared.get(connection);
     if (!names) prepared.set(connection, (names = new Set()));
+    const preparingNow = new Set<string>();
     try {
       this.statements.forEach((statement, index) => {
         let name = statementName(statement.text);
-        if (!names.has(name)) {
+        if (!names.has(name) && !preparingNow.has(name)) {
           if (names.size + this.preparing.size < PREPARED_PER_CONNECTION) {
             // A pipeline that failed after this Parse left the name taken, unrecorded: Close first (a no-op when it does not exist).
             connection.close({ type: "S", name });
             connection.parse({ text: statement.text, name, types: [] });
             this.preparing.set(index, name);
+            preparingNow.add(name);
           } else {
             name = "";
             connection.parse({ text: statement.text, name, types: [] });

@@ -128,6 +128,7 @@ interface RouteCase {
 }
 
 const get = (cookie: string, path: string) => new Request(`${URL_BASE}${path}`, { headers: { Cookie: cookie } });
+const confirmation = (confirmed: boolean): [string, string][] => (confirmed ? [["confirmed", "yes"]] : []);
 const bulk = (action: string, ids: number[], extra: [string, string][] = []): [string, string][] => [
   ["intent", "bulk"],
   ["action", action],
@@ -172,8 +173,7 @@ const filterCase = (name: string, action: string, confirmed: boolean): RouteCase
     const cookie = await fixture.cookie(caller);
     const word = fixture.word();
     await fixture.todos(CALLERS.member, 3, word);
-    const fields: [string, string][] = [["intent", "bulk"], ["action", action], ["scope", "filter"], ...(confirmed ? [["confirmed", "yes"] as [string, string]] : [])];
-    return () => todosAction(args(formPost(`/todos?q=${word}`, fields, cookie)));
+    return () => todosAction(args(formPost(`/todos?q=${word}`, bulk(action, [], [["scope", "filter"], ...confirmation(confirmed)]), cookie)));
   },
 });
 
@@ -185,8 +185,7 @@ const reassignCase = (name: string, confirmed: boolean): RouteCase => ({
   async arrange(fixture, caller) {
     const cookie = await fixture.cookie(caller);
     const ids = await fixture.todos(CALLERS.member, 3);
-    const extra: [string, string][] = [["owner", fixture.reassignee], ...(confirmed ? [["confirmed", "yes"] as [string, string]] : [])];
-    return () => todosAction(args(formPost("/todos", bulk("reassign", ids, extra), cookie)));
+    return () => todosAction(args(formPost("/todos", bulk("reassign", ids, [["owner", fixture.reassignee], ...confirmation(confirmed)]), cookie)));
   },
 });
 

@@ -65,7 +65,7 @@ export async function handleBulk(request: Request, identity: Identity, form: For
       const preview = await previewBulk(tx, bulk);
       // The list counts no further than COUNT_CAP, so beyond it the admin has not yet seen how many rows this is.
       if (NEEDS_CONFIRMATION.has(intent.action) || preview.count > COUNT_CAP) return { confirm: preview };
-      return runBulk(tx, bulk, preview.count);
+      return runBulk(tx, bulk, true);
     });
   } catch (error) {
     if (error instanceof BulkTooLarge) {
