@@ -906,9 +906,10 @@ describe("the migrated database", () => {
     // warden.enter opens every request. warden.claims_org_id() and warden.claims_tenant_id() compute
     // the tenant from the claims: enter calls them to store it for the transaction, and the tenant
     // functions, which run as their caller, fall back to them when the claims are not the stored ones.
+    // warden.revert_transaction runs as its caller too: what it may revert is what their policies let them change.
     const callers = ["admin_backend", "authenticated_backend", "moderator_backend", "postgres"];
     expect(executors).toEqual(
-      ["auth.session()", "auth.user_id()", "warden.active_org_id()", "warden.claims_org_id()", "warden.claims_tenant_id()", "warden.enter(text,text)", "warden.tenant_id()"].map(
+      ["auth.session()", "auth.user_id()", "warden.active_org_id()", "warden.claims_org_id()", "warden.claims_tenant_id()", "warden.enter(text,text)", "warden.revert_transaction(bigint)", "warden.tenant_id()"].map(
         (fn) => ({ fn, roles: callers }),
       ),
     );

@@ -133,12 +133,26 @@ export type TodoReview = typeof todoReviews.$inferSelect;
 /**
  * The audit log lives in its own schema, outside the table and default
  * privileges role setup grants in `public`: the app's roles get SELECT on it
- * (RLS lets only admins see rows) and never INSERT, UPDATE or DELETE.
- * Statement-level triggers (migrations/0003_audit_triggers.sql), running as
- * the owner, write one entry per changed row of `todos` and `todo_reviews`,
- * so no code path can skip or forge it.
+ * and never INSERT, UPDATE or DELETE. Statement-level triggers
+ * (migrations/0003, 0008, 0017), running as the owner, write one entry per
+ * changed row of `todos` and `todo_reviews`, so no code path can skip or
+ * forge it.
+ *
+ * Who reads which entries (decision 019): an admin reads their
+ * organization's whole log, deleted todos included. Anyone else reads, within
+ * their tenant, the history of the todos their own policies let them see now,
+ * and every entry they caused themselves (so a member can undo deleting their
+ * own todo, whose history they no longer see otherwise).
  */
 export const auditSchema = pgSchema("audit");
+
+/**
+ * An entry about a todo the caller's own policies show them now, or one they
+ * caused. The set of visible todo ids is read once per statement, as in the
+ * reviews policy.
+ */
+const visibleOrOwnDoing = (table: { todoId: AnyPgColumn; actor: AnyPgColumn }): SQL =>
+  sql`(${table.todoId} in (select ${todos.id} from ${todos}) or ${ownedByCaller(table.actor)})`;
 export const AUDIT_ACTIONS = ["insert", "update", "delete"] as const;
 export const auditAction = auditSchema.enum("audit_action", AUDIT_ACTIONS);
 
@@ -170,13 +184,45 @@ export const auditLog = auditSchema
       index("audit_log_tenant_actor_idx").on(table.tenantId, table.actor, table.id),
       index("audit_log_tenant_todo_id_idx").on(table.tenantId, table.todoId, table.id),
       index("audit_log_tx_id_idx").on(table.txId),
-      crudPolicy({ role: [authenticatedBackend, moderatorBackend], read: false, modify: false }),
+      crudPolicy({ role: authenticatedBackend, read: sql`${inCallersTenant(table.tenantId)} and ${visibleOrOwnDoing(table)}`, modify: false }),
+      crudPolicy({ role: moderatorBackend, read: sql`${inCallersOrg(table.tenantId)} and ${visibleOrOwnDoing(table)}`, modify: false }),
       crudPolicy({ role: adminBackend, read: inCallersOrg(table.tenantId), modify: false }),
     ],
   )
   .enableRLS();
 
 export type AuditEntry = typeof auditLog.$inferSelect;
+
+/**
+ * One row per transaction and tenant that changed anything, kept by the same
+ * triggers: how many entries it wrote, and which transaction it reverts when
+ * it is a revert. A revert compares the entries the caller can read with
+ * this count, so it never undoes only the part of a transaction it can see.
+ * Members and moderators read only the transactions they made themselves.
+ */
+export const auditTransactions = auditSchema
+  .table(
+    "transactions",
+    {
+      txId: bigint("tx_id", { mode: "number" }).notNull(),
+      tenantId: text("tenant_id").notNull(),
+      actor: text("actor"),
+      dbRole: text("db_role").notNull(),
+      occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull().defaultNow(),
+      entries: bigint("entries", { mode: "number" }).notNull(),
+      /** Set when this transaction was a revert (warden.revert_transaction). */
+      revertsTxId: bigint("reverts_tx_id", { mode: "number" }),
+    },
+    (table) => [
+      primaryKey({ columns: [table.txId, table.tenantId] }),
+      index("transactions_tenant_actor_tx_idx").on(table.tenantId, table.actor, table.txId),
+      index("transactions_tenant_reverts_tx_idx").on(table.tenantId, table.revertsTxId),
+      crudPolicy({ role: authenticatedBackend, read: sql`${inCallersTenant(table.tenantId)} and ${ownedByCaller(table.actor)}`, modify: false }),
+      crudPolicy({ role: moderatorBackend, read: sql`${inCallersOrg(table.tenantId)} and ${ownedByCaller(table.actor)}`, modify: false }),
+      crudPolicy({ role: adminBackend, read: inCallersOrg(table.tenantId), modify: false }),
+    ],
+  )
+  .enableRLS();
 
 /**
  * The local identity provider's server-side sessions (embedded default and

@@ -169,6 +169,7 @@ async function cleanUp(owner: Pool, world: World) {
   await owner.query("delete from todos where tenant_id = any($1::text[]) or user_id = any($2::text[])", [world.tenants, world.people]);
   await owner.query("delete from todo_reviews where tenant_id = any($1::text[]) or reviewer_id = any($2::text[])", [world.tenants, world.people]);
   await owner.query("delete from audit.audit_log where tenant_id = any($1::text[])", [world.tenants]);
+  await owner.query("delete from audit.transactions where tenant_id = any($1::text[])", [world.tenants]);
   await owner.query("delete from directory.memberships where organization_id = any($1::text[]) or user_id = any($2::text[])", [orgs, world.people]);
   await owner.query("delete from directory.users where id = any($1::text[])", [world.people]);
   await owner.query("delete from directory.organizations where id = any($1::text[])", [orgs]);

@@ -64,6 +64,7 @@ export function directoryFixtures() {
     },
     async cleanUp(owner: Pool) {
       await owner.query("delete from audit.audit_log where tenant_id = any($1::text[])", [orgs]);
+      await owner.query("delete from audit.transactions where tenant_id = any($1::text[])", [orgs]);
       await owner.query("delete from todos where tenant_id = any($1::text[])", [orgs]);
       await owner.query("delete from directory.memberships where organization_id = any($1::text[]) or user_id = any($2::text[])", [orgs, users]);
       await owner.query("delete from directory.users where id = any($1::text[])", [users]);
