@@ -21,9 +21,13 @@ export interface BulkPreview {
   owner?: Member;
 }
 
-/** `ownerName`, for reassign: the new owner's name, null if the directory has none to show. */
+/**
+ * `ownerName`, for reassign: the new owner's name, null if the directory has
+ * none to show. `txId`: the transaction the rows changed in, to offer undo.
+ */
 export interface BulkOutcome {
   changed: number;
+  txId: number;
   ownerName?: string | null;
 }
 
@@ -83,22 +87,20 @@ function isOwnerNotMember(error: unknown): boolean {
  * Moves the rows and names the new owner in one statement. Whether they may
  * own the rows is the database's call: its trigger refuses a non-member.
  */
-async function reassign(tx: ScopedTx, target: BulkTarget, owner: string): Promise<{ changed: number; ownerName: string | null }> {
-  let changed: number;
-  let ownerName: string | null;
+async function reassign(tx: ScopedTx, target: BulkTarget, owner: string): Promise<BulkOutcome> {
+  let outcome: BulkOutcome;
   try {
-    const { rows } = await tx.execute<{ changed: string; owner_name: string | null }>(sql`
+    const { rows } = await tx.execute<{ changed: string; tx_id: string; owner_name: string | null }>(sql`
       with moved as (update todos t set user_id = ${owner} ${targetWhere(target, [sql`t.user_id <> ${owner}`])} returning 1)
-      select (select count(*) from moved) as changed, ${memberName(owner)} as owner_name`);
-    changed = Number(rows[0].changed);
-    ownerName = rows[0].owner_name;
+      select (select count(*) from moved) as changed, txid_current() as tx_id, ${memberName(owner)} as owner_name`);
+    outcome = { changed: Number(rows[0].changed), txId: Number(rows[0].tx_id), ownerName: rows[0].owner_name };
   } catch (error) {
     if (isOwnerNotMember(error)) throw new NotAMember(owner);
     throw error;
   }
   // With no row to move the trigger never ran: "reassigned 0 todos" to a stranger would pass for a success.
-  if (changed === 0 && ownerName === null) throw new NotAMember(owner);
-  return { changed, ownerName };
+  if (outcome.changed === 0 && outcome.ownerName === null) throw new NotAMember(owner);
+  return outcome;
 }
 
 /** `limitChecked`: this transaction has already counted the target against the limit (`previewBulk`). */
@@ -112,9 +114,11 @@ export async function runBulk(tx: ScopedTx, request: BulkRequest, limitChecked =
   } else {
     const statement =
       request.action === "delete"
-        ? sql`delete from todos t ${targetWhere(target)}`
-        : sql`update todos t set is_complete = ${request.action === "complete"} ${targetWhere(target, [sql`t.is_complete <> ${request.action === "complete"}`])}`;
-    outcome = { changed: (await tx.execute(statement)).rowCount ?? 0 };
+        ? sql`delete from todos t ${targetWhere(target)} returning 1`
+        : sql`update todos t set is_complete = ${request.action === "complete"} ${targetWhere(target, [sql`t.is_complete <> ${request.action === "complete"}`])} returning 1`;
+    // The transaction id rides with the write, in the same statement: no extra round trip.
+    const { rows } = await tx.execute<{ changed: string; tx_id: string }>(sql`with changed as (${statement}) select count(*) as changed, txid_current() as tx_id from changed`);
+    outcome = { changed: Number(rows[0].changed), txId: Number(rows[0].tx_id) };
   }
   // The count above and this statement see different snapshots; never let a race exceed the limit.
   if (outcome.changed > BULK_LIMIT) throw new BulkTooLarge(outcome.changed);

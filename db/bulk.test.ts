@@ -171,7 +171,7 @@ describe("admin: 10,000 rows in one set-based transaction", () => {
     const { result, txid, databaseMs, wallMs } = await timedBulk(request(rowOwner, ids));
     await annotate(`bulk complete of 10,000 rows: ${databaseMs.toFixed(0)} ms in the database, ${wallMs.toFixed(0)} ms end to end`);
 
-    expect(result).toEqual({ changed: 10_000 });
+    expect(result).toEqual({ changed: 10_000, txId: txid });
     const { rows } = await owner.query("select count(*)::int as n, count(*) filter (where is_complete)::int as complete from todos where id = any($1::bigint[])", [ids]);
     expect(rows[0]).toEqual({ n: 10_000, complete: 10_000 });
     expect(await snapshot([bystander])).toEqual(bystanderBefore);
@@ -184,7 +184,7 @@ describe("admin: 10,000 rows in one set-based transaction", () => {
     const ids = await seedMany(rowOwner, 50);
     await admin((tx) => runBulk(tx, { action: "complete", target: { ids } }));
     const since = await auditHighWater();
-    expect(await admin((tx) => runBulk(tx, { action: "complete", target: { ids } }))).toEqual({ changed: 0 });
+    expect(await admin((tx) => runBulk(tx, { action: "complete", target: { ids } }))).toEqual({ changed: 0, txId: expect.any(Number) });
     expect(await auditCountSince(since, ids)).toBe(0);
   });
 });
@@ -224,7 +224,7 @@ describe("a failing reassign leaves every row as it was", () => {
     const to = freshUserId("to");
     await makeMembers(to);
     const ids = await seedMany(freshUserId("from"), 3);
-    expect(await admin((tx) => runBulk(tx, { action: "reassign", owner: to, target: { ids } }))).toEqual({ changed: 3, ownerName: to });
+    expect(await admin((tx) => runBulk(tx, { action: "reassign", owner: to, target: { ids } }))).toEqual({ changed: 3, ownerName: to, txId: expect.any(Number) });
     const { rows } = await owner.query("select distinct user_id from todos where id = any($1::bigint[])", [ids]);
     expect(rows).toEqual([{ user_id: to }]);
   });
@@ -298,7 +298,7 @@ describe("BulkTooLarge", () => {
   it("a filter matching exactly 50,000 rows is allowed", async () => {
     await owner.query("update todos set is_complete = true where id = $1", [bigIds[0]]);
     const result = await admin((tx) => runBulk(tx, { action: "complete", target: { filter: { owner: bigOwner, status: "open" } } }));
-    expect(result).toEqual({ changed: 50_000 });
+    expect(result).toEqual({ changed: 50_000, txId: expect.any(Number) });
   });
 });
 
@@ -322,7 +322,7 @@ describe.each([
     const { own, others } = await arrange();
     const othersBefore = await snapshot(others);
     const since = await auditHighWater();
-    expect(await actor((tx) => runBulk(tx, { action: "complete", target: { ids: [...own, ...others] } }))).toEqual({ changed: 3 });
+    expect(await actor((tx) => runBulk(tx, { action: "complete", target: { ids: [...own, ...others] } }))).toEqual({ changed: 3, txId: expect.any(Number) });
     const { rows } = await owner.query("select count(*)::int as n from todos where id = any($1::bigint[]) and is_complete", [own]);
     expect(rows[0].n).toBe(3);
     expect(await snapshot(others)).toEqual(othersBefore);
@@ -336,7 +336,7 @@ describe.each([
   it("delete removes only their own rows", async () => {
     const { own, others } = await arrange();
     const othersBefore = await snapshot(others);
-    expect(await actor((tx) => runBulk(tx, { action: "delete", target: { ids: [...own, ...others] } }))).toEqual({ changed: 3 });
+    expect(await actor((tx) => runBulk(tx, { action: "delete", target: { ids: [...own, ...others] } }))).toEqual({ changed: 3, txId: expect.any(Number) });
     expect((await snapshot(own)).n).toBe(0);
     expect(await snapshot(others)).toEqual(othersBefore);
   });
@@ -344,7 +344,7 @@ describe.each([
   it("a filter on another owner changes nothing", async () => {
     const { own, others } = await arrange();
     const before = await snapshot([...own, ...others]);
-    expect(await actor((tx) => runBulk(tx, { action: "complete", target: { filter: { owner: victimId } } }))).toEqual({ changed: 0 });
+    expect(await actor((tx) => runBulk(tx, { action: "complete", target: { filter: { owner: victimId } } }))).toEqual({ changed: 0, txId: expect.any(Number) });
     expect(await snapshot([...own, ...others])).toEqual(before);
   });
 
@@ -371,7 +371,7 @@ describe.each([
   it("reassigning others' rows to themselves takes nothing", async () => {
     const { own, others } = await arrange();
     const before = await snapshot([...own, ...others]);
-    expect(await actor((tx) => runBulk(tx, { action: "reassign", owner: actorId, target: { ids: [...own, ...others] } }))).toEqual({ changed: 0, ownerName: actorId });
+    expect(await actor((tx) => runBulk(tx, { action: "reassign", owner: actorId, target: { ids: [...own, ...others] } }))).toEqual({ changed: 0, ownerName: actorId, txId: expect.any(Number) });
     expect(await snapshot([...own, ...others])).toEqual(before);
   });
 });
@@ -393,7 +393,7 @@ describe("delete cascades to reviews, and both are audited", () => {
 
     const actor = await as(actorId, orgRole);
     const txid = await actor(async (tx) => {
-      expect(await runBulk(tx, { action: "delete", target: { ids: [todoId] } })).toEqual({ changed: 1 });
+      expect(await runBulk(tx, { action: "delete", target: { ids: [todoId] } })).toEqual({ changed: 1, txId: expect.any(Number) });
       const { rows } = await tx.execute<{ txid: string }>(sql`select txid_current()::text as txid`);
       return Number(rows[0].txid);
     });

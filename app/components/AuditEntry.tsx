@@ -1,6 +1,7 @@
 import type { SerializeFrom } from "@remix-run/node";
 import type { AuditRow } from "../../db/audit.server";
 import { Person } from "./Person";
+import { RevertTransactionButton } from "./RevertTransactionButton";
 
 const show = (value: unknown) => (value === undefined ? "—" : JSON.stringify(value));
 
@@ -14,7 +15,13 @@ export function changedFields(before: Record<string, unknown> | null, after: Rec
 
 const ACTION_STYLE = { insert: "text-emerald-700", update: "text-indigo-700", delete: "text-red-700" } as const;
 
-export function AuditEntry({ entry }: { entry: SerializeFrom<AuditRow> }) {
+interface AuditEntryProps {
+  entry: SerializeFrom<AuditRow>;
+  /** Offer to revert the entry's transaction, coming back to `back` (the first entry of each transaction on the page). */
+  revert?: { back: string };
+}
+
+export function AuditEntry({ entry, revert }: AuditEntryProps) {
   const fields = changedFields(entry.before, entry.after);
   return (
     <li className="px-4 py-3 text-sm" data-testid="audit-entry" data-actor={entry.actor ?? ""} data-action={entry.action} data-todo-id={entry.todoId ?? ""}>
@@ -32,7 +39,10 @@ export function AuditEntry({ entry }: { entry: SerializeFrom<AuditRow> }) {
           {entry.occurredAt}
         </time>
       </div>
-      <p className="text-xs text-slate-400">transaction {entry.txId}</p>
+      <div className="flex flex-wrap items-center gap-3 text-xs text-slate-400">
+        <span>transaction {entry.txId}</span>
+        {revert ? <RevertTransactionButton tx={entry.txId} back={revert.back} /> : null}
+      </div>
       {fields.length ? (
         <table className="mt-1 text-xs">
           <tbody>

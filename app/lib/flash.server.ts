@@ -4,9 +4,22 @@ import { secureCookies } from "./security-headers.server";
 
 /**
  * A one-shot message carried across a post/redirect/get, e.g. "Marked 12
- * todos complete." Signed, so no other page on the site can put words in the
- * app's mouth; read once and cleared.
+ * todos complete.", with the transaction to offer to undo when there is one.
+ * Signed, so no other page on the site can put words in the app's mouth;
+ * read once and cleared.
  */
+export interface Flash {
+  text: string;
+  /** The transaction the message is about, for an Undo button (decision 019). */
+  undo?: number;
+}
+
+const isFlash = (value: unknown): value is Flash =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as Flash).text === "string" &&
+  ((value as Flash).undo === undefined || Number.isSafeInteger((value as Flash).undo));
+
 const cookies = new Map<boolean, Promise<Cookie>>();
 
 function flashCookie(request: Request): Promise<Cookie> {
@@ -19,13 +32,13 @@ function flashCookie(request: Request): Promise<Cookie> {
   return cookie;
 }
 
-export async function setFlash(request: Request, message: string): Promise<string> {
-  return (await flashCookie(request)).serialize(message);
+export async function setFlash(request: Request, flash: Flash): Promise<string> {
+  return (await flashCookie(request)).serialize(flash);
 }
 
-export async function readFlash(request: Request): Promise<{ message: string | null; clear: string | null }> {
+export async function readFlash(request: Request): Promise<{ message: Flash | null; clear: string | null }> {
   const cookie = await flashCookie(request);
-  const message = await cookie.parse(request.headers.get("Cookie"));
-  if (typeof message !== "string") return { message: null, clear: null };
-  return { message, clear: await cookie.serialize("", { maxAge: 0 }) };
+  const message: unknown = await cookie.parse(request.headers.get("Cookie"));
+  if (!isFlash(message)) return { message: null, clear: null };
+  return { message: { text: message.text, undo: message.undo }, clear: await cookie.serialize("", { maxAge: 0 }) };
 }

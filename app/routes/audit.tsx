@@ -1,13 +1,15 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { useLoaderData, useLocation } from "@remix-run/react";
 import { listAudit } from "../../db/audit.server";
 import { auditSearch, parseAuditParams } from "../audit/params.server";
 import { requireIdentity } from "../auth/request.server";
 import { AuditEntry } from "../components/AuditEntry";
+import { FlashMessage } from "../components/FlashMessage";
 import { FIELD_CLASS, FilterField, FilterForm, SelectField } from "../components/FilterForm";
 import { Pagination } from "../components/Pagination";
 import { requireCapability } from "../lib/capability.server";
 import { readSearch } from "../lib/edge.server";
+import { readFlash } from "../lib/flash.server";
 import { scopedRead } from "../lib/scoped.server";
 
 export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
@@ -20,8 +22,10 @@ export async function loader(args: LoaderFunctionArgs) {
   const params = parseAuditParams(readSearch(args.request));
   if (!params.ok) throw json({ message: params.error }, { status: 400 });
   const query = params.value;
+  const flash = await readFlash(args.request);
   const page = await scopedRead(identity, (tx) => listAudit(tx, query));
-  return json({
+  const data = {
+    flash: flash.message,
     entries: page.rows,
     filters: { actor: query.actor ?? "", todo: query.todoId ? String(query.todoId) : "", action: query.action ?? "", from: query.from ?? "", to: query.to ?? "" },
     links: {
@@ -29,17 +33,21 @@ export async function loader(args: LoaderFunctionArgs) {
       next: page.next ? auditSearch(query, { after: page.next }) : null,
       previous: page.previous ? auditSearch(query, { before: page.previous }) : null,
     },
-  });
+  };
+  return json(data, flash.clear ? { headers: { "Set-Cookie": flash.clear } } : undefined);
 }
 
 export default function AuditPage() {
-  const { entries, filters, links } = useLoaderData<typeof loader>();
+  const { entries, filters, links, flash } = useLoaderData<typeof loader>();
+  const location = useLocation();
+  const back = location.pathname + location.search;
   return (
     <div className="space-y-5">
       <div>
         <h1 className="text-2xl font-semibold">Audit log</h1>
         <p className="text-sm text-slate-600">Every change to todos and reviews, written by database triggers. Newest first; nobody can edit or delete an entry.</p>
       </div>
+      {flash ? <FlashMessage flash={flash} /> : null}
       <FilterForm path="/audit" label="Filter the audit log">
         <FilterField label="Actor">
           <input name="actor" defaultValue={filters.actor} placeholder="user_…" className={FIELD_CLASS} />
@@ -59,8 +67,8 @@ export default function AuditPage() {
         <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-slate-500">No audit entries match.</p>
       ) : (
         <ol className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white shadow-sm" aria-label="Audit entries">
-          {entries.map((entry) => (
-            <AuditEntry key={entry.id} entry={entry} />
+          {entries.map((entry, index) => (
+            <AuditEntry key={entry.id} entry={entry} revert={entry.actor && entries[index - 1]?.txId !== entry.txId ? { back } : undefined} />
           ))}
         </ol>
       )}

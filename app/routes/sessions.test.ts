@@ -81,14 +81,14 @@ describe("a copied session cookie", () => {
 describe("the flash message", () => {
   it("is shown when the app set it", async () => {
     const cookie = await signInAs("user_alice");
-    const flash = (await setFlash(new Request(URL_BASE), "Marked 3 todos complete.")).split(";")[0];
+    const flash = (await setFlash(new Request(URL_BASE), { text: "Marked 3 todos complete.", undo: 42 })).split(";")[0];
     const { response } = await page(`${cookie}; ${flash}`);
-    expect((await response.json()).flash).toBe("Marked 3 todos complete.");
+    expect((await response.json()).flash).toEqual({ text: "Marked 3 todos complete.", undo: 42 });
   });
 
   it("is ignored when another page forged it (it is signed)", async () => {
     const cookie = await signInAs("user_alice");
-    const forged = `__warden_flash=${Buffer.from(JSON.stringify("Your account is suspended: call +1 555 0100")).toString("base64")}`;
+    const forged = `__warden_flash=${Buffer.from(JSON.stringify({ text: "Your account is suspended: call +1 555 0100" })).toString("base64")}`;
     const { response } = await page(`${cookie}; ${forged}`);
     expect((await response.json()).flash).toBeNull();
   });

@@ -133,7 +133,7 @@ describe("admin: complete of the selected rows", () => {
     const next = await settle(() => loader(args(get(`${cookies[ADAM]}; ${flash}`))));
     expect(next.thrown).toBe(false);
     expect(next.response.status).toBe(200);
-    expect((await next.response.json()).flash).toBe("Marked 3 todos complete.");
+    expect((await next.response.json()).flash).toEqual({ text: "Marked 3 todos complete.", undo: expect.any(Number) });
     const clear = next.response.headers.get("Set-Cookie");
     expect(clear).toMatch(/^__warden_flash=[^;]*;/);
     expect(clear).toMatch(/Max-Age=0/i);
@@ -151,7 +151,7 @@ describe("admin: complete of the selected rows", () => {
     expect(response.status).toBe(303);
     const flash = response.headers.get("Set-Cookie")!.split(";")[0];
     const next = await settle(() => loader(args(get(`${cookies[ADAM]}; ${flash}`))));
-    expect((await next.response.json()).flash).toBe("Marked 1 todo complete.");
+    expect((await next.response.json()).flash).toEqual({ text: "Marked 1 todo complete.", undo: expect.any(Number) });
   });
 });
 
@@ -176,7 +176,7 @@ describe("admin: delete asks first", () => {
     expect((await snapshot(ids)).n).toBe(0);
     expect((await snapshot([kept])).n).toBe(1);
     const flash = response.headers.get("Set-Cookie")!.split(";")[0];
-    expect((await (await settle(() => loader(args(get(`${cookies[ADAM]}; ${flash}`))))).response.json()).flash).toBe("Deleted 3 todos.");
+    expect((await (await settle(() => loader(args(get(`${cookies[ADAM]}; ${flash}`))))).response.json()).flash).toEqual({ text: "Deleted 3 todos.", undo: expect.any(Number) });
   });
 
   it("for the whole filter: the count comes from the URL's filter", async () => {
@@ -221,7 +221,7 @@ describe("admin: scope=filter", () => {
     const { rows } = await owner.query("select distinct user_id from todos where id = any($1::bigint[])", [ids]);
     expect(rows).toEqual([{ user_id: to }]);
     const flash = response.headers.get("Set-Cookie")!.split(";")[0];
-    expect((await (await settle(() => loader(args(get(`${cookies[ADAM]}; ${flash}`))))).response.json()).flash).toBe(`Reassigned 2 todos to Toni Tester (${to}).`);
+    expect((await (await settle(() => loader(args(get(`${cookies[ADAM]}; ${flash}`))))).response.json()).flash).toEqual({ text: `Reassigned 2 todos to Toni Tester (${to}).`, undo: expect.any(Number) });
   });
 
   it("a malformed filter in the URL is a 400, nothing changed", async () => {

@@ -8,13 +8,14 @@ import { currentDatabaseRole } from "../../db/todos.server";
 import { capabilitiesOf } from "../../roles/capabilities";
 import { requireIdentity } from "../auth/request.server";
 import { BulkBar, BulkConfirm } from "../components/BulkBar";
+import { FlashMessage } from "../components/FlashMessage";
 import { NewTodoForm } from "../components/NewTodoForm";
 import { Pagination } from "../components/Pagination";
 import { TodoFilters } from "../components/TodoFilters";
 import { TodoList } from "../components/TodoList";
 import { useRowSelection } from "../components/useRowSelection";
 import { BULK_FORM_MAX_BYTES, readForm, readSearch, requireMutation } from "../lib/edge.server";
-import { readFlash } from "../lib/flash.server";
+import { readFlash, setFlash } from "../lib/flash.server";
 import { scopedAtOnce, scopedRead } from "../lib/scoped.server";
 import { handleBulk, type BulkActionData } from "../todos/bulk-action.server";
 import { parseTodoIntent } from "../todos/intents.server";
@@ -63,6 +64,9 @@ export async function loader(args: LoaderFunctionArgs) {
   return json(data, flash.clear ? { headers: { "Set-Cookie": flash.clear } } : undefined);
 }
 
+/** A task in a sentence, short enough for a message. */
+const quoted = (task: string) => (task.length > 80 ? `${task.slice(0, 79)}…` : task);
+
 export type TodoActionData = { error: string; intent?: string; id?: string; field?: string };
 
 export async function action(args: ActionFunctionArgs) {
@@ -74,13 +78,14 @@ export async function action(args: ActionFunctionArgs) {
   if (!parsed.ok) {
     return json<TodoActionData>({ error: parsed.error, intent: parsed.intent, id: parsed.id, field: parsed.field }, { status: 400 });
   }
-  const row = await scopedAtOnce(identity, (tx) => runTodoIntent(tx, parsed.value));
+  const { row, undo } = await scopedAtOnce(identity, (tx) => runTodoIntent(tx, parsed.value));
   if (!row) {
     const id = "id" in parsed.value ? String(parsed.value.id) : undefined;
     return json<TodoActionData>({ error: "Not found: that todo does not exist or is not yours to change.", intent: parsed.value.intent, id }, { status: 404 });
   }
   const { pathname, search } = new URL(args.request.url);
-  return redirect(pathname + search, { status: 303 });
+  if (undo === undefined) return redirect(pathname + search, { status: 303 });
+  return redirect(pathname + search, { status: 303, headers: { "Set-Cookie": await setFlash(args.request, { text: `Deleted “${quoted(row.task)}”.`, undo }) } });
 }
 
 type PageActionData = TodoActionData | BulkActionData;
@@ -117,11 +122,7 @@ export default function TodosPage() {
           {filtered ? " match the filter" : ""}.
         </p>
       </div>
-      {flash ? (
-        <p role="status" className="rounded-md border border-emerald-200 bg-emerald-50 p-3 text-sm text-emerald-800" data-testid="flash">
-          {flash}
-        </p>
-      ) : null}
+      {flash ? <FlashMessage flash={flash} /> : null}
       {bannerError ? (
         <p role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-700">
           {bannerError}

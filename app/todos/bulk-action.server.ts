@@ -84,5 +84,7 @@ export async function handleBulk(request: Request, identity: Identity, form: For
   }
   const url = new URL(request.url);
   const message = doneMessage(intent.action, outcome.changed, intent.owner && named(intent.owner, outcome.ownerName));
-  return redirect(url.pathname + url.search, { status: 303, headers: { "Set-Cookie": await setFlash(request, message) } });
+  // Nothing changed, nothing to undo.
+  const flash = { text: message, undo: outcome.changed > 0 ? outcome.txId : undefined };
+  return redirect(url.pathname + url.search, { status: 303, headers: { "Set-Cookie": await setFlash(request, flash) } });
 }

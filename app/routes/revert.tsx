@@ -1,0 +1,61 @@
+import { json, redirect, type ActionFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Link, useActionData } from "@remix-run/react";
+import { revertTransaction } from "../../db/revert.server";
+import { requireIdentity } from "../auth/request.server";
+import { readForm, requireMutation } from "../lib/edge.server";
+import { setFlash } from "../lib/flash.server";
+import { scopedAtOnce } from "../lib/scoped.server";
+import { DEFAULT_BACK, parseRevertForm } from "../revert/form.server";
+import { describeRevert, type RevertRefusal } from "../revert/outcome.server";
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
+
+export const meta: MetaFunction = () => [{ title: "Undo · Warden" }];
+
+/** Nothing to show without a post: the way back is the list. */
+export const loader = () => redirect(DEFAULT_BACK);
+
+type RevertActionData = Omit<RevertRefusal, "status"> & { back: string };
+
+/**
+ * POST /revert: undo one transaction (decision 019). Who may revert what is
+ * the database's answer alone; a plain form post, so it works without
+ * JavaScript, and a refusal is a page of its own that says why.
+ */
+export async function action(args: ActionFunctionArgs) {
+  requireMutation(args.request);
+  const identity = await requireIdentity(args);
+  const parsed = parseRevertForm(await readForm(args.request));
+  if (!parsed.ok) return json<RevertActionData>({ error: parsed.error, rows: [], back: DEFAULT_BACK }, { status: 400 });
+  const { tx, back } = parsed.value;
+  const outcome = await scopedAtOnce(identity, (scope) => revertTransaction(scope, tx));
+  const described = describeRevert(tx, outcome);
+  if ("flash" in described) return redirect(back, { status: 303, headers: { "Set-Cookie": await setFlash(args.request, described.flash) } });
+  const { status, ...refusal } = described.refusal;
+  return json<RevertActionData>({ ...refusal, back }, { status });
+}
+
+export default function RevertPage() {
+  const data = useActionData<typeof action>();
+  if (!data) return null;
+  return (
+    <div className="space-y-4">
+      <h1 className="text-2xl font-semibold">Nothing was undone</h1>
+      <p role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-700" data-testid="revert-error">
+        {data.error}
+      </p>
+      {data.rows.length ? (
+        <ul className="list-inside list-disc text-sm" aria-label="Rows changed since" data-testid="revert-conflicts">
+          {data.rows.map((row) => (
+            <li key={`${row.table}-${row.id}`}>
+              {row.table === "todos" ? <Link to={`/todos/${row.id}`} className="text-indigo-700 underline">todo #{row.id}</Link> : `review #${row.id}`}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <Link to={data.back} className="inline-block rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50">
+        Back
+      </Link>
+    </div>
+  );
+}
