@@ -1,5 +1,5 @@
-import { Form, useNavigation } from "@remix-run/react";
-import { useState } from "react";
+import { Form, useLocation, useNavigation } from "@remix-run/react";
+import { useEffect, useState } from "react";
 
 interface RevertTransactionButtonProps {
   tx: number;
@@ -15,6 +15,9 @@ interface RevertTransactionButtonProps {
 export function RevertTransactionButton({ tx, back }: RevertTransactionButtonProps) {
   const [asking, setAsking] = useState(false);
   const navigation = useNavigation();
+  // Whatever the answer, the page it lands on asks afresh.
+  const { key } = useLocation();
+  useEffect(() => setAsking(false), [key]);
   const pending = navigation.state !== "idle" && navigation.formAction === "/revert" && navigation.formData?.get("tx") === String(tx);
   return (
     <Form method="post" action="/revert" className="flex items-center gap-2" onSubmit={(event) => (asking ? undefined : (event.preventDefault(), setAsking(true)))}>

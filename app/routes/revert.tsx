@@ -12,8 +12,8 @@ export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBou
 
 export const meta: MetaFunction = () => [{ title: "Undo · Warden" }];
 
-/** Nothing to show without a post: the way back is the list. */
-export const loader = () => redirect(DEFAULT_BACK);
+/** Nothing to load: this page only ever shows a refused revert. (A redirect here would also run after every post.) */
+export const loader = () => null;
 
 type RevertActionData = Omit<RevertRefusal, "status"> & { back: string };
 
@@ -37,7 +37,17 @@ export async function action(args: ActionFunctionArgs) {
 
 export default function RevertPage() {
   const data = useActionData<typeof action>();
-  if (!data) return null;
+  if (!data) {
+    return (
+      <div className="space-y-4">
+        <h1 className="text-2xl font-semibold">Undo</h1>
+        <p className="text-sm text-slate-600">Undo works from the message after an action, or from a transaction in the audit log.</p>
+        <Link to={DEFAULT_BACK} className="inline-block rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50">
+          Back to todos
+        </Link>
+      </div>
+    );
+  }
   return (
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">Nothing was undone</h1>
