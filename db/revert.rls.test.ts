@@ -256,6 +256,17 @@ describe("forbidden reverts are refused by the database and change nothing", () 
     expect(await auditState()).toEqual(log);
   });
 
+  it("nor the undo of their own bulk delete: deleting others' todos again is refused (403)", async () => {
+    const ids = await seed(member, 2, "demoted delete");
+    const deleted = await act(admin, "org:admin", bulk({ action: "delete", target: { ids } }));
+    const restored = await revertAs(admin, "org:admin", deleted);
+    const state = await tables();
+    const log = await auditState();
+    expect(await revertAs(admin, "org:moderator", (restored as { txId: number }).txId)).toEqual({ status: "forbidden", reason: "refused" });
+    expect(await tables()).toEqual(state);
+    expect(await auditState()).toEqual(log);
+  });
+
   it("setup work (no actor) is not revertible from a request (403)", async () => {
     await seed(member, 1, "setup");
     const { rows } = await owner.query<{ tx_id: string }>("select tx_id::text from audit.transactions where tenant_id = $1 and actor is null order by tx_id desc limit 1", [org]);
