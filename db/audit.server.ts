@@ -36,7 +36,8 @@ export interface AuditRow {
   after: Record<string, unknown> | null;
 }
 
-type RawAudit = {
+/** An entry as the log's queries select it, the actor's name joined in as `actor_name`. */
+export type RawAudit = {
   id: string;
   occurred_at: string;
   tx_id: string;
@@ -50,6 +51,21 @@ type RawAudit = {
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
 };
+
+export const toAuditRow = (row: RawAudit): AuditRow => ({
+  id: Number(row.id),
+  occurredAt: row.occurred_at,
+  txId: Number(row.tx_id),
+  actor: row.actor,
+  actorName: row.actor_name,
+  dbRole: row.db_role,
+  action: row.action,
+  tableName: row.table_name,
+  rowId: Number(row.row_id),
+  todoId: row.todo_id === null ? null : Number(row.todo_id),
+  before: row.before,
+  after: row.after,
+});
 
 export async function listAudit(tx: ScopedTx, query: AuditQuery): Promise<{ rows: AuditRow[]; next: number | null; previous: number | null }> {
   const conditions: SQL[] = [];
@@ -72,22 +88,7 @@ export async function listAudit(tx: ScopedTx, query: AuditQuery): Promise<{ rows
     order by a.id ${direction}
     limit ${AUDIT_PAGE_SIZE + 1}`);
   const more = rows.length > AUDIT_PAGE_SIZE;
-  const page = rows.slice(0, AUDIT_PAGE_SIZE).map(
-    (row): AuditRow => ({
-      id: Number(row.id),
-      occurredAt: row.occurred_at,
-      txId: Number(row.tx_id),
-      actor: row.actor,
-      actorName: row.actor_name,
-      dbRole: row.db_role,
-      action: row.action,
-      tableName: row.table_name,
-      rowId: Number(row.row_id),
-      todoId: row.todo_id === null ? null : Number(row.todo_id),
-      before: row.before,
-      after: row.after,
-    }),
-  );
+  const page = rows.slice(0, AUDIT_PAGE_SIZE).map(toAuditRow);
   if (backwards) page.reverse();
   return {
     rows: page,

@@ -304,13 +304,19 @@ describe("reading the log", () => {
   it.each([
     { orgRole: "org:member" as const, who: () => memberId, todo: () => memberTodo },
     { orgRole: "org:moderator" as const, who: () => moderatorId, todo: () => moderatorTodo },
-  ])("$orgRole sees no entry at all, not even about their own todo", async ({ orgRole, who, todo }) => {
-    const { rows: exist } = await owner.query("select count(*)::int as n from audit.audit_log where actor = $1 and todo_id = $2", [who(), todo()]);
-    expect(exist[0].n).toBe(1);
+  ])("$orgRole sees the entry about their own todo (decision 019)", async ({ orgRole, who, todo }) => {
     const reader = await as(who(), orgRole);
+    const page = await reader((tx) => listAudit(tx, { todoId: todo() }));
+    expect(page.rows).toEqual([expect.objectContaining({ actor: who(), action: "insert", tableName: "todos", rowId: todo(), todoId: todo() })]);
+  });
+
+  it("a member sees no entry about another member's todo, and none at all before doing anything", async () => {
+    const { rows: exist } = await owner.query("select count(*)::int as n from audit.audit_log where todo_id = $1", [memberTodo]);
+    expect(exist[0].n).toBe(1);
+    const reader = await as(fresh("member"), "org:member");
     const { visible, page } = await reader(async (tx) => {
       const { rows } = await tx.execute<{ n: string }>(sql`select count(*) as n from audit.audit_log`);
-      return { visible: Number(rows[0].n), page: await listAudit(tx, { todoId: todo() }) };
+      return { visible: Number(rows[0].n), page: await listAudit(tx, { todoId: memberTodo }) };
     });
     expect(visible).toBe(0);
     expect(page).toEqual({ rows: [], next: null, previous: null });

@@ -92,6 +92,11 @@ export const LATEST_REVIEW_JOIN = sql`left join lateral (
 /** Owner and latest reviewer by name, joined in rather than asked for separately: one statement per page. */
 const PEOPLE_JOINS = sql`${joinPerson("owner_user", sql`t.user_id`)} ${joinPerson("reviewer_user", sql`lr.reviewer_id`)}`;
 
+/** The columns of a `RawTodoRow`, over `todos t` joined with `TODO_ROW_JOINS`. */
+export const TODO_ROW_COLUMNS = sql`t.id, t.user_id, ${personName("owner_user")} as owner_name, t.task, t.is_complete, t.inserted_at::text as inserted_at,
+      lr.verdict, lr.note as verdict_note, lr.reviewer_id, ${personName("reviewer_user")} as reviewer_name, lr.created_at::text as reviewed_at`;
+export const TODO_ROW_JOINS = sql`${LATEST_REVIEW_JOIN} ${PEOPLE_JOINS}`;
+
 export function buildListQuery(query: TodoListQuery): SQL {
   const limit = query.limit ?? PAGE_SIZE;
   const newestFirst = query.sort === "newest";
@@ -102,11 +107,9 @@ export function buildListQuery(query: TodoListQuery): SQL {
   const beyond = descending ? sql`<` : sql`>`;
   const where = filterWhere(query, cursor ? [sql`(t.inserted_at, t.id) ${beyond} (${cursor.at}::timestamptz, ${cursor.id}::bigint)`] : []);
   const direction = descending ? sql.raw("desc") : sql.raw("asc");
-  return sql`select t.id, t.user_id, ${personName("owner_user")} as owner_name, t.task, t.is_complete, t.inserted_at::text as inserted_at,
-      lr.verdict, lr.note as verdict_note, lr.reviewer_id, ${personName("reviewer_user")} as reviewer_name, lr.created_at::text as reviewed_at
+  return sql`select ${TODO_ROW_COLUMNS}
     from todos t
-    ${LATEST_REVIEW_JOIN}
-    ${PEOPLE_JOINS}
+    ${TODO_ROW_JOINS}
     ${where}
     order by t.inserted_at ${direction}, t.id ${direction}
     limit ${limit + 1}`;

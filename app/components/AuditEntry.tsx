@@ -1,4 +1,5 @@
 import type { SerializeFrom } from "@remix-run/node";
+import { Link } from "@remix-run/react";
 import type { AuditRow } from "../../db/audit.server";
 import { Person } from "./Person";
 import { RevertTransactionButton } from "./RevertTransactionButton";
@@ -30,7 +31,11 @@ export function AuditEntry({ entry, revert }: AuditEntryProps) {
         <span className="font-mono">
           {entry.tableName} #{entry.rowId}
         </span>
-        {entry.todoId !== null && entry.tableName !== "todos" ? <span className="text-slate-500">on todo #{entry.todoId}</span> : null}
+        {entry.todoId !== null ? (
+          <Link to={`/todos/${entry.todoId}`} className="text-indigo-700 hover:underline">
+            todo #{entry.todoId}
+          </Link>
+        ) : null}
         <span className="text-slate-600">
           by {entry.actor ? <Person id={entry.actor} name={entry.actorName} testId="audit-actor" /> : <span className="font-mono">system</span>} as{" "}
           <span className="font-mono">{entry.dbRole}</span>

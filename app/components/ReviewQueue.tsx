@@ -1,5 +1,5 @@
 import type { SerializeFrom } from "@remix-run/node";
-import { useFetcher } from "@remix-run/react";
+import { Link, useFetcher } from "@remix-run/react";
 import { useRef, type KeyboardEvent } from "react";
 import type { QueueItem } from "../../db/reviews.server";
 import { REVIEW_NOTE_MAX_LENGTH } from "../../db/limits";
@@ -44,7 +44,9 @@ function QueueEntry({ item }: { item: Item }) {
     <li tabIndex={0} data-review-item data-testid="review-item" data-todo-id={item.id} onKeyDown={onKeyDown} className="px-4 py-3 focus:bg-indigo-50/50 focus:outline-none">
       <div className="flex flex-wrap items-center gap-2">
         <span className="min-w-0 flex-1 break-words" data-testid="review-task">
-          {item.task}
+          <Link to={`/todos/${item.id}`} className="hover:underline">
+            {item.task}
+          </Link>
         </span>
         <Person id={item.userId} name={item.ownerName} testId="review-owner" className="text-xs text-slate-500" />
         <VerdictBadge verdict={item.verdict} />

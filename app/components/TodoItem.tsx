@@ -1,4 +1,4 @@
-import { useFetcher } from "@remix-run/react";
+import { Link, useFetcher } from "@remix-run/react";
 import type { SerializeFrom } from "@remix-run/node";
 import type { TodoListRow } from "../../db/todo-list.server";
 import { TASK_MAX_LENGTH } from "../../db/limits";
@@ -86,7 +86,9 @@ export function TodoItem({ todo, action, editable, serverError, selection }: Tod
           <span aria-label={complete ? "complete" : "open"} className={`h-5 w-5 rounded border ${complete ? "border-slate-400 bg-slate-300" : "border-slate-300"}`} />
         )}
         <span data-testid="todo-task" className={`min-w-0 flex-1 break-words ${complete ? "text-slate-400 line-through" : ""}`}>
-          {task}
+          <Link to={`/todos/${todo.id}`} className="hover:underline">
+            {task}
+          </Link>
         </span>
         <Person id={todo.userId} name={todo.ownerName} testId="todo-owner" className="text-xs text-slate-500" />
         <VerdictBadge verdict={todo.verdict} />

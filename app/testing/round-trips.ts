@@ -14,6 +14,7 @@ import { action as signIn } from "../routes/sign-in";
 import { action as signOut } from "../routes/sign-out";
 import { action as switchOrg } from "../routes/switch";
 import { action as todosAction, loader as todosLoader } from "../routes/todos";
+import { loader as todoPageLoader } from "../routes/todos_.$id";
 import { args, formPost, settle, signInAs, URL_BASE } from "./routes";
 
 /**
@@ -196,6 +197,17 @@ export const ROUTE_CASES: RouteCase[] = [
   loaderCase("GET /todos?status&verdict&q&sort", EVERYONE, (word) => `/todos?status=open&verdict=unreviewed&q=${word}&sort=oldest`, todosLoader),
   loaderCase("GET /review", REVIEWERS, () => "/review", reviewLoader),
   loaderCase("GET /audit", ADMINS, () => "/audit", auditLoader),
+  {
+    name: "GET /todos/:id",
+    kind: "loader",
+    callers: EVERYONE,
+    status: 200,
+    async arrange(fixture, caller) {
+      const cookie = await fixture.cookie(caller);
+      const [id] = await fixture.todos(CALLERS[caller], 1);
+      return () => todoPageLoader({ ...args(get(cookie, `/todos/${id}`)), params: { id: String(id) } });
+    },
+  },
   {
     name: "POST /todos create",
     kind: "action",
