@@ -63,9 +63,10 @@ export function directoryFixtures() {
       return id;
     },
     async cleanUp(owner: Pool) {
+      // Todos first: deleting them writes audit entries, which go next.
+      await owner.query("delete from todos where tenant_id = any($1::text[])", [orgs]);
       await owner.query("delete from audit.audit_log where tenant_id = any($1::text[])", [orgs]);
       await owner.query("delete from audit.transactions where tenant_id = any($1::text[])", [orgs]);
-      await owner.query("delete from todos where tenant_id = any($1::text[])", [orgs]);
       await owner.query("delete from directory.memberships where organization_id = any($1::text[]) or user_id = any($2::text[])", [orgs, users]);
       await owner.query("delete from directory.users where id = any($1::text[])", [users]);
       await owner.query("delete from directory.organizations where id = any($1::text[])", [orgs]);
