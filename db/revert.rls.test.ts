@@ -267,6 +267,15 @@ describe("forbidden reverts are refused by the database and change nothing", () 
     expect(await auditState()).toEqual(log);
   });
 
+  it("a transaction the log no longer holds whole (an entry pruned by the owner) is not reverted in part (403)", async () => {
+    const ids = await seed(member, 3, "pruned");
+    const done = await act(admin, "org:admin", bulk({ action: "complete", target: { ids } }));
+    await owner.query("delete from audit.audit_log where id = (select min(id) from audit.audit_log where tx_id = $1)", [done]);
+    const state = await tables();
+    expect(await revertAs(admin, "org:admin", done)).toEqual({ status: "forbidden", reason: "hidden" });
+    expect(await tables()).toEqual(state);
+  });
+
   it("setup work (no actor) is not revertible from a request (403)", async () => {
     await seed(member, 1, "setup");
     const { rows } = await owner.query<{ tx_id: string }>("select tx_id::text from audit.transactions where tenant_id = $1 and actor is null order by tx_id desc limit 1", [org]);

@@ -9,6 +9,7 @@ import { freshUserId, ownerPool } from "../../db/testing/identities";
 import { BACKEND_ROLE_NAMES, connectionEnvFor } from "../../roles/roles";
 import { loader as rootLoader } from "../root";
 import { loader as auditLoader } from "../routes/audit";
+import { action as revertAction } from "../routes/revert";
 import { action as reviewAction, loader as reviewLoader } from "../routes/review";
 import { action as signIn } from "../routes/sign-in";
 import { action as signOut } from "../routes/sign-out";
@@ -71,6 +72,8 @@ export interface Fixture {
   /** A word in the tasks of one batch only, for filters that must match nothing else. */
   word(): string;
   todos(userId: string, n: number, word?: string): Promise<number[]>;
+  /** The transaction that deleted a todo, from the log. */
+  deletedIn(todoId: number): Promise<number>;
   /** A member of the organization, someone to reassign to. */
   reassignee: string;
   cleanUp(): Promise<void>;
@@ -100,6 +103,10 @@ export async function createFixture(): Promise<Fixture> {
       const ids = rows.map((row) => Number(row.id));
       arranged.push(...ids);
       return ids;
+    },
+    async deletedIn(todoId) {
+      const { rows } = await owner.query<{ tx_id: string }>("select tx_id::text from audit.audit_log where todo_id = $1 and table_name = 'todos' and action = 'delete'", [todoId]);
+      return Number(rows[0].tx_id);
     },
     async cleanUp() {
       try {
@@ -237,6 +244,19 @@ export const ROUTE_CASES: RouteCase[] = [
   filterCase("POST /todos bulk delete (filter): confirmed", "delete", true),
   reassignCase("POST /todos bulk reassign (ids): confirm step", false),
   reassignCase("POST /todos bulk reassign (ids): confirmed", true),
+  {
+    name: "POST /revert (undo a delete)",
+    kind: "action",
+    callers: EVERYONE,
+    status: 303,
+    async arrange(fixture, caller) {
+      const cookie = await fixture.cookie(caller);
+      const [id] = await fixture.todos(CALLERS[caller], 1);
+      await todosAction(args(formPost("/todos", { intent: "delete", id: String(id) }, cookie)));
+      const tx = await fixture.deletedIn(id);
+      return () => revertAction(args(formPost("/revert", { tx: String(tx) }, cookie)));
+    },
+  },
   {
     name: "POST /review verdict",
     kind: "action",
