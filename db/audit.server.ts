@@ -51,7 +51,8 @@ type RawAudit = {
   after: Record<string, unknown> | null;
 };
 
-export async function listAudit(tx: ScopedTx, query: AuditQuery): Promise<{ rows: AuditRow[]; next: number | null; previous: number | null }> {
+/** A page of the log, newest first; exports read it in larger chunks (`limit`), walking `after`. */
+export async function listAudit(tx: ScopedTx, query: AuditQuery, limit = AUDIT_PAGE_SIZE): Promise<{ rows: AuditRow[]; next: number | null; previous: number | null }> {
   const conditions: SQL[] = [];
   if (query.actor) conditions.push(sql`a.actor = ${query.actor}`);
   if (query.todoId) conditions.push(sql`a.todo_id = ${query.todoId}`);
@@ -70,9 +71,9 @@ export async function listAudit(tx: ScopedTx, query: AuditQuery): Promise<{ rows
     ${joinPerson("actor_user", sql`a.actor`)}
     ${where}
     order by a.id ${direction}
-    limit ${AUDIT_PAGE_SIZE + 1}`);
-  const more = rows.length > AUDIT_PAGE_SIZE;
-  const page = rows.slice(0, AUDIT_PAGE_SIZE).map(
+    limit ${limit + 1}`);
+  const more = rows.length > limit;
+  const page = rows.slice(0, limit).map(
     (row): AuditRow => ({
       id: Number(row.id),
       occurredAt: row.occurred_at,
