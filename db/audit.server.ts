@@ -67,7 +67,8 @@ export const toAuditRow = (row: RawAudit): AuditRow => ({
   after: row.after,
 });
 
-export async function listAudit(tx: ScopedTx, query: AuditQuery): Promise<{ rows: AuditRow[]; next: number | null; previous: number | null }> {
+/** A page of the log, newest first; exports read it in larger chunks (`limit`), walking `after`. */
+export async function listAudit(tx: ScopedTx, query: AuditQuery, limit = AUDIT_PAGE_SIZE): Promise<{ rows: AuditRow[]; next: number | null; previous: number | null }> {
   const conditions: SQL[] = [];
   if (query.actor) conditions.push(sql`a.actor = ${query.actor}`);
   if (query.todoId) conditions.push(sql`a.todo_id = ${query.todoId}`);

@@ -177,6 +177,14 @@ export async function listTodoPage(tx: ScopedTx, query: TodoListQuery): Promise<
   };
 }
 
+/** One chunk of an export: `limit` rows in the list's order after `query.after`, without the page's locking read. */
+export async function listTodoChunk(tx: ScopedTx, query: TodoListQuery & { limit: number }): Promise<{ rows: TodoListRow[]; next: Cursor | null }> {
+  const { rows } = await tx.execute<RawTodoRow>(buildListQuery({ ...query, before: undefined }));
+  const chunk = rows.slice(0, query.limit).map(toTodoRow);
+  const last = chunk[chunk.length - 1];
+  return { rows: chunk, next: rows.length > query.limit ? { at: last.insertedAt, id: last.id } : null };
+}
+
 /** How many rows the filter matches, counting no further than `cap + 1` (enough to say "more than cap"). */
 export async function countMatching(tx: ScopedTx, filter: TodoFilter, cap: number): Promise<number> {
   const { rows } = await tx.execute<{ n: string }>(sql`select count(*) as n from (select 1 from todos t ${filterWhere(filter)} limit ${cap + 1}) matching`);

@@ -1,15 +1,16 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { createRequestHandler } from "@remix-run/express";
 import { broadcastDevReady, installGlobals, type ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express, { type RequestHandler } from "express";
 import morgan from "morgan";
 import { config } from "../app/config.server";
 import { FORGED_MESSAGE, isSameOriginMutation, parseUrlEncoded } from "../app/lib/edge.server";
+import { createRequestHandler } from "../app/lib/remix-handler.server";
 
 /**
- * The app server: what `remix-serve` does (static assets, the Remix handler),
+ * The app server: what `remix-serve` does (static assets, the Remix handler,
+ * which here waits for a slow client instead of buffering a streamed body),
  * with two checks in front of Remix. Remix's own
  * origin check for document posts answers a bare 500; this answers every
  * cross-site state-changing request with a 403 before Remix sees it (Clerk's

@@ -4,6 +4,7 @@ import { listAudit } from "../../db/audit.server";
 import { auditSearch, parseAuditParams } from "../audit/params.server";
 import { requireIdentity } from "../auth/request.server";
 import { AuditEntry } from "../components/AuditEntry";
+import { ExportLinks } from "../components/ExportLinks";
 import { FlashMessage } from "../components/FlashMessage";
 import { FIELD_CLASS, FilterField, FilterForm, SelectField } from "../components/FilterForm";
 import { Pagination } from "../components/Pagination";
@@ -63,6 +64,7 @@ export default function AuditPage() {
           <input type="date" name="to" defaultValue={filters.to} className={FIELD_CLASS} />
         </FilterField>
       </FilterForm>
+      <ExportLinks links={[["Export CSV", `/audit/export.csv${links.first}`], ["Export NDJSON", `/audit/export.ndjson${links.first}`]]} />
       {entries.length === 0 ? (
         <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-slate-500">No audit entries match.</p>
       ) : (

@@ -8,6 +8,7 @@ import { currentDatabaseRole } from "../../db/todos.server";
 import { capabilitiesOf } from "../../roles/capabilities";
 import { requireIdentity } from "../auth/request.server";
 import { BulkBar, BulkConfirm } from "../components/BulkBar";
+import { ExportLinks } from "../components/ExportLinks";
 import { FlashMessage } from "../components/FlashMessage";
 import { NewTodoForm } from "../components/NewTodoForm";
 import { Pagination } from "../components/Pagination";
@@ -130,6 +131,7 @@ export default function TodosPage() {
       ) : null}
       <NewTodoForm serverError={rowData?.intent === "create" ? rowData : undefined} />
       <TodoFilters values={filters} showOwner={capabilities.browseAll} members={members} />
+      <ExportLinks links={[["Export CSV", `/todos/export.csv${links.first}`]]} />
       {bulkData && "confirm" in bulkData ? <BulkConfirm confirm={bulkData.confirm} action={formAction} cancelTo={formAction} /> : null}
       {capabilities.bulkEdit ? (
         <BulkBar
