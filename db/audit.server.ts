@@ -12,6 +12,8 @@ export const AUDIT_PAGE_SIZE = 50;
 export interface AuditQuery {
   actor?: string;
   todoId?: number;
+  /** One transaction's entries. */
+  txId?: number;
   action?: "insert" | "update" | "delete";
   /** Inclusive dates, YYYY-MM-DD, in UTC. */
   from?: string;
@@ -34,6 +36,8 @@ export interface AuditRow {
   todoId: number | null;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
+  /** Set when the entry's transaction was a revert the caller may read of (audit.transactions' policies). */
+  revertsTxId: number | null;
 }
 
 /** An entry as the log's queries select it, the actor's name joined in as `actor_name`. */
@@ -50,6 +54,7 @@ export type RawAudit = {
   todo_id: string | null;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
+  reverts_tx_id: string | null;
 };
 
 export const toAuditRow = (row: RawAudit): AuditRow => ({
@@ -65,6 +70,7 @@ export const toAuditRow = (row: RawAudit): AuditRow => ({
   todoId: row.todo_id === null ? null : Number(row.todo_id),
   before: row.before,
   after: row.after,
+  revertsTxId: row.reverts_tx_id === null ? null : Number(row.reverts_tx_id),
 });
 
 /** A page of the log, newest first; exports read it in larger chunks (`limit`), walking `after`. */
@@ -72,6 +78,7 @@ export async function listAudit(tx: ScopedTx, query: AuditQuery, limit = AUDIT_P
   const conditions: SQL[] = [];
   if (query.actor) conditions.push(sql`a.actor = ${query.actor}`);
   if (query.todoId) conditions.push(sql`a.todo_id = ${query.todoId}`);
+  if (query.txId) conditions.push(sql`a.tx_id = ${query.txId}`);
   if (query.action) conditions.push(sql`a.action = ${query.action}::audit.audit_action`);
   if (query.from) conditions.push(sql`a.occurred_at >= ${query.from}::date::timestamp at time zone 'UTC'`);
   if (query.to) conditions.push(sql`a.occurred_at < (${query.to}::date + 1)::timestamp at time zone 'UTC'`);
@@ -82,14 +89,15 @@ export async function listAudit(tx: ScopedTx, query: AuditQuery, limit = AUDIT_P
   // ids grow with time, so id order is newest-first order and a keyset.
   const direction = backwards ? sql.raw("asc") : sql.raw("desc");
   const { rows } = await tx.execute<RawAudit>(sql`
-    select a.id, a.occurred_at::text as occurred_at, a.tx_id, a.actor, ${personName("actor_user")} as actor_name, a.db_role, a.action, a.table_name, a.row_id, a.todo_id, a.before, a.after
+    select a.id, a.occurred_at::text as occurred_at, a.tx_id, a.actor, ${personName("actor_user")} as actor_name, a.db_role, a.action, a.table_name, a.row_id, a.todo_id, a.before, a.after, t.reverts_tx_id
     from audit.audit_log a
+    left join audit.transactions t on t.tx_id = a.tx_id and t.tenant_id = a.tenant_id
     ${joinPerson("actor_user", sql`a.actor`)}
     ${where}
     order by a.id ${direction}
-    limit ${AUDIT_PAGE_SIZE + 1}`);
-  const more = rows.length > AUDIT_PAGE_SIZE;
-  const page = rows.slice(0, AUDIT_PAGE_SIZE).map(toAuditRow);
+    limit ${limit + 1}`);
+  const more = rows.length > limit;
+  const page = rows.slice(0, limit).map(toAuditRow);
   if (backwards) page.reverse();
   return {
     rows: page,

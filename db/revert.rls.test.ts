@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClerkOrgRole } from "../roles/roles";
+import { listAudit } from "./audit.server";
 import { runBulk, type BulkRequest } from "./bulk.server";
 import { closeDirectoryPool } from "./directory/apply.server";
 import { closeRolePools } from "./pools.server";
@@ -113,6 +114,10 @@ describe("an admin's undo of a bulk action", () => {
     const revertTx = (outcome as { txId: number }).txId;
     const { rows } = await owner.query("select actor, db_role, entries::int, reverts_tx_id::text from audit.transactions where tx_id = $1 and tenant_id = $2", [revertTx, org]);
     expect(rows).toEqual([{ actor: admin, db_role: "admin_backend", entries: 5, reverts_tx_id: String(txId) }]);
+    const log = await as(admin, "org:admin")((tx) => listAudit(tx, { txId: revertTx }));
+    expect(log.rows.map((entry) => ({ txId: entry.txId, revertsTxId: entry.revertsTxId, rowId: entry.rowId })).sort((a, b) => a.rowId - b.rowId)).toEqual(
+      ids.map((rowId) => ({ txId: revertTx, revertsTxId: txId, rowId })),
+    );
   });
 
   it("gives reassigned todos back to their owner", async () => {

@@ -15,8 +15,6 @@ export const TIMELINE_PAGE_SIZE = 200;
 
 /** An audit entry about the todo, with what the timeline adds to it; `occurredAt` is ISO 8601 in UTC, as `<time dateTime>` wants it. */
 export interface TimelineEntry extends AuditRow {
-  /** Set when the entry's transaction was a revert the caller may read (audit.transactions' policies). */
-  revertsTxId: number | null;
   /** The names of the todo's owner before and after the change (a reassign mentions both); null for a former member. */
   ownerBeforeName: string | null;
   ownerAfterName: string | null;
@@ -41,7 +39,7 @@ export interface TodoHistory extends TimelinePage {
   lastTask: string | null;
 }
 
-type RawEntry = RawAudit & { reverts_tx_id: string | null; owner_before_name: string | null; owner_after_name: string | null };
+type RawEntry = RawAudit & { owner_before_name: string | null; owner_after_name: string | null };
 
 /**
  * The todo and a page of its timeline, asked at once (one round trip in a
@@ -79,7 +77,6 @@ async function listTimeline(tx: ScopedTx, todoId: number, before?: number): Prom
   const entries = rows.slice(0, TIMELINE_PAGE_SIZE).map(
     (row): TimelineEntry => ({
       ...toAuditRow(row),
-      revertsTxId: row.reverts_tx_id === null ? null : Number(row.reverts_tx_id),
       ownerBeforeName: row.owner_before_name,
       ownerAfterName: row.owner_after_name,
     }),

@@ -80,6 +80,11 @@ test("adam reverts a transaction from the audit log after confirming; a second r
   await expect(adam.getByTestId("flash")).toHaveText(/^Undone: transaction \d+ is reverted\.$/);
   await expect(adam).toHaveURL(new RegExp(`/audit\\?todo=${id}&action=update$`));
   expect((await rowsAsOwner([id]))[0].row).toContain('"is_complete": false');
+  // The revert's own entry says which transaction it reverts, and links to it.
+  await adam.getByTestId("audit-entry").first().getByTestId("audit-reverts").click();
+  await expect(adam).toHaveURL(/\/audit\?tx=\d+$/);
+  await expect(adam.getByTestId("audit-entry")).toHaveCount(1);
+  await adam.goBack();
 
   // The revert's own update is now the newest entry; the original is the second transaction listed.
   const original = adam.getByTestId("audit-entry").nth(1);

@@ -20,6 +20,7 @@ const AUDIT_COLUMNS: Columns<AuditRow> = {
   todo_id: (entry) => entry.todoId,
   before: (entry) => entry.before,
   after: (entry) => entry.after,
+  reverts_tx_id: (entry) => entry.revertsTxId,
 };
 
 /** The filtered log, newest first like /audit, read by id in chunks from the newest whatever page the view was on. */

@@ -14,6 +14,7 @@ const date = (message: string) =>
 const auditParams = z.object({
   actor: z.preprocess(emptyToUndefined, z.string().trim().regex(OWNER_PATTERN, "The actor must be a user id.").optional()),
   todo: z.preprocess(emptyToUndefined, positiveId("The todo id must be a positive whole number.").optional()),
+  tx: z.preprocess(emptyToUndefined, positiveId("The transaction id must be a positive whole number.").optional()),
   action: z.preprocess(emptyToUndefined, z.enum(["insert", "update", "delete"], { error: "Action must be insert, update or delete." }).optional()),
   from: z.preprocess(emptyToUndefined, date("From must be a date (YYYY-MM-DD).").optional()),
   to: z.preprocess(emptyToUndefined, date("To must be a date (YYYY-MM-DD).").optional()),
@@ -22,19 +23,20 @@ const auditParams = z.object({
 });
 
 export function parseAuditParams(search: URLSearchParams): { ok: true; value: AuditQuery } | { ok: false; error: string } {
-  const raw = Object.fromEntries(["actor", "todo", "action", "from", "to", "after", "before"].flatMap((key) => (search.has(key) ? [[key, search.get(key)]] : [])));
+  const raw = Object.fromEntries(["actor", "todo", "tx", "action", "from", "to", "after", "before"].flatMap((key) => (search.has(key) ? [[key, search.get(key)]] : [])));
   const result = auditParams.safeParse(raw);
   if (!result.success) return { ok: false, error: result.error.issues[0].message };
-  const { todo, ...rest } = result.data;
+  const { todo, tx, ...rest } = result.data;
   if (rest.from && rest.to && rest.from > rest.to) return { ok: false, error: "The date range ends before it starts." };
   if (rest.after && rest.before) return { ok: false, error: "That page link is broken. Start again from the first page." };
-  return { ok: true, value: { ...rest, todoId: todo } };
+  return { ok: true, value: { ...rest, todoId: todo, txId: tx } };
 }
 
 export function auditSearch(query: AuditQuery, page: { after?: number; before?: number } = {}): string {
   const search = new URLSearchParams();
   if (query.actor) search.set("actor", query.actor);
   if (query.todoId) search.set("todo", String(query.todoId));
+  if (query.txId) search.set("tx", String(query.txId));
   if (query.action) search.set("action", query.action);
   if (query.from) search.set("from", query.from);
   if (query.to) search.set("to", query.to);

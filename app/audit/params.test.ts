@@ -19,9 +19,9 @@ describe("parseAuditParams: valid values", () => {
   });
 
   it("every filter and a cursor", () => {
-    expect(parse("actor=user_alice&todo=42&action=update&from=2026-01-01&to=2026-01-31&after=900")).toEqual({
+    expect(parse("actor=user_alice&todo=42&tx=7&action=update&from=2026-01-01&to=2026-01-31&after=900")).toEqual({
       ok: true,
-      value: { actor: "user_alice", todoId: 42, action: "update", from: "2026-01-01", to: "2026-01-31", after: 900 },
+      value: { actor: "user_alice", todoId: 42, txId: 7, action: "update", from: "2026-01-01", to: "2026-01-31", after: 900 },
     });
   });
 
@@ -31,6 +31,10 @@ describe("parseAuditParams: valid values", () => {
 
   it.each(["insert", "update", "delete"])("action=%s", (action) => {
     expect(parse(`action=${action}`)).toEqual({ ok: true, value: expect.objectContaining({ action }) });
+  });
+
+  it.each(["0", "-1", "x", "1.5"])("tx=%s is a 400 with a message", (tx) => {
+    expect(parse(`tx=${tx}`)).toEqual({ ok: false, error: "The transaction id must be a positive whole number." });
   });
 
   it("trims the actor", () => {

@@ -46,6 +46,11 @@ export function AuditEntry({ entry, revert }: AuditEntryProps) {
       </div>
       <div className="flex flex-wrap items-center gap-3 text-xs text-slate-400">
         <span>transaction {entry.txId}</span>
+        {entry.revertsTxId !== null ? (
+          <Link to={`/audit?tx=${entry.revertsTxId}`} className="rounded bg-amber-50 px-1.5 py-0.5 text-amber-800 underline" data-testid="audit-reverts">
+            reverts transaction {entry.revertsTxId}
+          </Link>
+        ) : null}
         {revert ? <RevertTransactionButton tx={entry.txId} back={revert.back} /> : null}
       </div>
       {fields.length ? (

@@ -78,7 +78,7 @@ describe("admin", () => {
     }
     const ids = page.entries.map((entry) => entry.id);
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
-    expect(page.filters).toEqual({ actor: ADAM, todo: "", action: "", from: "", to: "" });
+    expect(page.filters).toEqual({ actor: ADAM, todo: "", tx: "", action: "", from: "", to: "" });
     expect(page.links.first).toBe(`?actor=${ADAM}`);
   });
 
@@ -97,7 +97,7 @@ describe("admin", () => {
     const { response } = await settle(() => loader(args(get(cookies[ADAM], `?todo=${bulkIds[0]}&action=insert`))));
     const page = (await response.json()) as AuditPage;
     expect(page.entries.map((entry) => entry.action)).toEqual(["insert"]);
-    expect(page.filters).toEqual({ actor: "", todo: String(bulkIds[0]), action: "insert", from: "", to: "" });
+    expect(page.filters).toEqual({ actor: "", todo: String(bulkIds[0]), tx: "", action: "insert", from: "", to: "" });
   });
 
   it.each([

@@ -28,7 +28,7 @@ export async function loader(args: LoaderFunctionArgs) {
   const data = {
     flash: flash.message,
     entries: page.rows,
-    filters: { actor: query.actor ?? "", todo: query.todoId ? String(query.todoId) : "", action: query.action ?? "", from: query.from ?? "", to: query.to ?? "" },
+    filters: { actor: query.actor ?? "", todo: query.todoId ? String(query.todoId) : "", tx: query.txId ? String(query.txId) : "", action: query.action ?? "", from: query.from ?? "", to: query.to ?? "" },
     links: {
       first: auditSearch(query),
       next: page.next ? auditSearch(query, { after: page.next }) : null,
@@ -55,6 +55,9 @@ export default function AuditPage() {
         </FilterField>
         <FilterField label="Todo id">
           <input name="todo" inputMode="numeric" defaultValue={filters.todo} className={`${FIELD_CLASS} w-24`} />
+        </FilterField>
+        <FilterField label="Transaction">
+          <input name="tx" inputMode="numeric" defaultValue={filters.tx} className={`${FIELD_CLASS} w-28`} />
         </FilterField>
         <SelectField label="Action" name="action" value={filters.action} options={[["", "Any"], ["insert", "Insert"], ["update", "Update"], ["delete", "Delete"]]} />
         <FilterField label="From">

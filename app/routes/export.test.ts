@@ -231,8 +231,10 @@ describe("/audit/export.csv and .ndjson", () => {
   async function expectedAudit(filter: AuditFilter) {
     const { rows } = await owner.query(
       `select a.id::int as id, a.occurred_at::text as occurred_at, a.tx_id::text as tx_id, a.actor, ${visibleName("u", ADAM)} as actor_name,
-              a.db_role, a.action::text as action, a.table_name, a.row_id::int as row_id, a.todo_id::int as todo_id, a.before, a.after
+              a.db_role, a.action::text as action, a.table_name, a.row_id::int as row_id, a.todo_id::int as todo_id, a.before, a.after,
+              t.reverts_tx_id::int as reverts_tx_id
        from audit.audit_log a left join directory.users u on u.id = a.actor
+       left join audit.transactions t on t.tx_id = a.tx_id and t.tenant_id = a.tenant_id
        where a.tenant_id = $1 and ($2::text is null or a.actor = $2) and ($3::bigint is null or a.todo_id = $3) and ($4::text is null or a.action::text = $4)
          and ($5::date is null or a.occurred_at >= $5::date::timestamp at time zone 'UTC') and ($6::date is null or a.occurred_at < ($6::date + 1)::timestamp at time zone 'UTC')
        order by a.id desc`,
@@ -241,7 +243,7 @@ describe("/audit/export.csv and .ndjson", () => {
     return rows.map((row) => ({ ...row, tx_id: Number(row.tx_id) }));
   }
 
-  const AUDIT_HEADER = ["id", "occurred_at", "tx_id", "actor", "actor_name", "db_role", "action", "table_name", "row_id", "todo_id", "before", "after"];
+  const AUDIT_HEADER = ["id", "occurred_at", "tx_id", "actor", "actor_name", "db_role", "action", "table_name", "row_id", "todo_id", "before", "after", "reverts_tx_id"];
   const today = new Date().toISOString().slice(0, 10);
   // Made when the test runs: the todo's id is known only then. Each bounded by this file's entries: other files' entries share the organization.
   const filters: [string, () => AuditFilter][] = [
