@@ -34,6 +34,8 @@ import { report, summarize, type BenchRow } from "./report";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BIG = 100_000;
 const SMALL = 1_000;
+/** The old generation's limit for the capped run: about twice the live heap of an idle server (31 MB). */
+const CAPPED_HEAP_MB = 64;
 // The small export is one owner's todos (and the demo seed's); the big one is the whole organization.
 const SMALL_OWNER = "user_bob";
 const BIG_OWNERS = ["user_alice", "user_maya", "user_adam"];
@@ -93,6 +95,9 @@ interface Download {
   bytes: number;
   seconds: number;
   peak: number;
+  /** The server's RSS as the download passed a quarter of its rows, and at its end: flat memory keeps them level. */
+  rssAtQuarter: number;
+  rssAtEnd: number;
 }
 
 class Server {
@@ -103,10 +108,10 @@ class Server {
   ) {}
 
   /** A fresh production server, warmed up: page loads, and an export so its code is compiled. */
-  static async start(): Promise<Server> {
+  static async start(nodeOptions: string[] = []): Promise<Server> {
     const port = await freePort();
     const origin = `http://127.0.0.1:${port}`;
-    const child = startServer(port, []);
+    const child = startServer(port, nodeOptions);
     await waitHealthy(origin, child);
     const server = new Server(child, origin, await signIn(origin, "user_adam"));
     for (let call = 0; call < 10; call++) await server.pageLoad();
@@ -127,6 +132,10 @@ class Server {
     return this.status("VmHWM");
   }
 
+  rss() {
+    return this.status("VmRSS");
+  }
+
   async pageLoad() {
     const response = await fetch(`${this.origin}/todos`, { headers: { Cookie: this.cookie } });
     await response.arrayBuffer();
@@ -142,16 +151,18 @@ class Server {
         if (response.statusCode !== 200) return reject(new Error(`${path} answered ${response.statusCode}`));
         let lines = -1;
         let bytes = 0;
+        let rssAtQuarter = 0;
         response.on("data", (chunk: Buffer) => {
           bytes += chunk.length;
           for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) lines++;
+          if (!rssAtQuarter && lines >= expected / 4) rssAtQuarter = this.rss();
           if (!slow) return;
           response.pause();
           setTimeout(() => response.resume(), SLOW_PAUSE_MS);
         });
         response.on("end", () => {
           if (lines !== expected) return reject(new Error(`${path} gave ${lines} rows, not ${expected}`));
-          resolve({ rows: lines, bytes, seconds: (performance.now() - started) / 1000, peak: this.peak() });
+          resolve({ rows: lines, bytes, seconds: (performance.now() - started) / 1000, peak: this.peak(), rssAtQuarter, rssAtEnd: this.rss() });
         });
         response.on("error", reject);
       });
@@ -178,8 +189,8 @@ class Server {
 }
 
 /** Runs one measurement on a fresh server. */
-async function measure<T>(work: (server: Server) => Promise<T>): Promise<T> {
-  const server = await Server.start();
+async function measure<T>(work: (server: Server) => Promise<T>, nodeOptions: string[] = []): Promise<T> {
+  const server = await Server.start(nodeOptions);
   try {
     return await work(server);
   } finally {
@@ -213,7 +224,7 @@ async function abandonedDownload(server: Server) {
 }
 
 try {
-  const rounds: { baseline: number; small: Download; big: Download; slow: Download & { readAllShare: number }; afterGone: number }[] = [];
+  const rounds: { baseline: number; small: Download; big: Download; capped: Download; slow: Download & { readAllShare: number }; afterGone: number }[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const baseline = await measure(async (server) => {
       server.resetPeak();
@@ -222,8 +233,10 @@ try {
     });
     const small = await measure((server) => server.download(SMALL_PATH, expectedRows.small));
     const big = await measure((server) => server.download(BIG_PATH, expectedRows.big));
+    // Rows held anywhere would exhaust a heap this small; garbage is only collected sooner.
+    const capped = await measure((server) => server.download(BIG_PATH, expectedRows.big), [`--max-old-space-size=${CAPPED_HEAP_MB}`]);
     const { slow, afterGone } = await measure(async (server) => ({ slow: await slowDownload(server), afterGone: await abandonedDownload(server) }));
-    rounds.push({ baseline, small, big, slow, afterGone });
+    rounds.push({ baseline, small, big, capped, slow, afterGone });
     const rss = (value: number) => `${(value / MB).toFixed(1)} MB`;
     console.log(
       `round ${round + 1}: baseline ${rss(baseline)}; ${small.rows.toLocaleString("en-US")} rows ${rss(small.peak)}; ` +
@@ -242,6 +255,8 @@ try {
     { name: `${big}-row export, read as fast as it comes`, samples: rounds.map((r) => r.big.rows / r.big.seconds), unit: "rows/s" },
     // No target on memory: the rise is garbage V8 lets pile up before a full collection (a heap snapshot mid-export finds the live heap of an idle server), not rows held.
     { name: `peak RSS, ${big}-row / ${SMALL.toLocaleString("en-US")}-row export`, samples: rounds.map((r) => r.big.peak / r.small.peak), unit: "×" },
+    { name: `server RSS at the end / at a quarter of the ${big}-row export`, samples: rounds.map((r) => r.big.rssAtEnd / r.big.rssAtQuarter), unit: "×" },
+    { name: `server peak RSS, ${big}-row export, heap capped at ${CAPPED_HEAP_MB} MB`, samples: rounds.map((r) => r.capped.peak / MB), unit: "MB" },
     { name: "peak RSS, slow reader / fast reader", samples: rounds.map((r) => r.slow.peak / r.big.peak), unit: "×" },
     { name: "slow reader: database read to the end / download done (time)", samples: rounds.map((r) => r.slow.readAllShare), unit: "×", target: { op: "≥", value: 0.8 } },
     { name: "rows read after a client went away mid-export", samples: rounds.map((r) => r.afterGone), unit: "rows", target: { op: "≤", value: 2 * 1_001 } },
