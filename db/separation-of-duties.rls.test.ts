@@ -46,7 +46,7 @@ describe.each(["org:moderator", "org:admin"] as const)("%s", (orgRole) => {
     const reviewer = freshUserId("reviewer");
     const own = await seedTodo(reviewer);
     const identity = identityFor(reviewer, orgRole);
-    expect(await withIdentity(identity, (tx) => recordReview(tx, { todoId: own, verdict: "approved", note: null }))).toBe("own-todo");
+    expect(await withIdentity(identity, (tx) => recordReview(tx, { todoId: own, verdict: "approved", reason: null, note: null }))).toEqual({ status: "own-todo" });
     expect(await reviewsOf([own])).toEqual([]);
   });
 

@@ -23,8 +23,12 @@ export type TimelineEvent =
   | { kind: "reopened" }
   | { kind: "reassigned"; from: PersonRef; to: PersonRef }
   | { kind: "deleted"; task: string }
-  | { kind: "reviewed"; verdict: string; note: string | null }
+  | { kind: "reviewed"; verdict: string; reason: string | null; note: string | null }
   | { kind: "review-removed"; verdict: string }
+  | { kind: "claimed"; until: string }
+  | { kind: "claim-ended" }
+  | { kind: "escalated"; reason: string; note: string | null }
+  | { kind: "escalation-resolved" }
   /** A field no event above names: shown as it is, before → after. */
   | { kind: "changed"; field: string; before: unknown; after: unknown };
 
@@ -47,7 +51,16 @@ export function timelineEvents(entry: Entry): TimelineEvent[] {
     if (entry.action === "delete") return [{ kind: "deleted", task: text(row.task) }];
     return todoUpdate(entry);
   }
-  if (entry.action === "insert") return [{ kind: "reviewed", verdict: text(row.verdict), note: nullableText(row.note) }];
+  if (entry.tableName === "todo_claims") {
+    // Taking over a lapsed claim or renewing one's own updates the row: either way a claim from now on.
+    return entry.action === "delete" ? [{ kind: "claim-ended" }] : [{ kind: "claimed", until: text(row.expires_at) }];
+  }
+  if (entry.tableName === "todo_escalations") {
+    if (entry.action === "insert") return [{ kind: "escalated", reason: text(row.reason), note: nullableText(row.note) }];
+    if (entry.action === "update" && row.resolved_at) return [{ kind: "escalation-resolved" }];
+    return changedFields(entry.before, entry.after).map(({ key, before, after }) => ({ kind: "changed", field: `escalation ${key}`, before, after }));
+  }
+  if (entry.action === "insert") return [{ kind: "reviewed", verdict: text(row.verdict), reason: nullableText(row.reason), note: nullableText(row.note) }];
   if (entry.action === "delete") return [{ kind: "review-removed", verdict: text(row.verdict) }];
   return changedFields(entry.before, entry.after).map(({ key, before, after }) => ({ kind: "changed", field: `review ${key}`, before, after }));
 }
