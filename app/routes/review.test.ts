@@ -193,7 +193,7 @@ describe("separation of duties", () => {
     const { rows } = await owner.query<{ id: string }>("insert into todos (user_id, task) values ($1, $2) returning id", [userId, `own todo ${randomUUID()}`]);
     const own = Number(rows[0].id);
     createdTodos.push(own);
-    await owner.query("insert into todo_reviews (todo_id, reviewer_id, verdict) values ($1, 'user_other_mod', 'flagged')", [own]);
+    await owner.query("insert into todo_reviews (todo_id, reviewer_id, verdict, reason) values ($1, 'user_other_mod', 'flagged', 'spam')", [own]);
     const other = await aliceTodo("offered after the check");
 
     const queue = await load(cookie());
