@@ -237,9 +237,9 @@ export const todoEscalations = pgTable(
  * The audit log lives in its own schema, outside the table and default
  * privileges role setup grants in `public`: the app's roles get SELECT on it
  * and never INSERT, UPDATE or DELETE. Statement-level triggers
- * (migrations/0003, 0008, 0017), running as the owner, write one entry per
- * changed row of `todos` and `todo_reviews`, so no code path can skip or
- * forge it.
+ * (migrations/0003, 0008, 0017, 0020), running as the owner, write one entry
+ * per changed row of `todos`, `todo_reviews`, `todo_claims` and
+ * `todo_escalations`, so no code path can skip or forge it.
  *
  * Who reads which entries (decision 019): an admin reads their
  * organization's whole log, deleted todos included. Anyone else reads, within
@@ -276,7 +276,7 @@ export const auditLog = auditSchema
       action: auditAction("action").notNull(),
       tableName: text("table_name").notNull(),
       rowId: bigint("row_id", { mode: "number" }).notNull(),
-      /** The todo an entry is about: the row itself for `todos`, the reviewed todo for `todo_reviews`. */
+      /** The todo an entry is about: the row itself for `todos`, the todo a review, claim or escalation names otherwise. */
       todoId: bigint("todo_id", { mode: "number" }),
       before: jsonb("before"),
       after: jsonb("after"),
