@@ -121,8 +121,8 @@ export async function holdAdvisoryLock(owner: Pool) {
 
 /** The SQL text each bulk action runs, as pg_stat_activity shows it. */
 export const BULK_STATEMENT: Record<BulkAction, RegExp> = {
-  complete: /^update todos t set is_complete/,
-  reopen: /^update todos t set is_complete/,
+  complete: /^with changed as \(update todos t set is_complete/,
+  reopen: /^with changed as \(update todos t set is_complete/,
   reassign: /^\s*with moved as \(update todos t set user_id/,
-  delete: /^delete from todos t/,
+  delete: /^with changed as \(delete from todos t/,
 };
