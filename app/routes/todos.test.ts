@@ -357,7 +357,7 @@ describe("the list names people", () => {
     expect(data.todos.find((todo) => todo.id === reviewed.id)).toMatchObject({ ownerName: "Alice", reviewerName: "Maya" });
     expect(data.todos.find((todo) => todo.id === departedsTodo)).toMatchObject({ userId: departed, ownerName: null });
     const demo = data.members.filter((member) => directoryPeople.includes(member.id));
-    expect(demo.map((member) => member.name)).toEqual(["Adam", "Alice", "Bob", "Maya"]);
+    expect(demo.map((member) => member.name)).toEqual(["Adam", "Alice", "Bob", "Maya", "Rita"]);
   });
 });
 
