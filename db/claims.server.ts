@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import { joinPerson, personName } from "./directory/people.server";
+import { joinPerson, personName, type PersonRef } from "./directory/people.server";
 import { COUNT_CAP } from "./limits";
 import type { ScopedTx } from "./scoped.server";
 import { isoTime, sqlStateOf } from "./sql";
@@ -10,12 +10,6 @@ import { isoTime, sqlStateOf } from "./sql";
  * organization claim others' todos, renew their own claims and take over
  * lapsed ones, and refuse everything else.
  */
-
-/** Someone named on the queue; `name` is null for a former member. */
-export interface PersonRef {
-  id: string;
-  name: string | null;
-}
 
 export interface LiveClaim {
   todoId: number;

@@ -1,6 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { PersonRef } from "./claims.server";
-import { joinPerson, personName } from "./directory/people.server";
+import { joinPerson, personName, type PersonRef } from "./directory/people.server";
 import type { ReviewReason } from "./limits";
 import type { ScopedTx } from "./scoped.server";
 import { isoTime, sqlStateOf } from "./sql";

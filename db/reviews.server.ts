@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import { holderOf, liveClaimOn, type PersonRef } from "./claims.server";
-import { joinPerson, personName } from "./directory/people.server";
+import { holderOf, liveClaimOn } from "./claims.server";
+import { joinPerson, personName, type PersonRef } from "./directory/people.server";
 import type { ReviewReason, ReviewVerdict } from "./limits";
 import { sqlStateOf } from "./sql";
 import { toTodoRow, type RawTodoRow, type TodoListRow } from "./todo-list.server";

@@ -1,4 +1,5 @@
 import type { SerializeFrom } from "@remix-run/node";
+import type { PersonRef } from "../../db/directory/people.server";
 import type { TimelineEntry } from "../../db/timeline.server";
 import { changedFields } from "./AuditEntry";
 
@@ -10,11 +11,6 @@ import { changedFields } from "./AuditEntry";
  */
 
 type Entry = SerializeFrom<TimelineEntry>;
-
-export interface PersonRef {
-  id: string;
-  name: string | null;
-}
 
 export type TimelineEvent =
   | { kind: "created"; task: string }

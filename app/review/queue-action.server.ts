@@ -1,4 +1,5 @@
-import { claimTodo, releaseClaim, type ClaimOutcome, type PersonRef, type ReleaseOutcome } from "../../db/claims.server";
+import { claimTodo, releaseClaim, type ClaimOutcome, type ReleaseOutcome } from "../../db/claims.server";
+import type { PersonRef } from "../../db/directory/people.server";
 import { escalateTodo, resolveEscalation, type EscalateOutcome, type ResolveOutcome } from "../../db/escalations.server";
 import { recordReview, type ReviewOutcome } from "../../db/reviews.server";
 import type { ScopedTx } from "../../db/scoped.server";
@@ -29,10 +30,10 @@ export interface QueueRefusal {
 
 const named = (person: PersonRef) => person.name ?? "a former member";
 
-const OWN_TODO: Record<ReviewIntent["intent"], string> = {
+// A release only ever deletes the caller's own claim, so it never meets separation of duties.
+const OWN_TODO: Record<Exclude<ReviewIntent["intent"], "release">, string> = {
   review: "You cannot record a verdict on your own todo; another moderator reviews it.",
   claim: "You cannot claim your own todo; another moderator reviews it.",
-  release: "You hold no claim on your own todo.",
   escalate: "You cannot escalate your own todo; another moderator reviews it.",
   resolve: "You cannot resolve the escalation of your own todo; another admin does.",
 };
@@ -54,7 +55,7 @@ export function queueRefusal(intent: ReviewIntent["intent"], outcome: QueueOutco
     case "missing":
       return { status: 404, error: intent === "resolve" ? "Not found: that todo has no open escalation." : "Not found: that todo no longer exists." };
     case "own-todo":
-      return { status: 403, error: OWN_TODO[intent] };
+      return { status: 403, error: OWN_TODO[intent as keyof typeof OWN_TODO] };
     case "not-held":
       return { status: 409, error: "You hold no claim on that todo: it may have run out." };
     case "escalated-already":
