@@ -1,3 +1,4 @@
+import { CLAIM_MINUTES_DEFAULT, CLAIM_MINUTES_MAX } from "../db/limits";
 import { localDataDir } from "../db/local/data-dir";
 import { BACKEND_ROLE_NAMES, connectionEnvFor, DIRECTORY_URL_ENV } from "../roles/roles";
 
@@ -52,6 +53,8 @@ export interface Config {
   webhookSecret: string | null;
   /** Whether the directory's writer has a connection string; the webhook answers 503 without one. */
   directoryWriter: boolean;
+  /** How long a claim on a review queue item lasts, in minutes. */
+  claimMinutes: number;
 }
 
 export class ConfigError extends Error {
@@ -228,6 +231,7 @@ export function loadConfig(env: Env): Config {
   const poolMax = parseWholeNumber(env, "WARDEN_POOL_MAX", { min: 1, max: 1000, fallback: 10 }, problems);
   // How long a request waits for a database that is not answering (a Neon compute starting again) before a 503.
   parseWholeNumber(env, "WARDEN_DB_WAIT_MS", { min: 0, max: 120_000, fallback: 10_000 }, problems);
+  const claimMinutes = parseWholeNumber(env, "WARDEN_CLAIM_MINUTES", { min: 1, max: CLAIM_MINUTES_MAX, fallback: CLAIM_MINUTES_DEFAULT }, problems);
   const dataDir = localDataDir(env);
 
   let identity: Config["identity"] | null;
@@ -256,7 +260,7 @@ export function loadConfig(env: Env): Config {
   const webhookSecret = parseWebhookSecret(env, problems);
 
   if (problems.length > 0 || !identity) throw new ConfigError(mode, problems);
-  return { mode, identity, sessionSecret, origin, dataDir, poolMax, webhookSecret, directoryWriter: present(env, DIRECTORY_URL_ENV) };
+  return { mode, identity, sessionSecret, origin, dataDir, poolMax, webhookSecret, directoryWriter: present(env, DIRECTORY_URL_ENV), claimMinutes };
 }
 
 let loaded: Config | undefined;

@@ -74,7 +74,7 @@ describe("the embedded default", () => {
 describe("production", () => {
   it("with everything set: Clerk, the public origin, the session secret", () => {
     const config = loadConfig({ ...PRODUCTION, NODE_ENV: "production", CLERK_AUTHORIZED_PARTIES: "https://warden.example, https://admin.warden.example" });
-    expect(config).toMatchObject({ mode: "production", sessionSecret: SESSION_SECRET, origin: "https://warden.example", poolMax: 10 });
+    expect(config).toMatchObject({ mode: "production", sessionSecret: SESSION_SECRET, origin: "https://warden.example", poolMax: 10, claimMinutes: 15 });
     expect(config.identity).toMatchObject({ provider: "clerk", authorizedParties: ["https://warden.example", "https://admin.warden.example"] });
   });
 
@@ -123,8 +123,16 @@ describe("production", () => {
     ["a pool size of zero", { WARDEN_POOL_MAX: "0" }, "WARDEN_POOL_MAX"],
     ["a pool size that is not a number", { WARDEN_POOL_MAX: "many" }, "WARDEN_POOL_MAX"],
     ["a demo flag that is neither 1 nor 0", { WARDEN_DEMO_SIGN_IN: "yes please" }, "WARDEN_DEMO_SIGN_IN"],
+    ["a claim of zero minutes", { WARDEN_CLAIM_MINUTES: "0" }, "WARDEN_CLAIM_MINUTES"],
+    ["a claim longer than a day", { WARDEN_CLAIM_MINUTES: "1441" }, "WARDEN_CLAIM_MINUTES"],
+    ["a claim time that is not a whole number", { WARDEN_CLAIM_MINUTES: "7.5" }, "WARDEN_CLAIM_MINUTES"],
   ])("refuses %s", (_name, override, name) => {
     expect(names(problems({ ...PRODUCTION, NODE_ENV: "production", ...override }))).toEqual([name]);
+  });
+
+  it("takes how long a claim lasts, from one minute to a day", () => {
+    expect(loadConfig({ ...PRODUCTION, WARDEN_CLAIM_MINUTES: "1" }).claimMinutes).toBe(1);
+    expect(loadConfig({ ...PRODUCTION, WARDEN_CLAIM_MINUTES: "1440" }).claimMinutes).toBe(1440);
   });
 
   it("plain http is accepted for a loopback origin (a production build tried locally)", () => {

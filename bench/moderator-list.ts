@@ -39,9 +39,9 @@ try {
     );
     // One in ten reviewed: mostly approved, some flagged.
     await owner.query(
-      `insert into todo_reviews (todo_id, tenant_id, reviewer_id, verdict, note, created_at)
+      `insert into todo_reviews (todo_id, tenant_id, reviewer_id, verdict, reason, note, created_at)
        select id, tenant_id, 'user_maya', (case when id % 50 = 0 then 'flagged' else 'approved' end)::review_verdict,
-              case when id % 50 = 0 then 'needs a closer look' end, inserted_at + interval '1 hour'
+              case when id % 50 = 0 then 'spam'::review_reason end, case when id % 50 = 0 then 'needs a closer look' end, inserted_at + interval '1 hour'
        from todos where id % 10 = 0`,
     );
     await owner.query("vacuum analyze todos");

@@ -421,7 +421,7 @@ class Worker {
 
   private async review() {
     const expected = capabilitiesOf(this.caller.role).review ? [303, 403, 404] : [403];
-    await send("review", expected, () => this.client.post("/review", { intent: "review", id: String(this.targetId()), verdict: pick(["approved", "flagged"]), note: pick(["", "ok", "needs work"]) }));
+    await send("review", expected, () => this.client.post("/review", { intent: "review", id: String(this.targetId()), verdict: pick(["approved", "flagged"]), reason: "spam", note: pick(["", "ok", "needs work"]) }));
   }
 
   private async bulk() {

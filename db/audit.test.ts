@@ -154,7 +154,7 @@ describe.each([
   it("insert", async () => {
     const since = await auditHighWater();
     const { id, tx } = await actor(async (tx) => {
-      const [row] = await tx.insert(todoReviews).values({ todoId, verdict: "flagged", note: "looks off" }).returning();
+      const [row] = await tx.insert(todoReviews).values({ todoId, verdict: "flagged", reason: "spam", note: "looks off" }).returning();
       return { id: row.id, tx: await txid(tx) };
     });
     reviewId = id;
@@ -169,11 +169,11 @@ describe.each([
     const before = await rowJson("todo_reviews", reviewId);
     const since = await auditHighWater();
     const tx = await actor(async (tx) => {
-      expect(await tx.update(todoReviews).set({ verdict: "approved", note: null }).where(eq(todoReviews.id, reviewId)).returning()).toHaveLength(1);
+      expect(await tx.update(todoReviews).set({ verdict: "approved", reason: null, note: null }).where(eq(todoReviews.id, reviewId)).returning()).toHaveLength(1);
       return txid(tx);
     });
     const after = await rowJson("todo_reviews", reviewId);
-    expect(after).toEqual({ ...before, verdict: "approved", note: null });
+    expect(after).toEqual({ ...before, verdict: "approved", reason: null, note: null });
     expect(await entriesSince(since, "todo_reviews", reviewId)).toEqual([
       { tx_id: tx, actor: actorId, db_role: dbRole, action: "update", table_name: "todo_reviews", row_id: reviewId, todo_id: todoId, before, after },
     ]);

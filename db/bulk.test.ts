@@ -54,7 +54,7 @@ async function seedMany(userId: string, n: number, label = "bulk"): Promise<numb
 }
 
 async function seedReview(todoId: number, reviewerId: string, verdict: "approved" | "flagged") {
-  const { rows } = await owner.query<{ id: string }>("insert into todo_reviews (todo_id, reviewer_id, verdict, note) values ($1, $2, $3, 'seeded') returning id", [
+  const { rows } = await owner.query<{ id: string }>("insert into todo_reviews (todo_id, reviewer_id, verdict, reason, note) values ($1, $2, $3, case when $3::review_verdict = 'flagged' then 'spam'::review_reason end, 'seeded') returning id", [
     todoId,
     reviewerId,
     verdict,

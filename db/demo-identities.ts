@@ -59,6 +59,12 @@ export const DEMO_IDENTITIES: readonly DemoIdentity[] = [
     todos: { org_acme: ["Update the moderation guidelines"], org_globex: ["Translate the Globex onboarding guide"], personal: ["Plan the hiking weekend"] },
   },
   {
+    userId: "user_rita",
+    name: "Rita",
+    memberships: [{ orgId: "org_acme", role: "org:moderator" }],
+    todos: { org_acme: ["Sort the moderation backlog"] },
+  },
+  {
     userId: "user_adam",
     name: "Adam",
     memberships: [{ orgId: "org_acme", role: "org:admin" }],

@@ -3,9 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClerkOrgRole } from "../roles/roles";
 import { listAudit } from "./audit.server";
 import { runBulk, type BulkRequest } from "./bulk.server";
+import { claimTodo } from "./claims.server";
 import { closeDirectoryPool } from "./directory/apply.server";
+import { escalateTodo, resolveEscalation } from "./escalations.server";
 import { closeRolePools } from "./pools.server";
 import { currentTransactionId, revertTransaction, type RevertOutcome } from "./revert.server";
+import { recordReview } from "./reviews.server";
 import { withIdentity, type ScopedTx } from "./scoped.server";
 import { addMembers, directoryFixtures } from "./testing/directory";
 import { identityFor, ownerPool } from "./testing/identities";
@@ -77,7 +80,7 @@ async function seed(userId: string, n: number, label: string): Promise<number[]>
 }
 
 async function seedReview(todoId: number, reviewerId: string, verdict: "approved" | "flagged") {
-  await owner.query("insert into todo_reviews (todo_id, tenant_id, reviewer_id, verdict, note) values ($1, $2, $3, $4, 'seeded')", [todoId, org, reviewerId, verdict]);
+  await owner.query("insert into todo_reviews (todo_id, tenant_id, reviewer_id, verdict, reason, note) values ($1, $2, $3, $4, case when $4::review_verdict = 'flagged' then 'spam'::review_reason end, 'seeded')", [todoId, org, reviewerId, verdict]);
 }
 
 /** Every column of the organization's todos and reviews, as the owner sees them: "identical" means identical. */
@@ -300,5 +303,65 @@ describe("forbidden reverts are refused by the database and change nothing", () 
     });
     const { rows } = await owner.query("select count(*)::int as n from todo_reviews where todo_id = $1", [id]);
     expect(rows[0].n).toBe(0);
+  });
+});
+
+describe("the review queue's claims and escalations", () => {
+  /** The organization's claims and escalations, every column, as the owner sees them. */
+  async function queueTables() {
+    const { rows } = await owner.query<{ claims: string; escalations: string }>(
+      `select (select md5(coalesce(string_agg(to_jsonb(c)::text, ',' order by id), '')) from todo_claims c where tenant_id = $1) as claims,
+              (select md5(coalesce(string_agg(to_jsonb(e)::text, ',' order by id), '')) from todo_escalations e where tenant_id = $1) as escalations`,
+      [org],
+    );
+    return rows[0];
+  }
+
+  it("a transaction that claimed a todo is refused as a whole, and nothing changes", async () => {
+    const [id] = await seed(member, 1, "claimed");
+    const claimed = await act(moderator, "org:moderator", (tx) => claimTodo(tx, { todoId: id, minutes: 15 }));
+    const before = { ...(await tables()), ...(await queueTables()) };
+    const log = await auditState();
+    for (const [userId, orgRole] of [[moderator, "org:moderator"], [admin, "org:admin"]] as const) {
+      expect(await revertAs(userId, orgRole, claimed)).toEqual({ status: "conflict", reason: "queue" });
+    }
+    expect({ ...(await tables()), ...(await queueTables()) }).toEqual(before);
+    expect(await auditState()).toEqual(log);
+  });
+
+  it("a verdict that ended its holder's claim is not reverted in part: the review stays, and so does the claim's end", async () => {
+    const [id] = await seed(member, 1, "verdict on a claim");
+    await act(moderator, "org:moderator", (tx) => claimTodo(tx, { todoId: id, minutes: 15 }));
+    const verdict = await act(moderator, "org:moderator", (tx) => recordReview(tx, { todoId: id, verdict: "flagged", reason: "duplicate", note: null }));
+    const before = { ...(await tables()), ...(await queueTables()) };
+    expect(await revertAs(admin, "org:admin", verdict)).toEqual({ status: "conflict", reason: "queue" });
+    expect({ ...(await tables()), ...(await queueTables()) }).toEqual(before);
+  });
+
+  it("an escalation and its resolution are refused alike", async () => {
+    const [id] = await seed(member, 1, "escalated");
+    const escalated = await act(moderator, "org:moderator", (tx) => escalateTodo(tx, { todoId: id, reason: "abuse", note: null }));
+    const resolved = await act(admin, "org:admin", (tx) => resolveEscalation(tx, id));
+    const before = await queueTables();
+    expect(await revertAs(admin, "org:admin", escalated)).toEqual({ status: "conflict", reason: "queue" });
+    expect(await revertAs(admin, "org:admin", resolved)).toEqual({ status: "conflict", reason: "queue" });
+    expect(await queueTables()).toEqual(before);
+  });
+
+  it("deleting a claimed, escalated todo touches neither, so undoing the delete is whole and finds them as they were", async () => {
+    const ids = await seed(member, 2, "delete the escalated");
+    await act(moderator, "org:moderator", (tx) => claimTodo(tx, { todoId: ids[0], minutes: 15 }));
+    await act(moderator, "org:moderator", (tx) => escalateTodo(tx, { todoId: ids[0], reason: "spam", note: "again" }));
+    const before = { ...(await tables()), ...(await queueTables()) };
+    const deleted = await act(admin, "org:admin", bulk({ action: "delete", target: { ids } }));
+    expect(await queueTables()).toEqual({ claims: before.claims, escalations: before.escalations });
+    expect(await revertAs(admin, "org:admin", deleted)).toMatchObject({ status: "reverted" });
+    expect({ ...(await tables()), ...(await queueTables()) }).toEqual(before);
+  });
+
+  it("in raw SQL too: the function refuses with WD409 and the hint the app reads", async () => {
+    const [id] = await seed(member, 1, "raw claim");
+    const claimed = await act(moderator, "org:moderator", (tx) => claimTodo(tx, { todoId: id, minutes: 15 }));
+    await expect(rawAs(identityFor(admin, "org:admin", org), "select warden.revert_transaction($1)", [claimed])).rejects.toMatchObject({ code: "WD409", hint: "queue" });
   });
 });

@@ -20,6 +20,8 @@ export type RevertOutcome =
   | { status: "forbidden"; reason: "setup" | "hidden" | "refused" }
   | { status: "conflict"; reason: "changed"; rows: RevertedRow[] }
   | { status: "conflict"; reason: "reverted"; by: number }
+  /** It also claimed, released, escalated or resolved a todo, which a revert does not undo (migrations/0020). */
+  | { status: "conflict"; reason: "queue" }
   | { status: "conflict"; reason: "constraint" };
 
 type PgError = { code?: string; hint?: string; detail?: string };
@@ -38,6 +40,7 @@ function refusal(error: PgError): RevertOutcome | null {
     case "WD409":
       if (error.hint === "changed") return { status: "conflict", reason: "changed", rows: JSON.parse(error.detail ?? "[]") as RevertedRow[] };
       if (error.hint === "reverted") return { status: "conflict", reason: "reverted", by: Number(error.detail) };
+      if (error.hint === "queue") return { status: "conflict", reason: "queue" };
       return { status: "conflict", reason: "constraint" };
     default:
       return null;

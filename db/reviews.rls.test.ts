@@ -1,7 +1,9 @@
 import { eq, inArray } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ClerkOrgRole } from "../roles/roles";
+import { REVIEW_REASONS } from "./limits";
 import { freshUserId, ownerPool, identityFor } from "./testing/identities";
+import { rawAs as rawSql } from "./testing/raw-sql";
 import { closeRolePools, rolePool } from "./pools.server";
 import { todoReviews, todos } from "./schema";
 import { withIdentity, type ScopedTx } from "./scoped.server";
@@ -31,7 +33,7 @@ async function seedTodo(userId: string, task = "reviewed todo", insertedAt?: str
 
 async function seedReview(todoId: number, reviewerId: string, verdict: "approved" | "flagged" = "approved", options: { note?: string; createdAt?: string } = {}) {
   const { rows } = await owner.query<{ id: string }>(
-    "insert into todo_reviews (todo_id, reviewer_id, verdict, note, created_at) values ($1, $2, $3, $4, coalesce($5::timestamptz, now())) returning id",
+    "insert into todo_reviews (todo_id, reviewer_id, verdict, reason, note, created_at) values ($1, $2, $3, case when $3::review_verdict = 'flagged' then 'spam'::review_reason end, $4, coalesce($5::timestamptz, now())) returning id",
     [todoId, reviewerId, verdict, options.note ?? null, options.createdAt ?? null],
   );
   return Number(rows[0].id);
@@ -61,7 +63,7 @@ describe("moderator", () => {
   it("inserts a review as themselves: reviewer_id defaults to their id", async () => {
     const maya = freshUserId("maya");
     const todoId = await seedTodo(freshUserId("author"));
-    const inserted = await (await as(maya, "org:moderator"))(async (tx) => (await tx.insert(todoReviews).values({ todoId, verdict: "flagged", note: "spam" }).returning())[0]);
+    const inserted = await (await as(maya, "org:moderator"))(async (tx) => (await tx.insert(todoReviews).values({ todoId, verdict: "flagged", reason: "spam", note: "spam" }).returning())[0]);
     expect(inserted.reviewerId).toBe(maya);
     expect(await ownerReviewsOf(todoId)).toEqual([{ id: inserted.id, todo_id: todoId, reviewer_id: maya, verdict: "flagged", note: "spam" }]);
   });
@@ -91,7 +93,7 @@ describe("moderator", () => {
     const toUpdate = await seedReview(todoId, maya, "approved");
     const toDelete = await seedReview(todoId, maya, "approved");
     const counts = await (await as(maya, "org:moderator"))(async (tx) => ({
-      updated: (await tx.update(todoReviews).set({ verdict: "flagged", note: "changed my mind" }).where(eq(todoReviews.id, toUpdate)).returning()).length,
+      updated: (await tx.update(todoReviews).set({ verdict: "flagged", reason: "off-topic", note: "changed my mind" }).where(eq(todoReviews.id, toUpdate)).returning()).length,
       deleted: (await tx.delete(todoReviews).where(eq(todoReviews.id, toDelete)).returning()).length,
     }));
     expect(counts).toEqual({ updated: 1, deleted: 1 });
@@ -106,7 +108,7 @@ describe("moderator", () => {
     const theirs = await seedReview(todoId, other, "approved", { note: "fine" });
     const before = await ownerReview(theirs);
     const counts = await (await as(maya, "org:moderator"))(async (tx) => ({
-      updated: (await tx.update(todoReviews).set({ verdict: "flagged" }).where(eq(todoReviews.id, theirs)).returning()).length,
+      updated: (await tx.update(todoReviews).set({ verdict: "flagged", reason: "spam" }).where(eq(todoReviews.id, theirs)).returning()).length,
       deleted: (await tx.delete(todoReviews).where(eq(todoReviews.id, theirs)).returning()).length,
     }));
     expect(counts).toEqual({ updated: 0, deleted: 0 });
@@ -177,7 +179,7 @@ describe("admin", () => {
     const todoId = await seedTodo(freshUserId("author"));
     const [own, forOther] = await (await as(adam, "org:admin"))(async (tx) => [
       (await tx.insert(todoReviews).values({ todoId, verdict: "approved" }).returning())[0],
-      (await tx.insert(todoReviews).values({ todoId, reviewerId: other, verdict: "flagged" }).returning())[0],
+      (await tx.insert(todoReviews).values({ todoId, reviewerId: other, verdict: "flagged", reason: "other" }).returning())[0],
     ]);
     expect((await ownerReviewsOf(todoId)).map((row) => [row.id, row.reviewer_id])).toEqual([
       [own.id, adam],
@@ -191,7 +193,7 @@ describe("admin", () => {
     const toUpdate = await seedReview(todoId, freshUserId("mod"), "approved");
     const toDelete = await seedReview(todoId, freshUserId("mod"), "approved");
     const counts = await (await as(adam, "org:admin"))(async (tx) => ({
-      updated: (await tx.update(todoReviews).set({ verdict: "flagged" }).where(eq(todoReviews.id, toUpdate)).returning()).length,
+      updated: (await tx.update(todoReviews).set({ verdict: "flagged", reason: "spam" }).where(eq(todoReviews.id, toUpdate)).returning()).length,
       deleted: (await tx.delete(todoReviews).where(eq(todoReviews.id, toDelete)).returning()).length,
     }));
     expect(counts).toEqual({ updated: 1, deleted: 1 });
@@ -242,19 +244,70 @@ describe("note length", () => {
     const maya = freshUserId("maya");
     const todoId = await seedTodo(freshUserId("author"));
     const run = await as(maya, "org:moderator");
-    await expect(run((tx) => tx.insert(todoReviews).values({ todoId, verdict: "flagged", note: "n".repeat(1001) }).returning())).rejects.toMatchObject({
+    await expect(run((tx) => tx.insert(todoReviews).values({ todoId, verdict: "flagged", reason: "spam", note: "n".repeat(1001) }).returning())).rejects.toMatchObject({
       cause: expect.objectContaining({ code: "23514", constraint: "todo_reviews_note_length" }),
     });
     expect(await ownerReviewsOf(todoId)).toEqual([]);
-    const stored = await run(async (tx) => (await tx.insert(todoReviews).values({ todoId, verdict: "flagged", note: "n".repeat(1000) }).returning())[0]);
+    const stored = await run(async (tx) => (await tx.insert(todoReviews).values({ todoId, verdict: "flagged", reason: "spam", note: "n".repeat(1000) }).returning())[0]);
     expect((await ownerReview(stored.id))?.note).toHaveLength(1000);
   });
 
   it("the limit counts characters, not bytes", async () => {
     const todoId = await seedTodo(freshUserId("author"));
     const note = "é".repeat(1000);
-    const stored = await (await as(freshUserId("maya"), "org:moderator"))(async (tx) => (await tx.insert(todoReviews).values({ todoId, verdict: "flagged", note }).returning())[0]);
+    const stored = await (await as(freshUserId("maya"), "org:moderator"))(async (tx) => (await tx.insert(todoReviews).values({ todoId, verdict: "flagged", reason: "spam", note }).returning())[0]);
     expect((await ownerReview(stored.id))?.note).toBe(note);
+  });
+});
+
+describe("reasons", () => {
+  const rawInsert = (userId: string, values: string, params: unknown[]) =>
+    rawSql(identityFor(userId, "org:moderator"), `insert into todo_reviews (todo_id, verdict, reason) values ${values}`, params);
+
+  it.each(REVIEW_REASONS)("a flag as %s is stored with its reason", async (reason) => {
+    const todoId = await seedTodo(freshUserId("author"));
+    await rawInsert(freshUserId("maya"), "($1, 'flagged', $2)", [todoId, reason]);
+    expect((await owner.query("select reason::text from todo_reviews where todo_id = $1", [todoId])).rows).toEqual([{ reason }]);
+  });
+
+  it.each([
+    ["a flag without a reason", "($1, 'flagged', null)", "23514"],
+    ["an approval with a reason", "($1, 'approved', 'spam')", "23514"],
+    ["a reason not on the list", "($1, 'flagged', 'boring')", "22P02"],
+  ])("%s is refused by the database, without RETURNING, and nothing is stored", async (_name, values, code) => {
+    const todoId = await seedTodo(freshUserId("author"));
+    await expect(rawInsert(freshUserId("maya"), values, [todoId])).rejects.toMatchObject({ code });
+    expect(await ownerReviewsOf(todoId)).toEqual([]);
+  });
+
+  it("one reasonless flag among many fails the whole INSERT … SELECT", async () => {
+    const ids = [await seedTodo(freshUserId("author")), await seedTodo(freshUserId("author"))];
+    await expect(
+      rawSql(
+        identityFor(freshUserId("maya"), "org:moderator"),
+        "insert into todo_reviews (todo_id, verdict, reason) select id, 'flagged', case when id = $2 then null else 'spam'::review_reason end from todos where id = any($1::bigint[])",
+        [ids, ids[1]],
+      ),
+    ).rejects.toMatchObject({ code: "23514" });
+    expect([...(await ownerReviewsOf(ids[0])), ...(await ownerReviewsOf(ids[1]))]).toEqual([]);
+  });
+
+  it("turning an approval into a flag needs a reason too", async () => {
+    const maya = freshUserId("maya");
+    const todoId = await seedTodo(freshUserId("author"));
+    const id = await seedReview(todoId, maya, "approved");
+    await expect(rawSql(identityFor(maya, "org:moderator"), "update todo_reviews set verdict = 'flagged' where id = $1", [id])).rejects.toMatchObject({ code: "23514" });
+    expect((await ownerReview(id))?.verdict).toBe("approved");
+  });
+
+  it("a flag written before reasons existed stays valid without one, also when it is written back as it was", async () => {
+    const todoId = await seedTodo(freshUserId("author"));
+    const { rows } = await owner.query<{ id: string }>(
+      "insert into todo_reviews (todo_id, reviewer_id, verdict, created_at) values ($1, 'user_old_mod', 'flagged', '2020-01-01') returning id",
+      [todoId],
+    );
+    await owner.query("update todo_reviews set note = 'still fine' where id = $1", [rows[0].id]);
+    expect(await ownerReview(Number(rows[0].id))).toMatchObject({ verdict: "flagged", note: "still fine" });
   });
 });
 

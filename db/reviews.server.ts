@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
-import { joinPerson, personName } from "./directory/people.server";
-import type { ReviewVerdict } from "./limits";
+import { holderOf, liveClaimOn } from "./claims.server";
+import { joinPerson, personName, type PersonRef } from "./directory/people.server";
+import type { ReviewReason, ReviewVerdict } from "./limits";
+import { sqlStateOf } from "./sql";
 import { toTodoRow, type RawTodoRow, type TodoListRow } from "./todo-list.server";
 import { todoReviews } from "./schema";
 import type { ScopedTx } from "./scoped.server";
@@ -43,7 +45,7 @@ export async function queueCounts(tx: ScopedTx): Promise<QueueCounts> {
 export async function unreviewedTodos(tx: ScopedTx, limit: number): Promise<QueueItem[]> {
   const { rows } = await tx.execute<RawTodoRow>(sql`
     select t.id, t.user_id, ${personName("owner_user")} as owner_name, t.task, t.is_complete, t.inserted_at::text as inserted_at,
-           null as verdict, null as verdict_note, null as reviewer_id, null as reviewer_name, null as reviewed_at
+           null as verdict, null as verdict_reason, null as verdict_note, null as reviewer_id, null as reviewer_name, null as reviewed_at
     from todos t
     ${joinPerson("owner_user", sql`t.user_id`)}
     where not exists (select 1 from todo_reviews r where r.todo_id = t.id)
@@ -57,12 +59,12 @@ export async function unreviewedTodos(tx: ScopedTx, limit: number): Promise<Queu
 export async function flaggedTodos(tx: ScopedTx, limit: number): Promise<QueueItem[]> {
   const { rows } = await tx.execute<RawTodoRow>(sql`
     with latest as (
-      select distinct on (todo_id) todo_id, verdict, note, reviewer_id, created_at
+      select distinct on (todo_id) todo_id, verdict, reason, note, reviewer_id, created_at
       from todo_reviews
       order by todo_id, created_at desc, id desc
     )
     select t.id, t.user_id, ${personName("owner_user")} as owner_name, t.task, t.is_complete, t.inserted_at::text as inserted_at,
-           l.verdict, l.note as verdict_note, l.reviewer_id, ${personName("reviewer_user")} as reviewer_name, l.created_at::text as reviewed_at
+           l.verdict, l.reason as verdict_reason, l.note as verdict_note, l.reviewer_id, ${personName("reviewer_user")} as reviewer_name, l.created_at::text as reviewed_at
     from latest l join todos t on t.id = l.todo_id
     ${joinPerson("owner_user", sql`t.user_id`)}
     ${joinPerson("reviewer_user", sql`l.reviewer_id`)}
@@ -73,18 +75,41 @@ export async function flaggedTodos(tx: ScopedTx, limit: number): Promise<QueueIt
   return rows.map(toTodoRow);
 }
 
-/** `missing`: the todo is gone; `own-todo`: the policies refuse a verdict on the caller's own todo. */
-export type ReviewOutcome = "recorded" | "missing" | "own-todo";
+/**
+ * `missing`: the todo is gone; `own-todo`: the policies refuse a verdict on
+ * the caller's own todo; `taken`: someone else holds a live claim on it.
+ */
+export type ReviewOutcome = { status: "recorded" } | { status: "missing" } | { status: "own-todo" } | { status: "taken"; by: PersonRef };
 
-/** Records a verdict as the caller (reviewer_id defaults to auth.user_id(); the policies check it and separation of duties). */
-export async function recordReview(tx: ScopedTx, input: { todoId: number; verdict: ReviewVerdict; note: string | null }): Promise<ReviewOutcome> {
+/**
+ * Records a verdict as the caller (reviewer_id defaults to auth.user_id();
+ * the policies check it, separation of duties and, by the check constraint,
+ * that a flag has a reason and an approval none). Someone else's live claim
+ * keeps the verdict from being written: the claim is how reviewers share
+ * the queue, so the app honours it, though it is no permission. The same
+ * transaction ends the caller's own claim on the todo, if any.
+ */
+export async function recordReview(tx: ScopedTx, input: { todoId: number; verdict: ReviewVerdict; reason: ReviewReason | null; note: string | null }): Promise<ReviewOutcome> {
   try {
-    await tx.insert(todoReviews).values({ todoId: input.todoId, verdict: input.verdict, note: input.note });
-    return "recorded";
+    const [{ rows }] = await Promise.all([
+      tx.execute<{ review_id: string | null; claimant_id: string | null; claimant_name: string | null }>(sql`
+        with holder as (${liveClaimOn(input.todoId)}),
+        recorded as (
+          insert into todo_reviews (todo_id, verdict, reason, note)
+          select ${input.todoId}, ${input.verdict}::review_verdict, ${input.reason}::review_reason, ${input.note}
+          where not exists (select 1 from holder where not holder.mine)
+          returning id)
+        select (select id from recorded) as review_id, h.claimant_id, h.claimant_name
+        from (select 1) one left join holder h on not h.mine`),
+      tx.execute(sql`delete from todo_claims where todo_id = ${input.todoId} and claimant_id = (select auth.user_id())`),
+    ]);
+    const [row] = rows;
+    if (row.review_id !== null) return { status: "recorded" };
+    return { status: "taken", by: holderOf({ claimant_id: row.claimant_id!, claimant_name: row.claimant_name }) };
   } catch (error) {
-    const code = (error as { cause?: { code?: string }; code?: string }).cause?.code ?? (error as { code?: string }).code;
-    if (code === "23503") return "missing";
-    if (code === "42501") return "own-todo";
+    const code = sqlStateOf(error);
+    if (code === "23503") return { status: "missing" };
+    if (code === "42501") return { status: "own-todo" };
     throw error;
   }
 }

@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { crudPolicy } from "drizzle-orm/neon";
-import { REVIEW_NOTE_MAX_LENGTH, REVIEW_VERDICTS } from "./limits";
-import { bigint, boolean, check, foreignKey, index, jsonb, pgEnum, pgPolicy, pgRole, pgSchema, pgTable, primaryKey, text, timestamp, unique, type AnyPgColumn } from "drizzle-orm/pg-core";
+import { CLAIM_MINUTES_MAX, REVIEW_NOTE_MAX_LENGTH, REVIEW_REASONS, REVIEW_VERDICTS } from "./limits";
+import { bigint, boolean, check, foreignKey, index, jsonb, pgEnum, pgPolicy, pgRole, pgSchema, pgTable, primaryKey, text, timestamp, unique, uniqueIndex, type AnyPgColumn } from "drizzle-orm/pg-core";
 
 /**
  * What each backend role may do lives here and only here: the migrations are
@@ -64,6 +64,7 @@ export const todos = pgTable(
 export type Todo = typeof todos.$inferSelect;
 
 export const reviewVerdict = pgEnum("review_verdict", REVIEW_VERDICTS);
+export const reviewReason = pgEnum("review_reason", REVIEW_REASONS);
 
 /**
  * Separation of duties: a verdict is never about the reviewer's own todo,
@@ -98,6 +99,12 @@ export const todoReviews = pgTable(
       .notNull()
       .default(sql`(auth.user_id())`),
     verdict: reviewVerdict("verdict").notNull(),
+    /**
+     * Why it is flagged. A flag needs one and an approval takes none, for
+     * every review written since migrations/0020 (its check constraint
+     * exempts the reviews written before, which keep no reason).
+     */
+    reason: reviewReason("reason"),
     note: text("note"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -131,12 +138,108 @@ export const todoReviews = pgTable(
 export type TodoReview = typeof todoReviews.$inferSelect;
 
 /**
+ * The review queue worked as a team (decision 020): claims, so two
+ * reviewers do not take the same todo, and escalations to admins. Only
+ * moderators and admins of the organization touch either table; members
+ * have no policy and no grant (migrations/0020). Neither table has a
+ * foreign key to `todos`: deleting a todo leaves its claims and escalations
+ * where they are, so the delete touches nothing of the queue, and undoing it
+ * finds them as they were. The policies require the todo to be one the
+ * caller sees (RLS on `todos`: their organization's) and not their own, the
+ * same separation of duties as verdicts.
+ */
+const reviewers = [moderatorBackend, adminBackend];
+const othersTodo = (todoId: AnyPgColumn): SQL => sql`exists (select 1 from ${todos} where ${todos.id} = ${todoId} and ${todos.userId} <> (select auth.user_id()))`;
+
+/**
+ * At most one claim per todo, ever: a row per claimed todo, which lives
+ * until `expires_at` or until its holder releases it (or records a verdict:
+ * the same transaction deletes it). A lapsed claim is taken over by
+ * updating the row; a live one of someone else's cannot be updated (UPDATE
+ * USING) or deleted. A claim starts now and lasts at most a day, so no one
+ * holds a todo for good.
+ */
+export const todoClaims = pgTable(
+  "todo_claims",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity(),
+    todoId: bigint("todo_id", { mode: "number" }).notNull(),
+    tenantId: text("tenant_id").notNull().default(callersTenant),
+    claimantId: text("claimant_id")
+      .notNull()
+      .default(sql`(auth.user_id())`),
+    claimedAt: timestamp("claimed_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (table) => [
+    unique("todo_claims_todo_id_key").on(table.todoId),
+    index("todo_claims_tenant_claimant_idx").on(table.tenantId, table.claimantId),
+    check("todo_claims_lifetime", sql`${table.expiresAt} > ${table.claimedAt} and ${table.expiresAt} <= ${table.claimedAt} + interval '${sql.raw(String(CLAIM_MINUTES_MAX))} minutes'`),
+    pgPolicy("todo_claims_read", { for: "select", to: reviewers, using: inCallersOrg(table.tenantId) }),
+    pgPolicy("todo_claims_claim", {
+      for: "insert",
+      to: reviewers,
+      withCheck: sql`${inCallersOrg(table.tenantId)} and ${ownedByCaller(table.claimantId)} and ${table.claimedAt} = now() and ${othersTodo(table.todoId)}`,
+    }),
+    pgPolicy("todo_claims_renew_own_or_take_over_lapsed", {
+      for: "update",
+      to: reviewers,
+      using: sql`${inCallersOrg(table.tenantId)} and (${ownedByCaller(table.claimantId)} or ${table.expiresAt} <= now())`,
+      withCheck: sql`${inCallersOrg(table.tenantId)} and ${ownedByCaller(table.claimantId)} and ${table.claimedAt} = now() and ${othersTodo(table.todoId)}`,
+    }),
+    pgPolicy("todo_claims_release_own", { for: "delete", to: reviewers, using: sql`${inCallersOrg(table.tenantId)} and ${ownedByCaller(table.claimantId)}` }),
+  ],
+).enableRLS();
+
+/**
+ * A moderator asks the organization's admins to decide on a todo, saying
+ * why. Only admins resolve one, in their own name; nobody deletes one (it
+ * is part of the todo's history). One open escalation per todo.
+ */
+export const todoEscalations = pgTable(
+  "todo_escalations",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity(),
+    todoId: bigint("todo_id", { mode: "number" }).notNull(),
+    tenantId: text("tenant_id").notNull().default(callersTenant),
+    escalatedBy: text("escalated_by")
+      .notNull()
+      .default(sql`(auth.user_id())`),
+    reason: reviewReason("reason").notNull(),
+    note: text("note"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    resolvedBy: text("resolved_by"),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+  },
+  (table) => [
+    index("todo_escalations_tenant_todo_idx").on(table.tenantId, table.todoId),
+    index("todo_escalations_tenant_escalated_by_idx").on(table.tenantId, table.escalatedBy),
+    index("todo_escalations_tenant_resolved_by_idx").on(table.tenantId, table.resolvedBy),
+    uniqueIndex("todo_escalations_one_open_per_todo").on(table.todoId).where(sql`resolved_at is null`),
+    check("todo_escalations_note_length", sql`char_length(${table.note}) <= ${sql.raw(String(REVIEW_NOTE_MAX_LENGTH))}`),
+    check("todo_escalations_resolved_with_resolver", sql`(${table.resolvedBy} is null) = (${table.resolvedAt} is null)`),
+    pgPolicy("todo_escalations_read", { for: "select", to: reviewers, using: inCallersOrg(table.tenantId) }),
+    pgPolicy("todo_escalations_escalate", {
+      for: "insert",
+      to: moderatorBackend,
+      withCheck: sql`${inCallersOrg(table.tenantId)} and ${ownedByCaller(table.escalatedBy)} and ${table.resolvedAt} is null and ${othersTodo(table.todoId)}`,
+    }),
+    pgPolicy("todo_escalations_resolve", {
+      for: "update",
+      to: adminBackend,
+      using: sql`${inCallersOrg(table.tenantId)} and ${table.resolvedAt} is null`,
+      withCheck: sql`${inCallersOrg(table.tenantId)} and ${ownedByCaller(table.resolvedBy)} and ${table.resolvedAt} = now() and ${othersTodo(table.todoId)}`,
+    }),
+  ],
+).enableRLS();
+
+/**
  * The audit log lives in its own schema, outside the table and default
  * privileges role setup grants in `public`: the app's roles get SELECT on it
  * and never INSERT, UPDATE or DELETE. Statement-level triggers
- * (migrations/0003, 0008, 0017), running as the owner, write one entry per
- * changed row of `todos` and `todo_reviews`, so no code path can skip or
- * forge it.
+ * (migrations/0003, 0008, 0017, 0020), running as the owner, write one entry
+ * per changed row of `todos`, `todo_reviews`, `todo_claims` and
+ * `todo_escalations`, so no code path can skip or forge it.
  *
  * Who reads which entries (decision 019): an admin reads their
  * organization's whole log, deleted todos included. Anyone else reads, within
@@ -173,7 +276,7 @@ export const auditLog = auditSchema
       action: auditAction("action").notNull(),
       tableName: text("table_name").notNull(),
       rowId: bigint("row_id", { mode: "number" }).notNull(),
-      /** The todo an entry is about: the row itself for `todos`, the reviewed todo for `todo_reviews`. */
+      /** The todo an entry is about: the row itself for `todos`, the todo a review, claim or escalation names otherwise. */
       todoId: bigint("todo_id", { mode: "number" }),
       before: jsonb("before"),
       after: jsonb("after"),
@@ -184,7 +287,12 @@ export const auditLog = auditSchema
       index("audit_log_tenant_actor_idx").on(table.tenantId, table.actor, table.id),
       index("audit_log_tenant_todo_id_idx").on(table.tenantId, table.todoId, table.id),
       index("audit_log_tx_id_idx").on(table.txId),
-      crudPolicy({ role: authenticatedBackend, read: sql`${inCallersTenant(table.tenantId)} and ${visibleOrOwnDoing(table)}`, modify: false }),
+      // Members read no claims or escalations, so not their history either.
+      crudPolicy({
+        role: authenticatedBackend,
+        read: sql`${inCallersTenant(table.tenantId)} and ${visibleOrOwnDoing(table)} and ${table.tableName} in ('todos', 'todo_reviews')`,
+        modify: false,
+      }),
       crudPolicy({ role: moderatorBackend, read: sql`${inCallersOrg(table.tenantId)} and ${visibleOrOwnDoing(table)}`, modify: false }),
       crudPolicy({ role: adminBackend, read: inCallersOrg(table.tenantId), modify: false }),
     ],

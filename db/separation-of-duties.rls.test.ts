@@ -46,7 +46,7 @@ describe.each(["org:moderator", "org:admin"] as const)("%s", (orgRole) => {
     const reviewer = freshUserId("reviewer");
     const own = await seedTodo(reviewer);
     const identity = identityFor(reviewer, orgRole);
-    expect(await withIdentity(identity, (tx) => recordReview(tx, { todoId: own, verdict: "approved", note: null }))).toBe("own-todo");
+    expect(await withIdentity(identity, (tx) => recordReview(tx, { todoId: own, verdict: "approved", reason: null, note: null }))).toEqual({ status: "own-todo" });
     expect(await reviewsOf([own])).toEqual([]);
   });
 
@@ -71,7 +71,7 @@ describe.each(["org:moderator", "org:admin"] as const)("%s", (orgRole) => {
     const reviewer = freshUserId("reviewer");
     const own = await seedTodo(reviewer);
     const other = await seedTodo(freshUserId("author"));
-    await rawAs(reviewer, orgRole, "insert into todo_reviews (todo_id, verdict) values ($1, 'flagged')", [other]);
+    await rawAs(reviewer, orgRole, "insert into todo_reviews (todo_id, verdict, reason) values ($1, 'flagged', 'spam')", [other]);
     const before = await reviewsOf([own, other]);
     // Without a WHERE the statement reaches every review the role may update; any one landing on their own todo fails the whole statement.
     await expect(rawAs(reviewer, orgRole, "update todo_reviews set todo_id = $1", [own])).rejects.toMatchObject({ code: "42501" });

@@ -6,3 +6,12 @@ import { sql, type SQL } from "drizzle-orm";
  * parameter keeps a 50,000-id bulk action to one bind value.
  */
 export const bigintArray = (ids: readonly number[]): SQL => sql`${`{${ids.join(",")}}`}::bigint[]`;
+
+/** The SQLSTATE of a Postgres error, bare or wrapped by drizzle; undefined for anything else. */
+export function sqlStateOf(error: unknown): string | undefined {
+  const code = (error as { cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** A timestamp as ISO 8601 in UTC, as `<time dateTime>` and `Date` want it. */
+export const isoTime = (column: SQL): SQL => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

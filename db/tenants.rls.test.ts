@@ -103,10 +103,10 @@ describe.each(ROLES)("$label of Acme", ({ orgRole, sees, changes }) => {
   });
 
   it("cannot review another tenant's todo by id: the composite key or the policy refuses", async () => {
-    await expect(rawAs(actor(), "insert into todo_reviews (todo_id, verdict) values ($1, 'flagged')", [ids.globex])).rejects.toMatchObject({
+    await expect(rawAs(actor(), "insert into todo_reviews (todo_id, verdict, reason) values ($1, 'flagged', 'spam')", [ids.globex])).rejects.toMatchObject({
       code: expect.stringMatching(/^(23503|42501)$/),
     });
-    await expect(rawAs(actor(), "insert into todo_reviews (todo_id, tenant_id, verdict) values ($1, 'org_globex', 'flagged')", [ids.globex])).rejects.toMatchObject({
+    await expect(rawAs(actor(), "insert into todo_reviews (todo_id, tenant_id, verdict, reason) values ($1, 'org_globex', 'flagged', 'spam')", [ids.globex])).rejects.toMatchObject({
       code: "42501",
     });
     expect((await owner.query("select count(*)::int as n from todo_reviews where todo_id = $1", [ids.globex])).rows[0].n).toBe(0);

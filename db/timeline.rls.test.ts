@@ -73,7 +73,7 @@ beforeAll(async () => {
     await tx.update(todos).set({ isComplete: not(todos.isComplete) }).where(eq(todos.id, ids.own));
     return currentTransactionId(tx);
   });
-  await as(moderator, "org:moderator")((tx) => tx.insert(todoReviews).values({ todoId: ids.own, verdict: "flagged", note: "too vague" }));
+  await as(moderator, "org:moderator")((tx) => tx.insert(todoReviews).values({ todoId: ids.own, verdict: "flagged", reason: "spam", note: "too vague" }));
   const outcome = await as(member, "org:member")((tx) => revertTransaction(tx, revertedTx));
   expect(outcome).toMatchObject({ status: "reverted" });
   revertTx = (outcome as { txId: number }).txId;

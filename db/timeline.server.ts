@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { toAuditRow, type AuditRow, type RawAudit } from "./audit.server";
 import { joinPerson, personName } from "./directory/people.server";
 import type { ScopedTx } from "./scoped.server";
+import { isoTime } from "./sql";
 import { TODO_ROW_COLUMNS, TODO_ROW_JOINS, toTodoRow, type RawTodoRow, type TodoListRow } from "./todo-list.server";
 
 /**
@@ -64,7 +65,7 @@ async function listTimeline(tx: ScopedTx, todoId: number, before?: number): Prom
   const below = before === undefined ? sql`` : sql`and a.id < ${before}`;
   // ids grow with time, so id order is newest-first order and a keyset.
   const { rows } = await tx.execute<RawEntry>(sql`
-    select a.id, to_char(a.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at, a.tx_id, a.actor, ${personName("actor_user")} as actor_name, a.db_role, a.action, a.table_name, a.row_id, a.todo_id, a.before, a.after,
+    select a.id, ${isoTime(sql`a.occurred_at`)} as occurred_at, a.tx_id, a.actor, ${personName("actor_user")} as actor_name, a.db_role, a.action, a.table_name, a.row_id, a.todo_id, a.before, a.after,
       t.reverts_tx_id, ${personName("owner_before")} as owner_before_name, ${personName("owner_after")} as owner_after_name
     from audit.audit_log a
     left join audit.transactions t on t.tx_id = a.tx_id and t.tenant_id = a.tenant_id

@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { joinPerson, personName } from "./directory/people.server";
-import type { ReviewVerdict } from "./limits";
+import type { ReviewReason, ReviewVerdict } from "./limits";
 import type { ScopedTx } from "./scoped.server";
 import { modifiableAmong } from "./todos.server";
 
@@ -46,6 +46,8 @@ export interface TodoListRow {
   isComplete: boolean;
   insertedAt: string;
   verdict: ReviewVerdict | null;
+  /** Why it is flagged; null for approvals and for flags recorded before reasons existed. */
+  verdictReason: ReviewReason | null;
   verdictNote: string | null;
   reviewerId: string | null;
   reviewerName: string | null;
@@ -82,7 +84,7 @@ export function filterWhere(filter: TodoFilter, extra: SQL[] = []): SQL {
 }
 
 export const LATEST_REVIEW_JOIN = sql`left join lateral (
-    select r.verdict, r.note, r.reviewer_id, r.created_at
+    select r.verdict, r.reason, r.note, r.reviewer_id, r.created_at
     from todo_reviews r
     where r.todo_id = t.id
     order by r.created_at desc, r.id desc
@@ -94,7 +96,7 @@ const PEOPLE_JOINS = sql`${joinPerson("owner_user", sql`t.user_id`)} ${joinPerso
 
 /** The columns of a `RawTodoRow`, over `todos t` joined with `TODO_ROW_JOINS`. */
 export const TODO_ROW_COLUMNS = sql`t.id, t.user_id, ${personName("owner_user")} as owner_name, t.task, t.is_complete, t.inserted_at::text as inserted_at,
-      lr.verdict, lr.note as verdict_note, lr.reviewer_id, ${personName("reviewer_user")} as reviewer_name, lr.created_at::text as reviewed_at`;
+      lr.verdict, lr.reason as verdict_reason, lr.note as verdict_note, lr.reviewer_id, ${personName("reviewer_user")} as reviewer_name, lr.created_at::text as reviewed_at`;
 export const TODO_ROW_JOINS = sql`${LATEST_REVIEW_JOIN} ${PEOPLE_JOINS}`;
 
 export function buildListQuery(query: TodoListQuery): SQL {
@@ -124,6 +126,7 @@ export type RawTodoRow = {
   is_complete: boolean;
   inserted_at: string;
   verdict: ReviewVerdict | null;
+  verdict_reason: ReviewReason | null;
   verdict_note: string | null;
   reviewer_id: string | null;
   reviewer_name: string | null;
@@ -138,6 +141,7 @@ export const toTodoRow = (row: RawTodoRow): TodoListRow => ({
   isComplete: row.is_complete,
   insertedAt: row.inserted_at,
   verdict: row.verdict,
+  verdictReason: row.verdict_reason,
   verdictNote: row.verdict_note,
   reviewerId: row.reviewer_id,
   reviewerName: row.reviewer_name,

@@ -33,7 +33,7 @@ test("Adam's pickers offer exactly Acme's members, by name", async ({ page }) =>
       const options = await offered(picker);
       expect(options.map((option) => option.id).sort()).toEqual(acmeMembers);
       const demo = options.filter((option) => ACME.some((person) => person.userId === option.id)).map((option) => option.text);
-      expect(demo).toEqual(["Adam (admin)", "Alice (member)", "Bob (member)", "Maya (moderator)"]);
+      expect(demo).toEqual(["Adam (admin)", "Alice (member)", "Bob (member)", "Maya (moderator)", "Rita (moderator)"]);
       for (const outsider of OUTSIDERS) {
         await expect(picker.locator(`option[value="${outsider.userId}"]`)).toHaveCount(0);
         await expect(picker.locator("option", { hasText: outsider.name })).toHaveCount(0);
@@ -52,7 +52,7 @@ test("owners, reviewers and actors show by name, the id on hover; someone who le
     const flaggedTask = uniqueTask("Flagged by Maya");
     await db.query("insert into todos (user_id, task) values ($1, $2)", [leaver, leftTask]);
     const [flagged] = await db.query<{ id: string }>("insert into todos (user_id, task) values ('user_alice', $1) returning id", [flaggedTask]);
-    await db.query("insert into todo_reviews (todo_id, reviewer_id, verdict) values ($1, 'user_maya', 'flagged')", [flagged.id]);
+    await db.query("insert into todo_reviews (todo_id, reviewer_id, verdict, reason) values ($1, 'user_maya', 'flagged', 'spam')", [flagged.id]);
 
     await signIn(page, "user_adam");
     await page.goto(`/todos?q=${encodeURIComponent(flaggedTask)}`);

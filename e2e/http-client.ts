@@ -132,10 +132,12 @@ export interface TodosData {
   links: { first: string; next: string | null; previous: string | null };
 }
 
+export type QueueItemData = ListedTodo & { claim: unknown };
+
 export interface QueueData {
-  counts: { unreviewed: number; approved: number; flagged: number };
-  unreviewed: ListedTodo[];
-  flagged: ListedTodo[];
+  counts: { unreviewed: number; approved: number; flagged: number; escalated: number };
+  unreviewed: QueueItemData[];
+  flagged: QueueItemData[];
 }
 
 /** An audit entry as /audit shows it. */

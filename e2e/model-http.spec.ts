@@ -138,9 +138,9 @@ function unseeable(truth: Truth, caller: Caller, rows: readonly ListedTodo[]): s
  */
 const seesAuditEntry = (caller: Caller, tenant: string | null) => caller.role === "admin_backend" && seesTodo(caller, { tenant, owner: null });
 
-/** A listed todo as the model prints it: the timestamps are Postgres's to choose. */
+/** A listed todo as the model prints it: the timestamps are Postgres's to choose, and the model keeps no reasons. */
 function withoutTimes(row: ListedTodo): Json {
-  const { insertedAt: _inserted, reviewedAt: _reviewed, ...rest } = row;
+  const { insertedAt: _inserted, reviewedAt: _reviewed, verdictReason: _reason, ...rest } = row;
   return rest;
 }
 
@@ -384,7 +384,10 @@ async function checkQueue(run: Run, session: Session) {
   expect(answer.status, label).toBe(200);
   const data = JSON.parse(answer.text) as QueueData;
   expect(unseeable(truth, workspace.caller, [...data.unreviewed, ...data.flagged]), `${label}: items the model says ${workspace.label} may not see`).toEqual([]);
-  expect({ counts: data.counts, unreviewed: data.unreviewed.map(withoutTimes), flagged: data.flagged.map(withoutTimes) }, `${label}: the queue differs from the model's`).toEqual(
+  // Claims and escalations are the team queue's (decision 020): the model has neither, and no spec leaves a claim live.
+  const { escalated: _escalated, ...counts } = data.counts;
+  const listed = (items: QueueData["unreviewed"]) => items.map(({ claim: _claim, ...row }) => withoutTimes(row));
+  expect({ counts, unreviewed: listed(data.unreviewed), flagged: listed(data.flagged) }, `${label}: the queue differs from the model's`).toEqual(
     queue(truth.state, workspace.model, QUEUE_LENGTH),
   );
 }
@@ -492,7 +495,8 @@ async function checkWrite(run: Run, session: Session, cmd: Extract<Command, { ki
         id = own;
       }
       path = "/review";
-      form = { intent: "review", id: String(id), verdict: cmd.verdict, note: cmd.note };
+      // The model keeps no reasons; every flag gives one, as the form requires.
+      form = { intent: "review", id: String(id), verdict: cmd.verdict, note: cmd.note, ...(cmd.verdict === "flagged" ? { reason: "spam" } : {}) };
       op = { kind: "app.review", who, todoId: id, verdict: cmd.verdict, note };
       status = (answer) => ({ recorded: 303, missing: 404, "own-todo": 403 })[answer as "recorded" | "missing" | "own-todo"];
       break;

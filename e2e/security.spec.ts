@@ -312,7 +312,7 @@ test("the pages work under the CSP in Chromium: signing in, adding a todo with J
   await expect.poll(() => page.evaluate(() => "__remixRouter" in window)).toBe(true);
   const task = uniqueTask("Written under the CSP");
   await createTodo(page, task);
-  await page.getByRole("link", { name: "Review" }).click();
+  await page.getByRole("link", { name: "Review", exact: true }).click();
   await expect(page).toHaveURL(/\/review$/);
   await expect(page.getByRole("heading", { name: "Review queue" })).toBeVisible();
   expect(violations).toEqual([]);
@@ -379,10 +379,10 @@ test("maya is never offered her own todos for review, and a crafted verdict on o
     expect(seeded, "maya's seeded todo").toBeTruthy();
     // Another moderator flagged a fresh todo of hers: it would sit in the flagged list, were it anyone else's.
     const [fresh] = await db.query<{ id: string }>("insert into todos (user_id, task) values ('user_maya', $1) returning id", [uniqueTask("Maya's own flagged todo")]);
-    await db.query("insert into todo_reviews (todo_id, reviewer_id, verdict, note) values ($1, 'user_adam', 'flagged', 'needs another look')", [fresh.id]);
+    await db.query("insert into todo_reviews (todo_id, reviewer_id, verdict, reason, note) values ($1, 'user_adam', 'flagged', 'other', 'needs another look')", [fresh.id]);
     // Someone else's todo, to show the queue does offer other people's.
     const [other] = await db.query<{ id: string }>("insert into todos (user_id, task) values ('user_bob', $1) returning id", [uniqueTask("Bob's todo for maya")]);
-    await db.query("insert into todo_reviews (todo_id, reviewer_id, verdict) values ($1, 'user_adam', 'flagged')", [other.id]);
+    await db.query("insert into todo_reviews (todo_id, reviewer_id, verdict, reason) values ($1, 'user_adam', 'flagged', 'spam')", [other.id]);
 
     await signIn(page, "user_maya");
     await page.goto("/review");

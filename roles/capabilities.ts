@@ -9,8 +9,12 @@ import type { BackendRole } from "./roles";
 export interface Capabilities {
   /** Sees everyone's todos, so filtering by owner is meaningful. */
   browseAll: boolean;
-  /** Opens /review and records verdicts. */
+  /** Opens /review, claims items and records verdicts. */
   review: boolean;
+  /** Escalates a queue item to the organization's admins. */
+  escalate: boolean;
+  /** Resolves escalations. */
+  resolveEscalations: boolean;
   /** Bulk actions on /todos. */
   bulkEdit: boolean;
   /** Opens /audit. */
@@ -18,9 +22,9 @@ export interface Capabilities {
 }
 
 export const CAPABILITIES: Record<BackendRole, Capabilities> = {
-  authenticated_backend: { browseAll: false, review: false, bulkEdit: false, readAudit: false },
-  moderator_backend: { browseAll: true, review: true, bulkEdit: false, readAudit: false },
-  admin_backend: { browseAll: true, review: true, bulkEdit: true, readAudit: true },
+  authenticated_backend: { browseAll: false, review: false, escalate: false, resolveEscalations: false, bulkEdit: false, readAudit: false },
+  moderator_backend: { browseAll: true, review: true, escalate: true, resolveEscalations: false, bulkEdit: false, readAudit: false },
+  admin_backend: { browseAll: true, review: true, escalate: false, resolveEscalations: true, bulkEdit: true, readAudit: true },
 };
 
 export const capabilitiesOf = (role: BackendRole): Capabilities => CAPABILITIES[role];

@@ -1,47 +1,89 @@
 import type { SerializeFrom } from "@remix-run/node";
 import { Link, useFetcher } from "@remix-run/react";
-import { useRef, type KeyboardEvent } from "react";
-import type { QueueItem } from "../../db/reviews.server";
-import { REVIEW_NOTE_MAX_LENGTH } from "../../db/limits";
+import { useRef, type KeyboardEvent, type RefObject } from "react";
+import type { ClaimedItem } from "../../db/review-queue.server";
 import { Person } from "./Person";
+import { BUTTON, ClaimControl, EscalateControl, FetcherError, NoteField, pendingIntent, type QueueFetcher } from "./QueueControls";
+import { ReasonSelect, reasonLabel } from "./ReasonSelect";
 import { VerdictBadge } from "./VerdictBadge";
 
-type Item = SerializeFrom<QueueItem>;
+type Item = SerializeFrom<ClaimedItem>;
 
 function moveFocus(from: HTMLElement, step: 1 | -1) {
   const items = Array.from(document.querySelectorAll<HTMLElement>("[data-review-item]"));
   items[items.indexOf(from) + step]?.focus();
 }
 
-function QueueEntry({ item }: { item: Item }) {
-  const fetcher = useFetcher<{ error?: string }>();
-  const form = useRef<HTMLFormElement>(null);
-  const submitting = fetcher.formData?.get("verdict");
+/** Keys typed into a field, or into the reason picker (where letters pick a reason), are the field's own. */
+const typedIntoField = (target: EventTarget) => target instanceof HTMLTextAreaElement || target instanceof HTMLInputElement || target instanceof HTMLSelectElement;
 
-  const onKeyDown = (event: KeyboardEvent<HTMLLIElement>) => {
-    if (event.target instanceof HTMLTextAreaElement || event.target instanceof HTMLInputElement) return;
-    if (event.metaKey || event.ctrlKey || event.altKey) return;
+/**
+ * j/k move between items; a approves; f flags, or, with no reason chosen
+ * yet, moves to the reason picker first. Items someone else has claimed
+ * take no verdict.
+ */
+export function useQueueKeys(verdictForm: RefObject<HTMLFormElement>) {
+  return (event: KeyboardEvent<HTMLLIElement>) => {
+    if (typedIntoField(event.target) || event.metaKey || event.ctrlKey || event.altKey) return;
     const key = event.key.toLowerCase();
     if (key === "j" || key === "k") {
       event.preventDefault();
       moveFocus(event.currentTarget, key === "j" ? 1 : -1);
-    } else if ((key === "a" || key === "f") && form.current) {
-      event.preventDefault();
-      form.current.querySelector<HTMLButtonElement>(`button[value="${key === "a" ? "approved" : "flagged"}"]`)?.click();
+      return;
     }
+    const form = verdictForm.current;
+    if ((key !== "a" && key !== "f") || !form) return;
+    event.preventDefault();
+    const reason = form.querySelector<HTMLSelectElement>("select[name=reason]");
+    if (key === "f" && reason && reason.value === "") reason.focus();
+    else form.querySelector<HTMLButtonElement>(`button[value="${key === "a" ? "approved" : "flagged"}"]`)?.click();
   };
+}
+
+function VerdictForm({ fetcher, item, formRef }: { fetcher: QueueFetcher; item: Item; formRef: RefObject<HTMLFormElement> }) {
+  const busy = pendingIntent(fetcher) !== null;
+  return (
+    <fetcher.Form ref={formRef} method="post" action="/review" className="mt-2 flex flex-wrap items-start gap-2">
+      <input type="hidden" name="intent" value="review" />
+      <input type="hidden" name="id" value={item.id} />
+      <NoteField label={`Note for “${item.task}”`} />
+      <ReasonSelect label={`Reason to flag “${item.task}”`} placeholder="Reason to flag…" />
+      <button type="submit" name="verdict" value="approved" disabled={busy} className={`${BUTTON} bg-emerald-600 text-white hover:bg-emerald-700 focus-visible:outline-emerald-700`}>
+        Approve
+      </button>
+      <button type="submit" name="verdict" value="flagged" disabled={busy} className={`${BUTTON} bg-amber-500 text-white hover:bg-amber-600 focus-visible:outline-amber-600`}>
+        Flag
+      </button>
+    </fetcher.Form>
+  );
+}
+
+function QueueEntry({ item, canEscalate, escalated }: { item: Item; canEscalate: boolean; escalated: boolean }) {
+  const fetcher = useFetcher<{ error?: string }>();
+  const verdictForm = useRef<HTMLFormElement>(null);
+  const onKeyDown = useQueueKeys(verdictForm);
+  const verdict = pendingIntent(fetcher) === "review" ? fetcher.formData?.get("verdict") : null;
+  const takenByOther = item.claim !== null && !item.claim.mine;
 
   // A recorded verdict moves the item out of this queue; until the server answers, it shows as pending.
-  if (submitting && fetcher.state !== "idle" && !fetcher.data?.error) {
+  if (verdict) {
     return (
       <li className="px-4 py-3 text-sm text-slate-400" aria-busy="true">
-        {item.task} — {submitting === "approved" ? "approving" : "flagging"}…
+        {item.task} — {verdict === "approved" ? "approving" : "flagging"}…
       </li>
     );
   }
 
   return (
-    <li tabIndex={0} data-review-item data-testid="review-item" data-todo-id={item.id} onKeyDown={onKeyDown} className="px-4 py-3 focus:bg-indigo-50/50 focus:outline-none">
+    <li
+      tabIndex={0}
+      data-review-item
+      data-testid="review-item"
+      data-todo-id={item.id}
+      data-claimed={takenByOther ? "other" : item.claim ? "mine" : "no"}
+      onKeyDown={onKeyDown}
+      className="px-4 py-3 focus:bg-indigo-50/50 focus:outline-none"
+    >
       <div className="flex flex-wrap items-center gap-2">
         <span className="min-w-0 flex-1 break-words" data-testid="review-task">
           <Link to={`/todos/${item.id}`} className="hover:underline">
@@ -49,42 +91,43 @@ function QueueEntry({ item }: { item: Item }) {
           </Link>
         </span>
         <Person id={item.userId} name={item.ownerName} testId="review-owner" className="text-xs text-slate-500" />
+        {escalated ? <span className="rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-800 ring-1 ring-inset ring-indigo-200">escalated</span> : null}
         <VerdictBadge verdict={item.verdict} />
       </div>
       {item.reviewerId ? (
         <p className="mt-1 text-xs text-slate-600">
           {item.verdict === "flagged" ? "Flagged" : "Approved"} by <Person id={item.reviewerId} name={item.reviewerName} testId="reviewer" />
+          {item.verdictReason ? <> as {reasonLabel(item.verdictReason).toLowerCase()}</> : null}
           {item.verdictNote ? <>: “{item.verdictNote}”</> : null}
         </p>
       ) : null}
-      <fetcher.Form ref={form} method="post" action="/review" className="mt-2 flex flex-wrap items-start gap-2">
-        <input type="hidden" name="intent" value="review" />
-        <input type="hidden" name="id" value={item.id} />
-        <textarea
-          name="note"
-          rows={1}
-          maxLength={REVIEW_NOTE_MAX_LENGTH}
-          placeholder="Note (optional)"
-          aria-label={`Note for “${item.task}”`}
-          className="min-w-0 flex-1 rounded-md border border-slate-300 px-2 py-1 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
-        />
-        <button type="submit" name="verdict" value="approved" className="rounded-md bg-emerald-600 px-3 py-1 text-sm font-medium text-white hover:bg-emerald-700 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700">
-          Approve
-        </button>
-        <button type="submit" name="verdict" value="flagged" className="rounded-md bg-amber-500 px-3 py-1 text-sm font-medium text-white hover:bg-amber-600 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-amber-600">
-          Flag
-        </button>
-      </fetcher.Form>
-      {fetcher.data?.error ? (
-        <p role="alert" className="mt-1 text-sm text-red-700">
-          {fetcher.data.error}
-        </p>
-      ) : null}
+      <div className="mt-2">
+        <ClaimControl fetcher={fetcher} todoId={item.id} claim={item.claim} />
+      </div>
+      {takenByOther ? null : (
+        <>
+          <VerdictForm fetcher={fetcher} item={item} formRef={verdictForm} />
+          {canEscalate && !escalated ? <EscalateControl fetcher={fetcher} todoId={item.id} task={item.task} /> : null}
+        </>
+      )}
+      <FetcherError fetcher={fetcher} />
     </li>
   );
 }
 
-export function ReviewQueue({ title, items, emptyMessage }: { title: string; items: Item[]; emptyMessage: string }) {
+export function ReviewQueue({
+  title,
+  items,
+  emptyMessage,
+  canEscalate,
+  escalatedIds,
+}: {
+  title: string;
+  items: Item[];
+  emptyMessage: string;
+  canEscalate: boolean;
+  escalatedIds: ReadonlySet<number>;
+}) {
   return (
     <section aria-labelledby={`queue-${title}`}>
       <h2 id={`queue-${title}`} className="mb-2 text-lg font-semibold">
@@ -95,10 +138,11 @@ export function ReviewQueue({ title, items, emptyMessage }: { title: string; ite
       ) : (
         <ul className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white shadow-sm" aria-label={title}>
           {items.map((item) => (
-            <QueueEntry key={item.id} item={item} />
+            <QueueEntry key={item.id} item={item} canEscalate={canEscalate} escalated={escalatedIds.has(item.id)} />
           ))}
         </ul>
       )}
     </section>
   );
 }
+

@@ -2,13 +2,13 @@ import type { SerializeFrom } from "@remix-run/node";
 import type { TimelineEntry } from "../../db/timeline.server";
 import { Person } from "./Person";
 import { roleName, timelineEvents, type TimelineEvent } from "./timeline-events";
+import { reasonLabel } from "./ReasonSelect";
+import { utcTime } from "./utc-time";
 
 type Entry = SerializeFrom<TimelineEntry>;
 
 const quoted = (value: string) => `“${value}”`;
 
-/** Rendered the same on the server and in the browser: no locale, no time zone but UTC. */
-const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 
 function Change({ before, after }: { before: string; after: string }) {
   return (
@@ -46,11 +46,25 @@ function EventText({ event }: { event: TimelineEvent }) {
       return (
         <>
           Reviewed: <span className="font-medium">{event.verdict}</span>
+          {event.reason ? <> as {reasonLabel(event.reason).toLowerCase()}</> : null}
           {event.note ? <> — {quoted(event.note)}</> : null}
         </>
       );
     case "review-removed":
       return <>Review removed ({event.verdict})</>;
+    case "claimed":
+      return <>Claimed for review until {utcTime(event.until)}</>;
+    case "claim-ended":
+      return <>Claim ended</>;
+    case "escalated":
+      return (
+        <>
+          Escalated to admins as <span className="font-medium">{reasonLabel(event.reason).toLowerCase()}</span>
+          {event.note ? <> — {quoted(event.note)}</> : null}
+        </>
+      );
+    case "escalation-resolved":
+      return <>Escalation resolved</>;
     case "changed":
       return (
         <>
@@ -78,7 +92,7 @@ function TimelineItem({ entry }: { entry: Entry }) {
           ))}
         </ul>
         <time className="text-xs text-slate-500" dateTime={entry.occurredAt}>
-          {when(entry.occurredAt)}
+          {utcTime(entry.occurredAt)}
         </time>
       </div>
       <p className="mt-0.5 text-xs text-slate-500">

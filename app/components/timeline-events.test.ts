@@ -46,9 +46,31 @@ describe("timelineEvents", () => {
   });
 
   it("reads reviews: a verdict with its note, and its removal", () => {
-    expect(timelineEvents(entry({ tableName: "todo_reviews", after: review }))).toEqual([{ kind: "reviewed", verdict: "flagged", note: "too vague" }]);
-    expect(timelineEvents(entry({ tableName: "todo_reviews", after: { ...review, note: null } }))).toEqual([{ kind: "reviewed", verdict: "flagged", note: null }]);
+    expect(timelineEvents(entry({ tableName: "todo_reviews", after: review }))).toEqual([{ kind: "reviewed", verdict: "flagged", reason: null, note: "too vague" }]);
+    expect(timelineEvents(entry({ tableName: "todo_reviews", after: { ...review, note: null } }))).toEqual([{ kind: "reviewed", verdict: "flagged", reason: null, note: null }]);
     expect(timelineEvents(entry({ tableName: "todo_reviews", action: "delete", before: review, after: null }))).toEqual([{ kind: "review-removed", verdict: "flagged" }]);
+  });
+});
+
+describe("the review queue's entries", () => {
+  const claim = { id: 4, todo_id: 7, tenant_id: "org_x", claimant_id: "user_mo", claimed_at: "2026-01-02T00:00:00Z", expires_at: "2026-01-02T00:15:00+00:00" };
+  const escalation = { id: 5, todo_id: 7, tenant_id: "org_x", escalated_by: "user_mo", reason: "abuse", note: "see the thread", resolved_by: null, resolved_at: null };
+
+  it("reads a flag's reason", () => {
+    expect(timelineEvents(entry({ tableName: "todo_reviews", after: { ...review, reason: "spam" } }))).toEqual([{ kind: "reviewed", verdict: "flagged", reason: "spam", note: "too vague" }]);
+  });
+
+  it("reads claims: taken, taken over or renewed, and ended", () => {
+    expect(timelineEvents(entry({ tableName: "todo_claims", after: claim }))).toEqual([{ kind: "claimed", until: claim.expires_at }]);
+    const later = { ...claim, claimant_id: "user_ada", expires_at: "2026-01-03T00:15:00+00:00" };
+    expect(timelineEvents(entry({ tableName: "todo_claims", action: "update", before: claim, after: later }))).toEqual([{ kind: "claimed", until: later.expires_at }]);
+    expect(timelineEvents(entry({ tableName: "todo_claims", action: "delete", before: claim, after: null }))).toEqual([{ kind: "claim-ended" }]);
+  });
+
+  it("reads escalations and their resolution", () => {
+    expect(timelineEvents(entry({ tableName: "todo_escalations", after: escalation }))).toEqual([{ kind: "escalated", reason: "abuse", note: "see the thread" }]);
+    const resolved = { ...escalation, resolved_by: "user_ad", resolved_at: "2026-01-03T00:00:00+00:00" };
+    expect(timelineEvents(entry({ tableName: "todo_escalations", action: "update", before: escalation, after: resolved }))).toEqual([{ kind: "escalation-resolved" }]);
   });
 });
 

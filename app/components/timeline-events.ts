@@ -1,4 +1,5 @@
 import type { SerializeFrom } from "@remix-run/node";
+import type { PersonRef } from "../../db/directory/people.server";
 import type { TimelineEntry } from "../../db/timeline.server";
 import { changedFields } from "./AuditEntry";
 
@@ -11,11 +12,6 @@ import { changedFields } from "./AuditEntry";
 
 type Entry = SerializeFrom<TimelineEntry>;
 
-export interface PersonRef {
-  id: string;
-  name: string | null;
-}
-
 export type TimelineEvent =
   | { kind: "created"; task: string }
   | { kind: "edited"; before: string; after: string }
@@ -23,8 +19,12 @@ export type TimelineEvent =
   | { kind: "reopened" }
   | { kind: "reassigned"; from: PersonRef; to: PersonRef }
   | { kind: "deleted"; task: string }
-  | { kind: "reviewed"; verdict: string; note: string | null }
+  | { kind: "reviewed"; verdict: string; reason: string | null; note: string | null }
   | { kind: "review-removed"; verdict: string }
+  | { kind: "claimed"; until: string }
+  | { kind: "claim-ended" }
+  | { kind: "escalated"; reason: string; note: string | null }
+  | { kind: "escalation-resolved" }
   /** A field no event above names: shown as it is, before → after. */
   | { kind: "changed"; field: string; before: unknown; after: unknown };
 
@@ -47,7 +47,16 @@ export function timelineEvents(entry: Entry): TimelineEvent[] {
     if (entry.action === "delete") return [{ kind: "deleted", task: text(row.task) }];
     return todoUpdate(entry);
   }
-  if (entry.action === "insert") return [{ kind: "reviewed", verdict: text(row.verdict), note: nullableText(row.note) }];
+  if (entry.tableName === "todo_claims") {
+    // Taking over a lapsed claim or renewing one's own updates the row: either way a claim from now on.
+    return entry.action === "delete" ? [{ kind: "claim-ended" }] : [{ kind: "claimed", until: text(row.expires_at) }];
+  }
+  if (entry.tableName === "todo_escalations") {
+    if (entry.action === "insert") return [{ kind: "escalated", reason: text(row.reason), note: nullableText(row.note) }];
+    if (entry.action === "update" && row.resolved_at) return [{ kind: "escalation-resolved" }];
+    return changedFields(entry.before, entry.after).map(({ key, before, after }) => ({ kind: "changed", field: `escalation ${key}`, before, after }));
+  }
+  if (entry.action === "insert") return [{ kind: "reviewed", verdict: text(row.verdict), reason: nullableText(row.reason), note: nullableText(row.note) }];
   if (entry.action === "delete") return [{ kind: "review-removed", verdict: text(row.verdict) }];
   return changedFields(entry.before, entry.after).map(({ key, before, after }) => ({ kind: "changed", field: `review ${key}`, before, after }));
 }

@@ -5,6 +5,8 @@ import type { Identity } from "../auth/token.server";
 const MESSAGES: Record<keyof Capabilities, string> = {
   browseAll: "Only moderators and admins can browse everyone's todos.",
   review: "Only moderators and admins can review todos.",
+  escalate: "Only moderators escalate todos; admins resolve them.",
+  resolveEscalations: "Only admins can resolve escalations.",
   bulkEdit: "Only admins can edit todos in bulk.",
   readAudit: "Only admins can read the audit log.",
 };

@@ -37,6 +37,15 @@ export function describeRevert(tx: number, outcome: RevertOutcome): { flash: Fla
           },
         };
       }
+      if (outcome.reason === "queue") {
+        return {
+          refusal: {
+            status: 409,
+            error: `Transaction ${tx} also claimed, released, escalated or resolved a todo on the review queue, which is not undone, so nothing of it was reverted.`,
+            rows: [],
+          },
+        };
+      }
       if (outcome.reason === "reverted") {
         return { refusal: { status: 409, error: `Transaction ${tx} was already reverted, by transaction ${outcome.by}. Nothing was changed.`, rows: [] } };
       }

@@ -1,18 +1,60 @@
 import { z } from "zod";
-import { REVIEW_NOTE_MAX_LENGTH, REVIEW_VERDICTS } from "../../db/limits";
+import { REVIEW_NOTE_MAX_LENGTH, REVIEW_REASONS, REVIEW_VERDICTS } from "../../db/limits";
 import { firstStringValues, todoId } from "../todos/intents.server";
 
-/** The form contract of POST /review: intent=review, id, verdict, note. */
-export const reviewIntent = z.object({
-  intent: z.literal("review", { error: "Unknown action." }),
-  id: todoId,
-  verdict: z.enum(REVIEW_VERDICTS, { error: "Choose approve or flag." }),
-  note: z
-    .string()
-    .optional()
-    .transform((value) => value?.trim() || null)
-    .pipe(z.string().max(REVIEW_NOTE_MAX_LENGTH, `A note can be at most ${REVIEW_NOTE_MAX_LENGTH} characters.`).nullable()),
-});
+/**
+ * The form contract of POST /review. Every intent names a todo by `id`:
+ * review (verdict, reason, note), claim, release, escalate (reason, note)
+ * and resolve (an admin closing the todo's open escalation).
+ */
+
+const note = z
+  .string()
+  .optional()
+  .transform((value) => value?.trim() || null)
+  .pipe(z.string().max(REVIEW_NOTE_MAX_LENGTH, `A note can be at most ${REVIEW_NOTE_MAX_LENGTH} characters.`).nullable());
+
+/** The reason picker's empty choice ("") counts as none; which intents need one is said below. */
+const reason = z
+  .string()
+  .optional()
+  .transform((value) => value || undefined)
+  .pipe(z.enum(REVIEW_REASONS, { error: "Choose a reason from the list." }).optional());
+
+const FLAG_NEEDS_REASON = "Choose a reason for the flag.";
+const ESCALATION_NEEDS_REASON = "Choose a reason for the escalation.";
+
+export const reviewIntent = z.discriminatedUnion(
+  "intent",
+  [
+    z
+      .object({
+        intent: z.literal("review"),
+        id: todoId,
+        verdict: z.enum(REVIEW_VERDICTS, { error: "Choose approve or flag." }),
+        reason,
+        note,
+      })
+      // A flag says why; an approval takes no reason (the form's picker is shared, so one chosen there is ignored).
+      .transform((value, ctx) => {
+        if (value.verdict === "approved") return { ...value, reason: null };
+        if (value.reason) return { ...value, reason: value.reason };
+        ctx.issues.push({ code: "custom", message: FLAG_NEEDS_REASON, input: value, path: ["reason"] });
+        return z.NEVER;
+      }),
+    z.object({ intent: z.literal("claim"), id: todoId }),
+    z.object({ intent: z.literal("release"), id: todoId }),
+    z
+      .object({ intent: z.literal("escalate"), id: todoId, reason, note })
+      .transform((value, ctx) => {
+        if (value.reason) return { ...value, reason: value.reason };
+        ctx.issues.push({ code: "custom", message: ESCALATION_NEEDS_REASON, input: value, path: ["reason"] });
+        return z.NEVER;
+      }),
+    z.object({ intent: z.literal("resolve"), id: todoId }),
+  ],
+  { error: "Unknown action." },
+);
 
 export type ReviewIntent = z.infer<typeof reviewIntent>;
 

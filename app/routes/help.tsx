@@ -17,7 +17,7 @@ const SHORTCUTS: { keys: string[]; does: string }[] = [
   { keys: ["j"], does: "Move to the next item" },
   { keys: ["k"], does: "Move to the previous item" },
   { keys: ["a"], does: "Approve the focused item" },
-  { keys: ["f"], does: "Flag the focused item" },
+  { keys: ["f"], does: "Flag the focused item with the chosen reason (with none chosen yet, move to the reason list)" },
 ];
 
 const ROLES: { orgRole: ClerkOrgRole; name: string; may: string[] }[] = [
@@ -25,12 +25,12 @@ const ROLES: { orgRole: ClerkOrgRole; name: string; may: string[] }[] = [
   {
     orgRole: "org:moderator",
     name: "Moderator",
-    may: ["See every todo in the organization", "Change only your own todos", "Approve or flag anyone's todos but your own in the review queue"],
+    may: ["See every todo in the organization", "Change only your own todos", "Claim, approve or flag anyone's todos but your own in the review queue (a flag needs a reason)", "Escalate a todo to the admins"],
   },
   {
     orgRole: "org:admin",
     name: "Admin",
-    may: ["See and change every todo in the organization", "Review in the queue, as moderators do", "Bulk edit: complete, reopen, reassign or delete many todos at once", "Read the organization's audit log"],
+    may: ["See and change every todo in the organization", "Review in the queue, as moderators do", "Resolve escalations", "Bulk edit: complete, reopen, reassign or delete many todos at once", "Read the organization's audit log"],
   },
 ];
 

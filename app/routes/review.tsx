@@ -1,12 +1,17 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { flaggedTodos, queueCounts, recordReview, unreviewedTodos } from "../../db/reviews.server";
+import { readReviewQueue } from "../../db/review-queue.server";
+import { capabilitiesOf } from "../../roles/capabilities";
 import { requireIdentity } from "../auth/request.server";
+import { EscalationQueue } from "../components/EscalationQueue";
 import { ReviewQueue } from "../components/ReviewQueue";
+import { config } from "../config.server";
+import { useLiveRevalidation } from "../lib/useLiveRevalidation";
 import { requireCapability } from "../lib/capability.server";
 import { readForm, requireMutation } from "../lib/edge.server";
 import { scopedAtOnce, scopedRead } from "../lib/scoped.server";
 import { parseReviewIntent } from "../review/intents.server";
+import { queueRefusal, runQueueIntent } from "../review/queue-action.server";
 
 export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
 
@@ -17,10 +22,9 @@ const QUEUE_LENGTH = 20;
 export async function loader(args: LoaderFunctionArgs) {
   const identity = await requireIdentity(args);
   requireCapability(identity, "review");
-  const [counts, unreviewed, flagged] = await scopedRead(identity, (tx) =>
-    Promise.all([queueCounts(tx), unreviewedTodos(tx, QUEUE_LENGTH), flaggedTodos(tx, QUEUE_LENGTH)]),
-  );
-  return json({ counts, unreviewed, flagged });
+  const queue = await scopedRead(identity, (tx) => readReviewQueue(tx, QUEUE_LENGTH));
+  const { escalate, resolveEscalations } = capabilitiesOf(identity.backendRole);
+  return json({ ...queue, claimMinutes: config().claimMinutes, can: { escalate, resolve: resolveEscalations } });
 }
 
 export type ReviewActionData = { error: string; id?: string };
@@ -31,31 +35,37 @@ export async function action(args: ActionFunctionArgs) {
   requireCapability(identity, "review");
   const parsed = parseReviewIntent(await readForm(args.request));
   if (!parsed.ok) return json<ReviewActionData>({ error: parsed.error, id: parsed.id }, { status: 400 });
-  const { id, verdict, note } = parsed.value;
-  const outcome = await scopedAtOnce(identity, (tx) => recordReview(tx, { todoId: id, verdict, note }));
-  if (outcome !== "recorded") return json<ReviewActionData>({ error: REVIEW_REFUSED[outcome], id: String(id) }, { status: outcome === "missing" ? 404 : 403 });
+  const intent = parsed.value;
+  if (intent.intent === "escalate") requireCapability(identity, "escalate");
+  if (intent.intent === "resolve") requireCapability(identity, "resolveEscalations");
+  const outcome = await scopedAtOnce(identity, (tx) => runQueueIntent(tx, intent, config().claimMinutes));
+  const refusal = queueRefusal(intent.intent, outcome);
+  if (refusal) return json<ReviewActionData>({ error: refusal.error, id: String(intent.id) }, { status: refusal.status });
   return redirect("/review", { status: 303 });
 }
 
-const REVIEW_REFUSED = {
-  missing: "Not found: that todo no longer exists.",
-  "own-todo": "You cannot record a verdict on your own todo; another moderator reviews it.",
-} as const;
+/** How often an open, visible queue asks for fresh counts and claims. */
+const REFRESH_MS = 30_000;
 
 export default function ReviewPage() {
-  const { counts, unreviewed, flagged } = useLoaderData<typeof loader>();
+  const { counts, escalations, unreviewed, flagged, claimMinutes, can } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
+  useLiveRevalidation(REFRESH_MS);
+  const escalatedIds = new Set(escalations.map((escalation) => escalation.todoId));
+  const escalationQueue = <EscalationQueue escalations={escalations} canResolve={can.resolve} />;
   return (
     <div className="space-y-5">
       <div>
         <h1 className="text-2xl font-semibold">Review queue</h1>
         <p className="text-sm text-slate-600">
-          Approve or flag with one click. Keys: <kbd className="rounded border px-1">j</kbd>/<kbd className="rounded border px-1">k</kbd> move between
-          items, <kbd className="rounded border px-1">a</kbd> approves, <kbd className="rounded border px-1">f</kbd> flags (with the note, if any).
+          Claim an item so nobody else takes it (a claim lasts {claimMinutes} minutes, or until you release it or record a verdict). A flag needs a
+          reason. Keys: <kbd className="rounded border px-1">j</kbd>/<kbd className="rounded border px-1">k</kbd> move between items,{" "}
+          <kbd className="rounded border px-1">a</kbd> approves, <kbd className="rounded border px-1">f</kbd> flags (with the reason and note; without a
+          reason it opens the reason list first).
         </p>
       </div>
-      <dl className="grid grid-cols-3 gap-3" aria-label="Counts per state">
-        {(["unreviewed", "flagged", "approved"] as const).map((state) => (
+      <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4" aria-label="Counts per state">
+        {(["unreviewed", "flagged", "approved", "escalated"] as const).map((state) => (
           <div key={state} className="rounded-lg border border-slate-200 bg-white p-3 shadow-sm">
             <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{state}</dt>
             <dd className="text-2xl font-semibold" data-testid={`count-${state}`}>
@@ -69,8 +79,11 @@ export default function ReviewPage() {
           {actionData.error}
         </p>
       ) : null}
-      <ReviewQueue title="Unreviewed" items={unreviewed} emptyMessage="Nothing waits for review." />
-      <ReviewQueue title="Flagged" items={flagged} emptyMessage="No flagged todos." />
+      {/* Admins decide escalations, so theirs come first; moderators see them last, as what waits on the admins. */}
+      {can.resolve ? escalationQueue : null}
+      <ReviewQueue title="Unreviewed" items={unreviewed} emptyMessage="Nothing waits for review." canEscalate={can.escalate} escalatedIds={escalatedIds} />
+      <ReviewQueue title="Flagged" items={flagged} emptyMessage="No flagged todos." canEscalate={can.escalate} escalatedIds={escalatedIds} />
+      {can.resolve ? null : escalationQueue}
     </div>
   );
 }

@@ -90,7 +90,7 @@ describe("the creator case: Eve, admin of her own organization", () => {
         const { response } = await settle(() => todosAction(args(formPost("/todos", fields, eve))));
         expect(response.status, `${fields.intent} ${id}`).toBe(404);
       }
-      const review = await settle(() => reviewAction(args(formPost("/review", { intent: "review", id: String(id), verdict: "flagged" }, eve))));
+      const review = await settle(() => reviewAction(args(formPost("/review", { intent: "review", id: String(id), verdict: "flagged", reason: "spam" }, eve))));
       expect(review.response.status).toBe(404);
       const bulk = await settle(() => todosAction(args(formPost("/todos", [["intent", "bulk"], ["action", "delete"], ["id", String(id)], ["confirmed", "yes"]], eve))));
       expect(bulk.response.status).toBe(303);

@@ -336,7 +336,7 @@ describe("the list names people", () => {
     await addMembers(DEMO_ORG_ID, [...acme, { userId: departed, name: "Dee Parted", role: "org:moderator" }], "Acme");
     await removeMember(DEMO_ORG_ID, departed);
     reviewed = await createAs(aliceCookie, ALICE, "reviewed twice");
-    await owner.query("insert into todo_reviews (todo_id, reviewer_id, verdict) values ($1, $2, 'approved'), ($1, $3, 'flagged')", [reviewed.id, departed, MAYA]);
+    await owner.query("insert into todo_reviews (todo_id, reviewer_id, verdict, reason) values ($1, $2, 'approved', null), ($1, $3, 'flagged', 'spam')", [reviewed.id, departed, MAYA]);
     const { rows } = await owner.query("insert into todos (user_id, task) values ($1, 'left behind') returning id::int as id", [departed]);
     departedsTodo = rows[0].id;
   });
@@ -357,7 +357,7 @@ describe("the list names people", () => {
     expect(data.todos.find((todo) => todo.id === reviewed.id)).toMatchObject({ ownerName: "Alice", reviewerName: "Maya" });
     expect(data.todos.find((todo) => todo.id === departedsTodo)).toMatchObject({ userId: departed, ownerName: null });
     const demo = data.members.filter((member) => directoryPeople.includes(member.id));
-    expect(demo.map((member) => member.name)).toEqual(["Adam", "Alice", "Bob", "Maya"]);
+    expect(demo.map((member) => member.name)).toEqual(["Adam", "Alice", "Bob", "Maya", "Rita"]);
   });
 });
 

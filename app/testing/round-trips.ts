@@ -74,6 +74,8 @@ export interface Fixture {
   todos(userId: string, n: number, word?: string): Promise<number[]>;
   /** The transaction that deleted a todo, from the log. */
   deletedIn(todoId: number): Promise<number>;
+  /** An open escalation of the todo, raised by `by`. */
+  escalate(todoId: number, by: string): Promise<void>;
   /** A member of the organization, someone to reassign to. */
   reassignee: string;
   cleanUp(): Promise<void>;
@@ -108,10 +110,15 @@ export async function createFixture(): Promise<Fixture> {
       const { rows } = await owner.query<{ tx_id: string }>("select tx_id::text from audit.audit_log where todo_id = $1 and table_name = 'todos' and action = 'delete'", [todoId]);
       return Number(rows[0].tx_id);
     },
+    async escalate(todoId, by) {
+      await owner.query("insert into todo_escalations (todo_id, tenant_id, escalated_by, reason) values ($1, $2, $3, 'spam')", [todoId, DEMO_ORG_ID, by]);
+    },
     async cleanUp() {
       try {
         const { rows } = await owner.query<{ id: string }>("select id from todos where task like $1", [`${marker}%`]);
         const ids = [...arranged, ...rows.map((row) => Number(row.id))];
+        await owner.query("delete from todo_claims where todo_id = any($1::bigint[])", [ids]);
+        await owner.query("delete from todo_escalations where todo_id = any($1::bigint[])", [ids]);
         // The log is append-only for the app's roles, not for the owner: entries would otherwise pile up run after run.
         await owner.query("delete from audit.audit_log where todo_id = any($1::bigint[])", [ids]);
         await owner.query("delete from todos where id = any($1::bigint[])", [ids]);
@@ -168,6 +175,19 @@ const ownTodoCase = (intent: string, fields: Record<string, string> = {}): Route
     const cookie = await fixture.cookie(caller);
     const [id] = await fixture.todos(CALLERS[caller], 1);
     return () => todosAction(args(formPost("/todos", { intent, id: String(id), ...fields }, cookie)));
+  },
+});
+
+/** A queue action on a member's todo. */
+const queueCase = (intent: string, callers: Caller[], fields: Record<string, string> = {}): RouteCase => ({
+  name: `POST /review ${intent}`,
+  kind: "action",
+  callers,
+  status: 303,
+  async arrange(fixture, caller) {
+    const cookie = await fixture.cookie(caller);
+    const [id] = await fixture.todos(CALLERS.member, 1);
+    return () => reviewAction(args(formPost("/review", { intent, id: String(id), ...fields }, cookie)));
   },
 });
 
@@ -266,6 +286,20 @@ export const ROUTE_CASES: RouteCase[] = [
       const cookie = await fixture.cookie(caller);
       const [id] = await fixture.todos(CALLERS.member, 1);
       return () => reviewAction(args(formPost("/review", { intent: "review", id: String(id), verdict: "approved" }, cookie)));
+    },
+  },
+  queueCase("claim", REVIEWERS),
+  queueCase("escalate", ["moderator"], { reason: "spam", note: "a second look" }),
+  {
+    name: "POST /review resolve",
+    kind: "action",
+    callers: ["admin"],
+    status: 303,
+    async arrange(fixture, caller) {
+      const cookie = await fixture.cookie(caller);
+      const [id] = await fixture.todos(CALLERS.member, 1);
+      await fixture.escalate(id, CALLERS.moderator);
+      return () => reviewAction(args(formPost("/review", { intent: "resolve", id: String(id) }, cookie)));
     },
   },
   {

@@ -15,6 +15,12 @@ export type Member = {
   role: string | null;
 };
 
+/** Someone a page names: `name` is null for a former member (see `joinPerson`). */
+export interface PersonRef {
+  id: string;
+  name: string | null;
+}
+
 /**
  * Joins the person `column` names as `alias`. Whoever RLS hides (deleted,
  * gone from the organization, never in it) comes back as NULL columns:

@@ -121,7 +121,7 @@ describe("names joined into the lists", () => {
   let ids: Record<"mine" | "gones" | "reviewedByGone", number>;
 
   const review = (todoId: number, reviewerId: string, verdict: "approved" | "flagged") =>
-    owner.query("insert into todo_reviews (todo_id, tenant_id, reviewer_id, verdict) values ($1, $2, $3, $4)", [todoId, acme, reviewerId, verdict]);
+    owner.query("insert into todo_reviews (todo_id, tenant_id, reviewer_id, verdict, reason) values ($1, $2, $3, $4, case when $4::review_verdict = 'flagged' then 'spam'::review_reason end)", [todoId, acme, reviewerId, verdict]);
 
   beforeAll(async () => {
     acme = org("names");

@@ -5,6 +5,7 @@ import { NotAMember, runBulk } from "../bulk.server";
 import { closeDirectoryPool } from "../directory/apply.server";
 import { closeRolePools } from "../pools.server";
 import { flaggedTodos, queueCounts, recordReview, unreviewedTodos } from "../reviews.server";
+import type { ReviewReason, ReviewVerdict } from "../limits";
 import type { Todo } from "../schema";
 import { withIdentity } from "../scoped.server";
 import { addMembers, deleteUser, freshOrgId, removeMember } from "../testing/directory";
@@ -49,6 +50,9 @@ import {
  * explicit todo ids above anything in the table) and removes it afterwards,
  * so sequences, shrink attempts and other test files never see each other.
  */
+
+/** The model keeps no reasons: every flag it makes gives the same one, as the check constraint requires, and approvals none. */
+const reasonFor = (verdict: ReviewVerdict): ReviewReason | null => (verdict === "flagged" ? "spam" : null);
 
 const USER_KEYS = ["mem", "mem2", "mod", "adm", "badm", "out"] as const;
 type UserKey = (typeof USER_KEYS)[number];
@@ -150,8 +154,8 @@ async function seedWorld(owner: Pool, world: World): Promise<State> {
     { todoId: ids[2], tenant: org.a, reviewer: user.adm, verdict: "flagged" as const, note: "seed review 2" },
   ];
   await owner.query(
-    "insert into todo_reviews (todo_id, tenant_id, reviewer_id, verdict, note) select * from unnest($1::bigint[], $2::text[], $3::text[], $4::review_verdict[], $5::text[])",
-    [reviews.map((r) => r.todoId), reviews.map((r) => r.tenant), reviews.map((r) => r.reviewer), reviews.map((r) => r.verdict), reviews.map((r) => r.note)],
+    "insert into todo_reviews (todo_id, tenant_id, reviewer_id, verdict, reason, note) select * from unnest($1::bigint[], $2::text[], $3::text[], $4::review_verdict[], $5::review_reason[], $6::text[])",
+    [reviews.map((r) => r.todoId), reviews.map((r) => r.tenant), reviews.map((r) => r.reviewer), reviews.map((r) => r.verdict), reviews.map((r) => reasonFor(r.verdict)), reviews.map((r) => r.note)],
   );
   return {
     ...emptyState(),
@@ -435,7 +439,7 @@ async function perform(op: Op): Promise<Json> {
     case "app.delete":
       return appTodo(await scoped((tx) => deleteTodo(tx, op.id)));
     case "app.review":
-      return scoped((tx) => recordReview(tx, { todoId: op.todoId, verdict: op.verdict, note: op.note }));
+      return (await scoped((tx) => recordReview(tx, { todoId: op.todoId, verdict: op.verdict, reason: reasonFor(op.verdict), note: op.note }))).status;
     case "app.bulk": {
       const target = "ids" in op.target ? { ids: [...op.target.ids] } : op.target;
       const outcome = await scoped((tx) => runBulk(tx, { action: op.action, target }));
@@ -510,23 +514,23 @@ async function perform(op: Op): Promise<Json> {
       return raw(s, `delete from todos${where}${op.returning ? RETURNING : ""}`);
     }
     case "sql.insertReview": {
-      const head = [s.param(op.todoId), `${s.param(op.verdict)}::review_verdict`, s.param(op.note)];
+      const head = [s.param(op.todoId), `${s.param(op.verdict)}::review_verdict`, `${s.param(reasonFor(op.verdict))}::review_reason`, s.param(op.note)];
       const { names, values } = insertColumns(s, [
         ["tenant_id", op.tenant],
         ["reviewer_id", op.reviewer],
       ]);
-      return rawCount(s, `insert into todo_reviews (${["todo_id", "verdict", "note", ...names]}) values (${[...head, ...values]})`);
+      return rawCount(s, `insert into todo_reviews (${["todo_id", "verdict", "reason", "note", ...names]}) values (${[...head, ...values]})`);
     }
     case "sql.reviewAll": {
-      const head = ["id", `${s.param(op.verdict)}::review_verdict`, `${s.param(op.note)}::text`];
+      const head = ["id", `${s.param(op.verdict)}::review_verdict`, `${s.param(reasonFor(op.verdict))}::review_reason`, `${s.param(op.note)}::text`];
       const { names, values } = insertColumns(s, [["reviewer_id", op.reviewer]]);
-      return rawCount(s, `insert into todo_reviews (${["todo_id", "verdict", "note", ...names]}) select ${[...head, ...values.map((v) => `${v}::text`)]} from todos order by id`);
+      return rawCount(s, `insert into todo_reviews (${["todo_id", "verdict", "reason", "note", ...names]}) select ${[...head, ...values.map((v) => `${v}::text`)]} from todos order by id`);
     }
     case "sql.updateReviews": {
       const { set } = op;
       const assignment =
         "verdict" in set
-          ? `verdict = ${s.param(set.verdict)}::review_verdict`
+          ? `verdict = ${s.param(set.verdict)}::review_verdict, reason = ${s.param(reasonFor(set.verdict))}::review_reason`
           : "reviewer" in set
             ? `reviewer_id = ${s.param(set.reviewer)}`
             : "todoId" in set

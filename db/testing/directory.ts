@@ -63,8 +63,10 @@ export function directoryFixtures() {
       return id;
     },
     async cleanUp(owner: Pool) {
-      // Todos first: deleting them writes audit entries, which go next.
+      // Todos and the queue's rows first: deleting them writes audit entries, which go next.
       await owner.query("delete from todos where tenant_id = any($1::text[])", [orgs]);
+      await owner.query("delete from todo_claims where tenant_id = any($1::text[])", [orgs]);
+      await owner.query("delete from todo_escalations where tenant_id = any($1::text[])", [orgs]);
       await owner.query("delete from audit.audit_log where tenant_id = any($1::text[])", [orgs]);
       await owner.query("delete from audit.transactions where tenant_id = any($1::text[])", [orgs]);
       await owner.query("delete from directory.memberships where organization_id = any($1::text[]) or user_id = any($2::text[])", [orgs, users]);
