@@ -36,3 +36,24 @@ export async function ownerDatabase() {
     },
   };
 }
+
+/**
+ * Runs `work` with these todos dated back to the head of the review queue
+ * (oldest first, 20 at a time), whatever earlier specs left unreviewed, then
+ * gives them their own dates again so later lists (newest first) still
+ * show them where they were.
+ */
+export async function atHeadOfQueue<T>(ids: number[], work: () => Promise<T>): Promise<T> {
+  const owner = await ownerDatabase();
+  try {
+    const dates = await owner.query<{ id: string; inserted_at: string }>("select id, inserted_at::text from todos where id = any($1::bigint[])", [ids]);
+    await owner.query("update todos set inserted_at = timestamptz '2001-01-01' + id * interval '1 second' where id = any($1::bigint[])", [ids]);
+    try {
+      return await work();
+    } finally {
+      for (const { id, inserted_at } of dates) await owner.query("update todos set inserted_at = $2::timestamptz where id = $1", [id, inserted_at]);
+    }
+  } finally {
+    await owner.close();
+  }
+}
