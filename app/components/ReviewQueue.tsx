@@ -4,13 +4,17 @@ import { useRef, type KeyboardEvent } from "react";
 import type { QueueItem } from "../../db/reviews.server";
 import { REVIEW_NOTE_MAX_LENGTH } from "../../db/limits";
 import { Person } from "./Person";
+import { shortcutKey } from "./useShortcuts";
 import { VerdictBadge } from "./VerdictBadge";
 
 type Item = SerializeFrom<QueueItem>;
 
+/** Focuses the item `step` away; false where there is none. */
 function moveFocus(from: HTMLElement, step: 1 | -1) {
   const items = Array.from(document.querySelectorAll<HTMLElement>("[data-review-item]"));
-  items[items.indexOf(from) + step]?.focus();
+  const to = items[items.indexOf(from) + step];
+  to?.focus();
+  return Boolean(to);
 }
 
 function QueueEntry({ item }: { item: Item }) {
@@ -19,31 +23,30 @@ function QueueEntry({ item }: { item: Item }) {
   const submitting = fetcher.formData?.get("verdict");
 
   const onKeyDown = (event: KeyboardEvent<HTMLLIElement>) => {
-    if (event.target instanceof HTMLTextAreaElement || event.target instanceof HTMLInputElement) return;
-    if (event.metaKey || event.ctrlKey || event.altKey) return;
-    const key = event.key.toLowerCase();
+    const key = shortcutKey(event.nativeEvent);
     if (key === "j" || key === "k") {
       event.preventDefault();
       moveFocus(event.currentTarget, key === "j" ? 1 : -1);
     } else if ((key === "a" || key === "f") && form.current) {
       event.preventDefault();
       form.current.querySelector<HTMLButtonElement>(`button[value="${key === "a" ? "approved" : "flagged"}"]`)?.click();
+      moveFocus(event.currentTarget, 1) || moveFocus(event.currentTarget, -1);
     }
   };
 
   // A recorded verdict moves the item out of this queue; until the server answers, it shows as pending.
   if (submitting && fetcher.state !== "idle" && !fetcher.data?.error) {
     return (
-      <li className="px-4 py-3 text-sm text-slate-400" aria-busy="true">
+      <li className="px-4 py-3 text-sm text-slate-500 wrap-anywhere" aria-busy="true">
         {item.task} — {submitting === "approved" ? "approving" : "flagging"}…
       </li>
     );
   }
 
   return (
-    <li tabIndex={0} data-review-item data-testid="review-item" data-todo-id={item.id} onKeyDown={onKeyDown} className="px-4 py-3 focus:bg-indigo-50/50 focus:outline-none">
+    <li tabIndex={0} data-review-item data-testid="review-item" data-todo-id={item.id} onKeyDown={onKeyDown} className="px-4 py-3 focus:bg-indigo-50/50">
       <div className="flex flex-wrap items-center gap-2">
-        <span className="min-w-0 flex-1 break-words" data-testid="review-task">
+        <span className="w-full min-w-0 wrap-anywhere sm:w-auto sm:flex-1" data-testid="review-task">
           <Link to={`/todos/${item.id}`} className="hover:underline">
             {item.task}
           </Link>
@@ -52,7 +55,7 @@ function QueueEntry({ item }: { item: Item }) {
         <VerdictBadge verdict={item.verdict} />
       </div>
       {item.reviewerId ? (
-        <p className="mt-1 text-xs text-slate-600">
+        <p className="mt-1 text-xs text-slate-600 wrap-anywhere">
           {item.verdict === "flagged" ? "Flagged" : "Approved"} by <Person id={item.reviewerId} name={item.reviewerName} testId="reviewer" />
           {item.verdictNote ? <>: “{item.verdictNote}”</> : null}
         </p>
@@ -66,12 +69,12 @@ function QueueEntry({ item }: { item: Item }) {
           maxLength={REVIEW_NOTE_MAX_LENGTH}
           placeholder="Note (optional)"
           aria-label={`Note for “${item.task}”`}
-          className="min-w-0 flex-1 rounded-md border border-slate-300 px-2 py-1 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
+          className="min-w-0 flex-1 basis-full rounded-md border sm:basis-0 border-slate-300 px-2 py-1 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
         />
-        <button type="submit" name="verdict" value="approved" className="rounded-md bg-emerald-600 px-3 py-1 text-sm font-medium text-white hover:bg-emerald-700 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700">
+        <button type="submit" name="verdict" value="approved" className="rounded-md bg-emerald-700 px-3 py-1 text-sm font-medium text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700">
           Approve
         </button>
-        <button type="submit" name="verdict" value="flagged" className="rounded-md bg-amber-500 px-3 py-1 text-sm font-medium text-white hover:bg-amber-600 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-amber-600">
+        <button type="submit" name="verdict" value="flagged" className="rounded-md bg-amber-700 px-3 py-1 text-sm font-medium text-white hover:bg-amber-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-amber-600">
           Flag
         </button>
       </fetcher.Form>
