@@ -95,7 +95,8 @@ export function TodoItem({ todo, action, editable, serverError, selection }: Tod
                 {task}
               </Link>
             </span>
-            <div className="flex shrink-0 flex-wrap items-center gap-x-3 gap-y-1">
+            {/* At most 40% beside the text, so a long name (a former member's id) wraps instead of squeezing it. */}
+            <div className="flex min-w-0 flex-wrap items-center gap-x-3 gap-y-1 wrap-anywhere sm:max-w-[40%] sm:justify-end">
               <Person id={todo.userId} name={todo.ownerName} testId="todo-owner" className="text-xs text-slate-600" />
               <VerdictBadge verdict={todo.verdict} />
               {editable ? (
