@@ -24,7 +24,7 @@ const KEPT: Record<string, string> = {
 
 const LONG_URL = "https://status.example.com/incidents/2026-04-12/database-failover-postmortem-and-follow-up-actions-for-the-platform-team";
 const LONG_TASKS = [
-  `Read the incident write-up at ${LONG_URL} before Friday's review`,
+  `Read the incident write-up at ${LONG_URL} before Friday's meeting`,
   "Collect the quarterly numbers from every regional office, reconcile them with the finance team's spreadsheet, and write a one-page summary the board can read in five minutes",
   "Rename the service to Pneumonoultramicroscopicsilicovolcanoconiosis-Antidisestablishmentarianism-Supercalifragilistic",
 ];

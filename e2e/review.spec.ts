@@ -7,7 +7,7 @@ for (const javaScriptEnabled of [true, false]) {
     await signIn(alice, "user_alice");
     const task = uniqueTask("Share the offsite budget");
     const id = await createTodo(alice, task);
-    await expect(alice.getByRole("link", { name: "Review" })).toHaveCount(0);
+    await expect(alice.getByRole("link", { name: "Review", exact: true })).toHaveCount(0);
 
     const maya = await browser.newPage({ javaScriptEnabled });
     await signIn(maya, "user_maya");
@@ -16,7 +16,7 @@ for (const javaScriptEnabled of [true, false]) {
     await expect(todoRow(maya, task)).toHaveCount(1);
     await expect(todoRow(maya, task).getByRole("button", { name: /Delete/ })).toHaveCount(0);
 
-    await maya.getByRole("link", { name: "Review" }).click();
+    await maya.getByRole("link", { name: "Review", exact: true }).click();
     await expect(maya).toHaveURL(/\/review$/);
     const flaggedBefore = Number(await maya.getByTestId("count-flagged").textContent());
     const item = maya.locator(`[data-review-item][data-todo-id="${id}"]`);

@@ -312,7 +312,7 @@ test("the pages work under the CSP in Chromium: signing in, adding a todo with J
   await expect.poll(() => page.evaluate(() => "__remixRouter" in window)).toBe(true);
   const task = uniqueTask("Written under the CSP");
   await createTodo(page, task);
-  await page.getByRole("link", { name: "Review" }).click();
+  await page.getByRole("link", { name: "Review", exact: true }).click();
   await expect(page).toHaveURL(/\/review$/);
   await expect(page.getByRole("heading", { name: "Review queue" })).toBeVisible();
   expect(violations).toEqual([]);
