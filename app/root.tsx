@@ -58,6 +58,9 @@ function Document({ children }: { children: React.ReactNode }) {
         <Links />
       </head>
       <body className="min-h-full bg-slate-50 text-slate-900 antialiased">
+        <a href="#main" className="sr-only rounded-md bg-white px-3 py-2 text-sm font-medium text-indigo-700 focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-30">
+          Skip to content
+        </a>
         {children}
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />
@@ -76,7 +79,7 @@ function App() {
         </p>
       ) : null}
       <AppHeader identity={data.identity} authMode={data.authMode} switchable={data.switchable} />
-      <main className="mx-auto max-w-5xl px-4 py-6">
+      <main id="main" tabIndex={-1} className="mx-auto max-w-5xl px-4 py-6 focus:outline-none">
         <Outlet />
       </main>
     </Document>
@@ -96,7 +99,7 @@ export function ErrorBoundary() {
   const status = isRouteErrorResponse(error) ? error.status : 500;
   return (
     <Document>
-      <main className="mx-auto max-w-3xl px-4 py-10">
+      <main id="main" tabIndex={-1} className="mx-auto max-w-3xl px-4 py-10 focus:outline-none">
         <ErrorPanel status={status} message={isRouteErrorResponse(error) ? error.data?.message : undefined} />
       </main>
     </Document>

@@ -1,7 +1,8 @@
 import { OrganizationSwitcher, UserButton } from "@clerk/remix";
-import { Form, NavLink } from "@remix-run/react";
+import { Form, NavLink, useNavigation } from "@remix-run/react";
 import type { Capabilities } from "../../roles/capabilities";
 import type { BackendRole, ClerkOrgRole } from "../../roles/roles";
+import { HeaderMenu } from "./HeaderMenu";
 import { OrgSwitcher, type SwitchableIdentity } from "./OrgSwitcher";
 
 export interface HeaderIdentity {
@@ -19,9 +20,9 @@ const navClass = ({ isActive }: { isActive: boolean }) =>
 
 function Badge({ label, value, title }: { label: string; value: string; title: string }) {
   return (
-    <span title={title} className="inline-flex items-center gap-1 rounded-md bg-slate-100 px-2 py-1 text-xs text-slate-700">
-      <span className="text-slate-500">{label}</span>
-      <span className="font-mono font-medium" data-testid={`header-${label.toLowerCase().replace(/\s+/g, "-")}`}>
+    <span title={title} className="inline-flex max-w-full items-center gap-1 rounded-md bg-slate-100 px-2 py-1 text-xs text-slate-700">
+      <span className="shrink-0 text-slate-600">{label}</span>
+      <span className="min-w-0 font-mono font-medium wrap-anywhere" data-testid={`header-${label.toLowerCase().replace(/\s+/g, "-")}`}>
         {value}
       </span>
     </span>
@@ -38,34 +39,32 @@ interface AppHeaderProps {
 export function AppHeader({ identity, authMode, switchable }: AppHeaderProps) {
   return (
     <header className="border-b border-slate-200 bg-white">
-      <div className="mx-auto flex max-w-5xl flex-wrap items-center justify-between gap-3 px-4 py-3">
-        <div className="flex items-center gap-4">
-          <a href="/todos" className="text-lg font-semibold tracking-tight text-indigo-700">
-            Warden
-          </a>
-          {identity ? (
-            <nav aria-label="Main" className="flex gap-1">
-              <NavLink to="/todos" className={navClass}>
-                Todos
-              </NavLink>
-              {identity.capabilities.review ? (
-                <NavLink to="/review" className={navClass}>
-                  Review
-                </NavLink>
-              ) : null}
-              {identity.capabilities.readAudit ? (
-                <NavLink to="/audit" className={navClass}>
-                  Audit
-                </NavLink>
-              ) : null}
-              <NavLink to="/help" className={navClass}>
-                Help
-              </NavLink>
-            </nav>
-          ) : null}
-        </div>
+      <div className="mx-auto flex max-w-5xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3">
+        <a href="/todos" className="text-lg font-semibold tracking-tight text-indigo-700">
+          Warden
+        </a>
         {identity ? (
-          <div className="flex flex-wrap items-center gap-2">
+          <nav aria-label="Main" className="flex flex-wrap gap-1">
+            <NavLink to="/todos" className={navClass}>
+              Todos
+            </NavLink>
+            {identity.capabilities.review ? (
+              <NavLink to="/review" className={navClass}>
+                Review
+              </NavLink>
+            ) : null}
+            {identity.capabilities.readAudit ? (
+              <NavLink to="/audit" className={navClass}>
+                Audit
+              </NavLink>
+            ) : null}
+            <NavLink to="/help" className={navClass}>
+              Help
+            </NavLink>
+          </nav>
+        ) : null}
+        {identity ? (
+          <HeaderMenu label="Account">
             <Badge label="User" value={identity.userId} title="Signed-in identity" />
             <Badge label="Organization" value={identity.orgName} title="The active organization: every row you see or change belongs to it" />
             <Badge label="Clerk role" value={identity.orgRole ?? "none"} title="Organization role in the session token" />
@@ -76,20 +75,28 @@ export function AppHeader({ identity, authMode, switchable }: AppHeaderProps) {
                 <UserButton />
               </>
             ) : (
-              <OrgSwitcher identities={switchable} current={identity} />
+              <>
+                <OrgSwitcher identities={switchable} current={identity} />
+                <SignOut />
+              </>
             )}
-            {authMode === "local" ? (
-              <Form method="post" action="/sign-out">
-                <button type="submit" className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600">
-                  Sign out
-                </button>
-              </Form>
-            ) : null}
-          </div>
+          </HeaderMenu>
         ) : (
-          <span className="text-sm text-slate-500">Not signed in</span>
+          <span className="ml-auto text-sm text-slate-600">Not signed in</span>
         )}
       </div>
     </header>
+  );
+}
+
+function SignOut() {
+  const navigation = useNavigation();
+  const signingOut = navigation.state !== "idle" && navigation.formAction === "/sign-out";
+  return (
+    <Form method="post" action="/sign-out">
+      <button type="submit" disabled={signingOut} className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 disabled:opacity-60">
+        {signingOut ? "Signing out…" : "Sign out"}
+      </button>
+    </Form>
   );
 }

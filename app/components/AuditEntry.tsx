@@ -1,5 +1,6 @@
 import type { SerializeFrom } from "@remix-run/node";
 import { Link } from "@remix-run/react";
+import { Fragment } from "react";
 import type { AuditRow } from "../../db/audit.server";
 import { Person } from "./Person";
 import { RevertTransactionButton } from "./RevertTransactionButton";
@@ -40,11 +41,11 @@ export function AuditEntry({ entry, revert }: AuditEntryProps) {
           by {entry.actor ? <Person id={entry.actor} name={entry.actorName} testId="audit-actor" /> : <span className="font-mono">system</span>} as{" "}
           <span className="font-mono">{entry.dbRole}</span>
         </span>
-        <time className="ml-auto text-xs text-slate-500" dateTime={entry.occurredAt}>
+        <time className="text-xs text-slate-600 sm:ml-auto" dateTime={entry.occurredAt}>
           {entry.occurredAt}
         </time>
       </div>
-      <div className="flex flex-wrap items-center gap-3 text-xs text-slate-400">
+      <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-600">
         <span>transaction {entry.txId}</span>
         {entry.revertsTxId !== null ? (
           <Link to={`/audit?tx=${entry.revertsTxId}`} className="rounded bg-amber-50 px-1.5 py-0.5 text-amber-800 underline" data-testid="audit-reverts">
@@ -54,20 +55,18 @@ export function AuditEntry({ entry, revert }: AuditEntryProps) {
         {revert ? <RevertTransactionButton tx={entry.txId} back={revert.back} /> : null}
       </div>
       {fields.length ? (
-        <table className="mt-1 text-xs">
-          <tbody>
-            {fields.map((field) => (
-              <tr key={field.key}>
-                <th scope="row" className="pr-3 text-left font-mono font-normal text-slate-500">
-                  {field.key}
-                </th>
-                <td className="font-mono text-red-700 line-through decoration-red-300">{show(field.before)}</td>
-                <td className="px-2 text-slate-400">→</td>
-                <td className="font-mono text-emerald-800">{show(field.after)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        // Field, then before → after as one line of text: it wraps at words on a phone instead of squeezing columns.
+        <dl className="mt-1 grid grid-cols-[auto_minmax(0,1fr)] gap-x-3 text-xs">
+          {fields.map((field) => (
+            <Fragment key={field.key}>
+              <dt className="font-mono text-slate-600">{field.key}</dt>
+              <dd className="font-mono wrap-anywhere">
+                <del className="text-red-700 decoration-red-300">{show(field.before)}</del> <span className="text-slate-500">→</span>{" "}
+                <ins className="text-emerald-800 no-underline">{show(field.after)}</ins>
+              </dd>
+            </Fragment>
+          ))}
+        </dl>
       ) : null}
     </li>
   );

@@ -1,7 +1,8 @@
-import { Form, Link } from "@remix-run/react";
+import { Form, Link, useNavigation } from "@remix-run/react";
 import type { Member } from "../../db/directory/people.server";
 import { COUNT_CAP, type BulkAction } from "../../db/limits";
 import { MemberSelect } from "./MemberSelect";
+import { useFocusOn } from "./useFocusOn";
 
 export const BULK_FORM_ID = "bulk-form";
 
@@ -15,8 +16,7 @@ export interface BulkConfirmation {
   ownerName?: string;
 }
 
-const button =
-  "rounded-md px-3 py-1.5 text-sm font-medium focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-50";
+const button = "rounded-md px-3 py-1.5 text-sm font-medium disabled:opacity-50";
 
 const fmt = (n: number) => n.toLocaleString("en-US");
 const todos = (n: number) => `${fmt(n)} ${n === 1 ? "todo" : "todos"}`;
@@ -36,11 +36,12 @@ interface BulkBarProps {
 }
 
 export function BulkBar({ action, selectedCount, matching, members, pending, error }: BulkBarProps) {
+  const errorRef = useFocusOn<HTMLParagraphElement>(error);
   const matchingLabel = matching > COUNT_CAP ? `more than ${fmt(COUNT_CAP)}` : fmt(matching);
   return (
     <Form id={BULK_FORM_ID} method="post" action={action} className="space-y-2 rounded-lg border border-indigo-200 bg-indigo-50/40 p-3" aria-label="Bulk actions">
       <input type="hidden" name="intent" value="bulk" />
-      <fieldset className="flex flex-wrap items-center gap-4 text-sm">
+      <fieldset className="flex flex-wrap items-center gap-x-4 gap-y-1 text-sm">
         <legend className="sr-only">Apply to</legend>
         <label className="flex items-center gap-1.5">
           <input type="radio" name="scope" value="selected" defaultChecked />
@@ -58,10 +59,10 @@ export function BulkBar({ action, selectedCount, matching, members, pending, err
         <button type="submit" name="action" value="reopen" disabled={pending} className={`${button} border border-slate-300 bg-white hover:bg-slate-50`}>
           Reopen
         </button>
-        <span className="flex items-center gap-1">
-          <label>
+        <span className="flex min-w-0 items-center gap-1">
+          <label className="min-w-0">
             <span className="sr-only">New owner</span>
-            <MemberSelect name="owner" members={members} emptyLabel="New owner…" className="w-48 rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm" />
+            <MemberSelect name="owner" members={members} emptyLabel="New owner…" className="w-48 max-w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm" />
           </label>
           <button type="submit" name="action" value="reassign" disabled={pending} className={`${button} border border-slate-300 bg-white hover:bg-slate-50`}>
             Reassign
@@ -70,10 +71,10 @@ export function BulkBar({ action, selectedCount, matching, members, pending, err
         <button type="submit" name="action" value="delete" disabled={pending} className={`${button} bg-red-600 text-white hover:bg-red-700`}>
           Delete…
         </button>
-        {pending ? <span className="text-sm text-slate-500">Working…</span> : null}
+        {pending ? <span className="text-sm text-slate-600">Working…</span> : null}
       </div>
       {error ? (
-        <p role="alert" className="text-sm text-red-700">
+        <p ref={errorRef} tabIndex={-1} role="alert" className="text-sm text-red-700">
           {error}
         </p>
       ) : null}
@@ -89,6 +90,8 @@ const VERB: Record<BulkConfirmation["action"], string> = { complete: "Mark compl
  * rows that will change.
  */
 export function BulkConfirm({ confirm, action, cancelTo }: { confirm: BulkConfirmation; action: string; cancelTo: string }) {
+  const navigation = useNavigation();
+  const pending = navigation.state === "submitting" && navigation.formData?.get("confirmed") === "yes";
   const n = todos(confirm.count);
   const title = {
     delete: `Delete ${n}?`,
@@ -114,7 +117,7 @@ export function BulkConfirm({ confirm, action, cancelTo }: { confirm: BulkConfir
         {title}
       </h2>
       <p className="mt-1 text-sm text-red-900">This will {what}. It cannot be undone from here; the audit log keeps the rows as they were.</p>
-      <Form method="post" action={action} className="mt-3 flex gap-2">
+      <Form method="post" action={action} className="mt-3 flex flex-wrap gap-2">
         <input type="hidden" name="intent" value="bulk" />
         <input type="hidden" name="action" value={confirm.action} />
         <input type="hidden" name="scope" value={confirm.scope} />
@@ -123,8 +126,8 @@ export function BulkConfirm({ confirm, action, cancelTo }: { confirm: BulkConfir
         {confirm.ids.map((id) => (
           <input key={id} type="hidden" name="id" value={id} />
         ))}
-        <button type="submit" autoFocus className={`${button} bg-red-600 text-white hover:bg-red-700`}>
-          {VERB[confirm.action]} {todos(confirm.count)}
+        <button type="submit" autoFocus disabled={pending} className={`${button} bg-red-600 text-white hover:bg-red-700`}>
+          {pending ? "Working…" : `${VERB[confirm.action]} ${todos(confirm.count)}`}
         </button>
         <Link to={cancelTo} className={`${button} border border-slate-300 bg-white hover:bg-slate-50`}>
           Cancel

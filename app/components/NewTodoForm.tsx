@@ -1,6 +1,7 @@
 import { useFetcher } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { TASK_MAX_LENGTH } from "../../db/limits";
+import { useFocusOn } from "./useFocusOn";
 
 type FormError = { error: string; field?: string } | undefined;
 
@@ -10,6 +11,7 @@ export function NewTodoForm({ serverError }: { serverError: FormError }) {
   const input = useRef<HTMLInputElement>(null);
   const pending = fetcher.state !== "idle";
   const error = (fetcher.data ?? serverError)?.error;
+  const errorRef = useFocusOn<HTMLParagraphElement>(fetcher.data?.error ? fetcher.data : null);
 
   useEffect(() => {
     if (fetcher.state === "idle" && !fetcher.data?.error && input.current) input.current.value = "";
@@ -30,18 +32,18 @@ export function NewTodoForm({ serverError }: { serverError: FormError }) {
           placeholder="What needs doing?"
           aria-invalid={error ? true : undefined}
           aria-describedby={error ? "new-task-error" : undefined}
-          className="min-w-0 flex-1 rounded-md border border-slate-300 px-3 py-2 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
+          className="min-w-0 flex-1 rounded-md border border-slate-300 bg-white px-3 py-2 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
         />
         <button
           type="submit"
           disabled={pending}
-          className="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-60"
+          className="shrink-0 rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
         >
           {pending ? "Adding…" : "Add"}
         </button>
       </div>
       {error ? (
-        <p id="new-task-error" role="alert" className="mt-2 text-sm text-red-700">
+        <p id="new-task-error" ref={errorRef} tabIndex={-1} role="alert" className="mt-2 text-sm text-red-700">
           {error}
         </p>
       ) : null}

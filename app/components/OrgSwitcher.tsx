@@ -49,7 +49,7 @@ export function OrgSwitcher({ identities, current }: { identities: SwitchableIde
           </optgroup>
         ))}
       </select>
-      <button type="submit" disabled={switching} className="rounded-md bg-indigo-600 px-2 py-1 text-xs font-medium text-white hover:bg-indigo-700 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-60">
+      <button type="submit" disabled={switching} className="rounded-md bg-indigo-600 px-2 py-1 text-xs font-medium text-white hover:bg-indigo-700 disabled:opacity-60">
         {switching ? "Switching…" : "Switch"}
       </button>
     </Form>

@@ -7,7 +7,7 @@ export function Person({ id, name, testId, className = "" }: { id: string; name:
   if (name === null) {
     return (
       <span data-testid={testId} data-user-id={id} className={className}>
-        former member <span className="font-mono text-xs text-slate-400">{id}</span>
+        former member <span className="font-mono text-xs text-slate-500">{id}</span>
       </span>
     );
   }

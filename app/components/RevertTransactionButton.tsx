@@ -27,7 +27,7 @@ export function RevertTransactionButton({ tx, back }: RevertTransactionButtonPro
       <button
         type="submit"
         disabled={pending}
-        className="rounded border border-slate-300 bg-white px-2 py-0.5 text-slate-700 hover:bg-slate-50 focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600 disabled:opacity-50"
+        className="rounded border border-slate-300 bg-white px-2 py-0.5 text-slate-700 hover:bg-slate-50 disabled:opacity-50"
       >
         {pending ? "Reverting…" : asking ? "Yes, revert it" : "Revert this transaction"}
       </button>

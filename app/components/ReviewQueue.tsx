@@ -5,17 +5,18 @@ import type { ClaimedItem } from "../../db/review-queue.server";
 import { Person } from "./Person";
 import { BUTTON, ClaimControl, EscalateControl, FetcherError, NoteField, pendingIntent, type QueueFetcher } from "./QueueControls";
 import { ReasonSelect, reasonLabel } from "./ReasonSelect";
+import { shortcutKey } from "./useShortcuts";
 import { VerdictBadge } from "./VerdictBadge";
 
 type Item = SerializeFrom<ClaimedItem>;
 
+/** Focuses the item `step` away; false where there is none. */
 function moveFocus(from: HTMLElement, step: 1 | -1) {
   const items = Array.from(document.querySelectorAll<HTMLElement>("[data-review-item]"));
-  items[items.indexOf(from) + step]?.focus();
+  const to = items[items.indexOf(from) + step];
+  to?.focus();
+  return Boolean(to);
 }
-
-/** Keys typed into a field, or into the reason picker (where letters pick a reason), are the field's own. */
-const typedIntoField = (target: EventTarget) => target instanceof HTMLTextAreaElement || target instanceof HTMLInputElement || target instanceof HTMLSelectElement;
 
 /**
  * j/k move between items; a approves; f flags, or, with no reason chosen
@@ -24,8 +25,8 @@ const typedIntoField = (target: EventTarget) => target instanceof HTMLTextAreaEl
  */
 export function useQueueKeys(verdictForm: RefObject<HTMLFormElement>) {
   return (event: KeyboardEvent<HTMLLIElement>) => {
-    if (typedIntoField(event.target) || event.metaKey || event.ctrlKey || event.altKey) return;
-    const key = event.key.toLowerCase();
+    // Keys typed into a field, or into the reason picker (where letters pick a reason), are the field's own.
+    const key = shortcutKey(event.nativeEvent);
     if (key === "j" || key === "k") {
       event.preventDefault();
       moveFocus(event.currentTarget, key === "j" ? 1 : -1);
@@ -36,7 +37,11 @@ export function useQueueKeys(verdictForm: RefObject<HTMLFormElement>) {
     event.preventDefault();
     const reason = form.querySelector<HTMLSelectElement>("select[name=reason]");
     if (key === "f" && reason && reason.value === "") reason.focus();
-    else form.querySelector<HTMLButtonElement>(`button[value="${key === "a" ? "approved" : "flagged"}"]`)?.click();
+    else {
+      form.querySelector<HTMLButtonElement>(`button[value="${key === "a" ? "approved" : "flagged"}"]`)?.click();
+      // The item is on its way out of the list: the next one (or the one before) takes the focus.
+      moveFocus(event.currentTarget, 1) || moveFocus(event.currentTarget, -1);
+    }
   };
 }
 
@@ -68,7 +73,7 @@ function QueueEntry({ item, canEscalate, escalated }: { item: Item; canEscalate:
   // A recorded verdict moves the item out of this queue; until the server answers, it shows as pending.
   if (verdict) {
     return (
-      <li className="px-4 py-3 text-sm text-slate-400" aria-busy="true">
+      <li className="px-4 py-3 text-sm text-slate-500 wrap-anywhere" aria-busy="true">
         {item.task} — {verdict === "approved" ? "approving" : "flagging"}…
       </li>
     );
@@ -82,10 +87,10 @@ function QueueEntry({ item, canEscalate, escalated }: { item: Item; canEscalate:
       data-todo-id={item.id}
       data-claimed={takenByOther ? "other" : item.claim ? "mine" : "no"}
       onKeyDown={onKeyDown}
-      className="px-4 py-3 focus:bg-indigo-50/50 focus:outline-none"
+      className="px-4 py-3 focus:bg-indigo-50/50"
     >
       <div className="flex flex-wrap items-center gap-2">
-        <span className="min-w-0 flex-1 break-words" data-testid="review-task">
+        <span className="w-full min-w-0 wrap-anywhere sm:w-auto sm:flex-1" data-testid="review-task">
           <Link to={`/todos/${item.id}`} className="hover:underline">
             {item.task}
           </Link>
@@ -95,7 +100,7 @@ function QueueEntry({ item, canEscalate, escalated }: { item: Item; canEscalate:
         <VerdictBadge verdict={item.verdict} />
       </div>
       {item.reviewerId ? (
-        <p className="mt-1 text-xs text-slate-600">
+        <p className="mt-1 text-xs text-slate-600 wrap-anywhere">
           {item.verdict === "flagged" ? "Flagged" : "Approved"} by <Person id={item.reviewerId} name={item.reviewerName} testId="reviewer" />
           {item.verdictReason ? <> as {reasonLabel(item.verdictReason).toLowerCase()}</> : null}
           {item.verdictNote ? <>: “{item.verdictNote}”</> : null}

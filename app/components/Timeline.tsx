@@ -1,5 +1,6 @@
 import type { SerializeFrom } from "@remix-run/node";
 import type { TimelineEntry } from "../../db/timeline.server";
+import { EmptyState } from "./EmptyState";
 import { Person } from "./Person";
 import { roleName, timelineEvents, type TimelineEvent } from "./timeline-events";
 import { reasonLabel } from "./ReasonSelect";
@@ -13,7 +14,7 @@ const quoted = (value: string) => `“${value}”`;
 function Change({ before, after }: { before: string; after: string }) {
   return (
     <>
-      <span className="text-red-700 line-through decoration-red-300">{before}</span> <span className="text-slate-400">→</span>{" "}
+      <span className="text-red-700 line-through decoration-red-300">{before}</span> <span className="text-slate-500">→</span>{" "}
       <span className="text-emerald-800">{after}</span>
     </>
   );
@@ -83,19 +84,19 @@ const KIND_STYLE: Partial<Record<TimelineEvent["kind"], string>> = {
 function TimelineItem({ entry }: { entry: Entry }) {
   return (
     <li className="px-4 py-3 text-sm" data-testid="timeline-entry" data-action={entry.action} data-table={entry.tableName} data-actor={entry.actor ?? ""}>
-      <div className="flex flex-wrap items-baseline gap-x-3 gap-y-1">
-        <ul className="min-w-0 flex-1 space-y-0.5 break-words">
+      <div className="flex flex-col gap-1 sm:flex-row sm:items-baseline sm:gap-3">
+        <ul className="min-w-0 flex-1 space-y-0.5 wrap-anywhere">
           {timelineEvents(entry).map((event, index) => (
             <li key={index} data-testid="timeline-event" data-kind={event.kind} className={KIND_STYLE[event.kind] ?? "text-slate-900"}>
               <EventText event={event} />
             </li>
           ))}
         </ul>
-        <time className="text-xs text-slate-500" dateTime={entry.occurredAt}>
+        <time className="shrink-0 text-xs text-slate-600" dateTime={entry.occurredAt}>
           {utcTime(entry.occurredAt)}
         </time>
       </div>
-      <p className="mt-0.5 text-xs text-slate-500">
+      <p className="mt-0.5 text-xs text-slate-600">
         {entry.actor ? (
           <>
             by <Person id={entry.actor} name={entry.actorName} testId="timeline-actor" /> as{" "}
@@ -115,7 +116,7 @@ function TimelineItem({ entry }: { entry: Entry }) {
 /** A todo's history, newest first, one item per audit entry. */
 export function Timeline({ entries }: { entries: Entry[] }) {
   if (entries.length === 0) {
-    return <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-slate-500">No history to show for this todo.</p>;
+    return <EmptyState>Nothing to show yet: changes to this todo and its reviews appear here as they happen.</EmptyState>;
   }
   return (
     <ol className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white shadow-sm" aria-label="Timeline">

@@ -62,3 +62,19 @@ export function queueRefusal(intent: ReviewIntent["intent"], outcome: QueueOutco
       return { status: 409, error: "That todo is already escalated to the admins." };
   }
 }
+
+/** What a queue action that went through says, in the message after the redirect. */
+export function queueDone(intent: ReviewIntent): string {
+  switch (intent.intent) {
+    case "review":
+      return intent.verdict === "approved" ? `Approved todo #${intent.id}.` : `Flagged todo #${intent.id} as ${intent.reason}.`;
+    case "claim":
+      return `Claimed todo #${intent.id}: it is yours to review.`;
+    case "release":
+      return `Released todo #${intent.id}.`;
+    case "escalate":
+      return `Escalated todo #${intent.id} to the admins.`;
+    case "resolve":
+      return `Resolved the escalation of todo #${intent.id}.`;
+  }
+}

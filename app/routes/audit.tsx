@@ -4,6 +4,7 @@ import { listAudit } from "../../db/audit.server";
 import { auditSearch, parseAuditParams } from "../audit/params.server";
 import { requireIdentity } from "../auth/request.server";
 import { AuditEntry } from "../components/AuditEntry";
+import { EmptyState } from "../components/EmptyState";
 import { ExportLinks } from "../components/ExportLinks";
 import { FlashMessage } from "../components/FlashMessage";
 import { FIELD_CLASS, FilterField, FilterForm, SelectField } from "../components/FilterForm";
@@ -48,7 +49,7 @@ export default function AuditPage() {
         <h1 className="text-2xl font-semibold">Audit log</h1>
         <p className="text-sm text-slate-600">Every change to todos and reviews, written by database triggers. Newest first; nobody can edit or delete an entry.</p>
       </div>
-      {flash ? <FlashMessage flash={flash} /> : null}
+      <FlashMessage flash={flash} />
       <FilterForm path="/audit" label="Filter the audit log">
         <FilterField label="Actor">
           <input name="actor" defaultValue={filters.actor} placeholder="user_…" className={FIELD_CLASS} />
@@ -69,7 +70,9 @@ export default function AuditPage() {
       </FilterForm>
       <ExportLinks links={[["Export CSV", `/audit/export.csv${links.first}`], ["Export NDJSON", `/audit/export.ndjson${links.first}`]]} />
       {entries.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-slate-500">No audit entries match.</p>
+        <EmptyState>
+          {Object.values(filters).some(Boolean) ? "No audit entries match these filters. Change them, or Clear to see all." : "Nothing recorded yet: changes to todos and reviews show here."}
+        </EmptyState>
       ) : (
         <ol className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white shadow-sm" aria-label="Audit entries">
           {entries.map((entry, index) => (

@@ -2,6 +2,7 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { useLoaderData } from "@remix-run/react";
 import { backendRoleForOrgRole, type ClerkOrgRole } from "../../roles/roles";
 import { requireIdentity } from "../auth/request.server";
+import { ShortcutList } from "../components/ShortcutHelp";
 
 export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
 
@@ -12,13 +13,6 @@ export async function loader(args: LoaderFunctionArgs) {
   const identity = await requireIdentity(args);
   return json({ backendRole: identity.backendRole });
 }
-
-const SHORTCUTS: { keys: string[]; does: string }[] = [
-  { keys: ["j"], does: "Move to the next item" },
-  { keys: ["k"], does: "Move to the previous item" },
-  { keys: ["a"], does: "Approve the focused item" },
-  { keys: ["f"], does: "Flag the focused item with the chosen reason (with none chosen yet, move to the reason list)" },
-];
 
 const ROLES: { orgRole: ClerkOrgRole; name: string; may: string[] }[] = [
   { orgRole: "org:member", name: "Member", may: ["See and change your own todos", "See the verdicts and notes on your own todos"] },
@@ -44,20 +38,9 @@ export default function Help() {
           Review queue shortcuts
         </h2>
         <p className="mt-1 text-sm text-slate-600">On the review queue, with an item focused (and not while typing a note):</p>
-        <dl className="mt-3 grid max-w-md grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm" data-testid="shortcuts">
-          {SHORTCUTS.map(({ keys, does }) => (
-            <div key={keys.join()} className="contents">
-              <dt>
-                {keys.map((key) => (
-                  <kbd key={key} className="rounded border border-slate-300 bg-white px-1.5 py-0.5 font-mono text-xs shadow-sm">
-                    {key}
-                  </kbd>
-                ))}
-              </dt>
-              <dd>{does}</dd>
-            </div>
-          ))}
-        </dl>
+        <div className="mt-3 max-w-md">
+          <ShortcutList />
+        </div>
       </section>
       <section aria-labelledby="roles">
         <h2 id="roles" className="text-lg font-semibold">

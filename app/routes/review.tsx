@@ -4,14 +4,17 @@ import { readReviewQueue } from "../../db/review-queue.server";
 import { capabilitiesOf } from "../../roles/capabilities";
 import { requireIdentity } from "../auth/request.server";
 import { EscalationQueue } from "../components/EscalationQueue";
+import { FlashMessage } from "../components/FlashMessage";
 import { ReviewQueue } from "../components/ReviewQueue";
+import { ShortcutHelp } from "../components/ShortcutHelp";
 import { config } from "../config.server";
 import { useLiveRevalidation } from "../lib/useLiveRevalidation";
 import { requireCapability } from "../lib/capability.server";
 import { readForm, requireMutation } from "../lib/edge.server";
+import { readFlash, setFlash } from "../lib/flash.server";
 import { scopedAtOnce, scopedRead } from "../lib/scoped.server";
 import { parseReviewIntent } from "../review/intents.server";
-import { queueRefusal, runQueueIntent } from "../review/queue-action.server";
+import { queueDone, queueRefusal, runQueueIntent } from "../review/queue-action.server";
 
 export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
 
@@ -22,9 +25,11 @@ const QUEUE_LENGTH = 20;
 export async function loader(args: LoaderFunctionArgs) {
   const identity = await requireIdentity(args);
   requireCapability(identity, "review");
+  const flash = await readFlash(args.request);
   const queue = await scopedRead(identity, (tx) => readReviewQueue(tx, QUEUE_LENGTH));
   const { escalate, resolveEscalations } = capabilitiesOf(identity.backendRole);
-  return json({ ...queue, claimMinutes: config().claimMinutes, can: { escalate, resolve: resolveEscalations } });
+  const data = { ...queue, flash: flash.message, claimMinutes: config().claimMinutes, can: { escalate, resolve: resolveEscalations } };
+  return json(data, flash.clear ? { headers: { "Set-Cookie": flash.clear } } : undefined);
 }
 
 export type ReviewActionData = { error: string; id?: string };
@@ -41,29 +46,31 @@ export async function action(args: ActionFunctionArgs) {
   const outcome = await scopedAtOnce(identity, (tx) => runQueueIntent(tx, intent, config().claimMinutes));
   const refusal = queueRefusal(intent.intent, outcome);
   if (refusal) return json<ReviewActionData>({ error: refusal.error, id: String(intent.id) }, { status: refusal.status });
-  return redirect("/review", { status: 303 });
+  return redirect("/review", { status: 303, headers: { "Set-Cookie": await setFlash(args.request, { text: queueDone(intent) }) } });
 }
 
 /** How often an open, visible queue asks for fresh counts and claims. */
 const REFRESH_MS = 30_000;
 
 export default function ReviewPage() {
-  const { counts, escalations, unreviewed, flagged, claimMinutes, can } = useLoaderData<typeof loader>();
+  const { counts, escalations, unreviewed, flagged, claimMinutes, can, flash } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   useLiveRevalidation(REFRESH_MS);
   const escalatedIds = new Set(escalations.map((escalation) => escalation.todoId));
   const escalationQueue = <EscalationQueue escalations={escalations} canResolve={can.resolve} />;
   return (
     <div className="space-y-5">
-      <div>
-        <h1 className="text-2xl font-semibold">Review queue</h1>
-        <p className="text-sm text-slate-600">
-          Claim an item so nobody else takes it (a claim lasts {claimMinutes} minutes, or until you release it or record a verdict). A flag needs a
-          reason. Keys: <kbd className="rounded border px-1">j</kbd>/<kbd className="rounded border px-1">k</kbd> move between items,{" "}
-          <kbd className="rounded border px-1">a</kbd> approves, <kbd className="rounded border px-1">f</kbd> flags (with the reason and note; without a
-          reason it opens the reason list first).
-        </p>
+      <div className="flex flex-wrap items-end justify-between gap-2">
+        <div>
+          <h1 className="text-2xl font-semibold">Review queue</h1>
+          <p className="text-sm text-slate-600">
+            Claim an item so nobody else takes it (a claim lasts {claimMinutes} minutes, or until you release it or record a verdict). A flag needs a
+            reason. Press <kbd className="rounded border px-1">?</kbd> for the keyboard shortcuts.
+          </p>
+        </div>
+        <ShortcutHelp />
       </div>
+      <FlashMessage flash={flash} unlessFocusKept />
       <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4" aria-label="Counts per state">
         {(["unreviewed", "flagged", "approved", "escalated"] as const).map((state) => (
           <div key={state} className="rounded-lg border border-slate-200 bg-white p-3 shadow-sm">
@@ -81,8 +88,20 @@ export default function ReviewPage() {
       ) : null}
       {/* Admins decide escalations, so theirs come first; moderators see them last, as what waits on the admins. */}
       {can.resolve ? escalationQueue : null}
-      <ReviewQueue title="Unreviewed" items={unreviewed} emptyMessage="Nothing waits for review." canEscalate={can.escalate} escalatedIds={escalatedIds} />
-      <ReviewQueue title="Flagged" items={flagged} emptyMessage="No flagged todos." canEscalate={can.escalate} escalatedIds={escalatedIds} />
+      <ReviewQueue
+        title="Unreviewed"
+        items={unreviewed}
+        emptyMessage="Nothing waits for review. New todos by others show up here."
+        canEscalate={can.escalate}
+        escalatedIds={escalatedIds}
+      />
+      <ReviewQueue
+        title="Flagged"
+        items={flagged}
+        emptyMessage="No flagged todos. Flag one above when it needs a second look."
+        canEscalate={can.escalate}
+        escalatedIds={escalatedIds}
+      />
       {can.resolve ? null : escalationQueue}
     </div>
   );

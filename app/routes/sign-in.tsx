@@ -65,7 +65,7 @@ export default function SignIn() {
             name="identity"
             value={identity.userId}
             disabled={pendingIdentity != null}
-            className="rounded-lg border border-slate-200 bg-white p-4 text-left shadow-sm transition hover:border-indigo-400 focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600 disabled:opacity-60"
+            className="rounded-lg border border-slate-200 bg-white p-4 text-left shadow-sm transition hover:border-indigo-400 disabled:opacity-60"
           >
             <span className="block font-medium">
               {identity.name} {pendingIdentity === identity.userId ? <span className="text-sm text-slate-500">signing in…</span> : null}

@@ -123,7 +123,7 @@ export default function TodosPage() {
           {filtered ? " match the filter" : ""}.
         </p>
       </div>
-      {flash ? <FlashMessage flash={flash} /> : null}
+      <FlashMessage flash={flash} />
       {bannerError ? (
         <p role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-700">
           {bannerError}
@@ -154,7 +154,9 @@ export default function TodosPage() {
         action={formAction}
         modifiable={modifiable}
         actionData={rowData}
-        emptyMessage={filtered ? "No todos match these filters." : "No todos here yet. Add one above."}
+        emptyMessage={
+          filtered ? "No todos match these filters. Change them, or Clear to see all." : capabilities.browseAll ? "Nobody here has a todo yet. Add one above." : "No todos here yet. Add one above."
+        }
         selectionFor={capabilities.bulkEdit ? selection.selectionFor : undefined}
       />
       <Pagination links={links} path="/todos" />

@@ -26,7 +26,7 @@ export async function loader(args: LoaderFunctionArgs) {
   return json({ id, paged: before !== undefined, ...history });
 }
 
-const linkClass = "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50 focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600";
+const linkClass = "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50";
 
 export default function TodoPage() {
   const { id, paged, todo, fate, lastTask, entries, older } = useLoaderData<typeof loader>();
@@ -37,7 +37,7 @@ export default function TodoPage() {
       </Link>
       {todo ? (
         <div className="space-y-1">
-          <h1 className={`break-words text-2xl font-semibold ${todo.isComplete ? "text-slate-500 line-through" : ""}`} data-testid="todo-page-task">
+          <h1 className={`wrap-anywhere text-2xl font-semibold ${todo.isComplete ? "text-slate-500 line-through" : ""}`} data-testid="todo-page-task">
             {todo.task}
           </h1>
           <p className="flex flex-wrap items-center gap-2 text-sm text-slate-600">
