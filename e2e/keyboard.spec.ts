@@ -1,4 +1,5 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
+import { atHeadOfQueue } from "./owner-db";
 import { createTodo, signIn, todoRow, uniqueTask } from "./support";
 
 /**
@@ -104,59 +105,61 @@ test("review shortcuts: ? lists them, Escape closes the list; a, f, j, k never f
   const alice = await browser.newPage();
   await signIn(alice, "user_alice");
   const id = await createTodo(alice, uniqueTask("Shortcut target"));
-  await createTodo(alice, uniqueTask("Another shortcut target"));
+  const another = await createTodo(alice, uniqueTask("Another shortcut target"));
+  await atHeadOfQueue([id, another], async () => {
 
-  const page = await browser.newPage();
-  await signIn(page, "user_maya");
-  await page.goto("/review");
-  await page.waitForLoadState("load");
-  const posts: string[] = [];
-  page.on("request", (request) => void (request.method() === "POST" && posts.push(request.url())));
-  const item = page.locator(`[data-review-item][data-todo-id="${id}"]`);
-  const note = item.getByRole("textbox");
+    const page = await browser.newPage();
+    await signIn(page, "user_maya");
+    await page.goto("/review");
+    await page.waitForLoadState("load");
+    const posts: string[] = [];
+    page.on("request", (request) => void (request.method() === "POST" && posts.push(request.url())));
+    const item = page.locator(`[data-review-item][data-todo-id="${id}"]`);
+    const note = item.getByRole("textbox");
 
-  // Typed into the note, the keys are text.
-  await note.click();
-  await page.keyboard.type("a fine ? jk");
-  await settle(page);
-  await expect(note).toHaveValue("a fine ? jk");
-  await expect(page.getByRole("dialog")).toBeHidden();
-  await expect(note).toBeFocused();
+    // Typed into the note, the keys are text.
+    await note.click();
+    await page.keyboard.type("a fine ? jk");
+    await settle(page);
+    await expect(note).toHaveValue("a fine ? jk");
+    await expect(page.getByRole("dialog")).toBeHidden();
+    await expect(note).toBeFocused();
 
-  // With a modifier they are the browser's, not the queue's.
-  await item.focus();
-  await page.keyboard.press("Control+a");
-  await page.keyboard.press("Alt+f");
-  await settle(page);
-  expect(posts).toEqual([]);
-  await expect(item).toBeVisible();
+    // With a modifier they are the browser's, not the queue's.
+    await item.focus();
+    await page.keyboard.press("Control+a");
+    await page.keyboard.press("Alt+f");
+    await settle(page);
+    expect(posts).toEqual([]);
+    await expect(item).toBeVisible();
 
-  // "?" shows the list; focus goes into it, Escape closes it and gives focus back.
-  await page.keyboard.press("?");
-  const dialog = page.getByRole("dialog", { name: "Keyboard shortcuts" });
-  await expect(dialog).toBeVisible();
-  for (const key of ["j", "k", "a", "f", "?"]) await expect(dialog.getByTestId("shortcuts").locator("kbd").getByText(key, { exact: true })).toHaveCount(1);
-  await expect(dialog.getByRole("button", { name: "Close" })).toBeFocused();
-  await page.keyboard.press("Escape");
-  await expect(dialog).toBeHidden();
-  await expect(item).toBeFocused();
+    // "?" shows the list; focus goes into it, Escape closes it and gives focus back.
+    await page.keyboard.press("?");
+    const dialog = page.getByRole("dialog", { name: "Keyboard shortcuts" });
+    await expect(dialog).toBeVisible();
+    for (const key of ["j", "k", "a", "f", "?"]) await expect(dialog.getByTestId("shortcuts").locator("kbd").getByText(key, { exact: true })).toHaveCount(1);
+    await expect(dialog.getByRole("button", { name: "Close" })).toBeFocused();
+    await page.keyboard.press("Escape");
+    await expect(dialog).toBeHidden();
+    await expect(item).toBeFocused();
 
-  // On an item, with nothing held, they act: j and k move, a approves and moves on to the next item.
-  const items = page.locator("[data-review-item]");
-  await items.first().focus();
-  await page.keyboard.press("j");
-  await expect(items.nth(1)).toBeFocused();
-  await page.keyboard.press("k");
-  await expect(items.first()).toBeFocused();
-  const approved = await items.first().getAttribute("data-todo-id");
-  const next = await items.nth(1).getAttribute("data-todo-id");
-  const approvedBefore = Number(await page.getByTestId("count-approved").textContent());
-  await page.keyboard.press("a");
-  await expect(page.getByTestId("count-approved")).toHaveText(String(approvedBefore + 1));
-  await expect(page.getByTestId("flash")).toHaveText(`Approved todo #${approved}.`);
-  // The message is announced, but it does not take focus from where the queue moved on to.
-  await expect(page.locator(`[data-review-item][data-todo-id="${next}"]`)).toBeFocused();
-  expect(posts).toHaveLength(1);
+    // On an item, with nothing held, they act: j and k move, a approves and moves on to the next item.
+    const items = page.locator("[data-review-item]");
+    await items.first().focus();
+    await page.keyboard.press("j");
+    await expect(items.nth(1)).toBeFocused();
+    await page.keyboard.press("k");
+    await expect(items.first()).toBeFocused();
+    const approved = await items.first().getAttribute("data-todo-id");
+    const next = await items.nth(1).getAttribute("data-todo-id");
+    const approvedBefore = Number(await page.getByTestId("count-approved").textContent());
+    await page.keyboard.press("a");
+    await expect(page.getByTestId("count-approved")).toHaveText(String(approvedBefore + 1));
+    await expect(page.getByTestId("flash")).toHaveText(`Approved todo #${approved}.`);
+    // The message is announced, but it does not take focus from where the queue moved on to.
+    await expect(page.locator(`[data-review-item][data-todo-id="${next}"]`)).toBeFocused();
+    expect(posts).toHaveLength(1);
+  });
 });
 
 /** Every tab stop from the top of the page: where it is, and whether it shows focus. */

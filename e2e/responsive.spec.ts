@@ -45,7 +45,7 @@ test.beforeAll(async ({ browser }) => {
   const flagged = await todoRow(alice, LONG_TASKS[0]).getAttribute("data-todo-id");
   const maya = await browser.newPage();
   await signIn(maya, "user_maya");
-  const review = await postAs(maya, "/review", { intent: "review", id: String(flagged), verdict: "flagged", note: `Link the runbook too: ${LONG_URL}/runbook` });
+  const review = await postAs(maya, "/review", { intent: "review", id: String(flagged), verdict: "flagged", reason: "other", note: `Link the runbook too: ${LONG_URL}/runbook` });
   expect(review.status()).toBe(303);
   await Promise.all([alice.close(), maya.close()]);
 });

@@ -72,7 +72,7 @@ export function NoteField({ label }: { label: string }) {
       maxLength={REVIEW_NOTE_MAX_LENGTH}
       placeholder="Note (optional)"
       aria-label={label}
-      className="min-w-0 flex-1 rounded-md border border-slate-300 px-2 py-1 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
+      className="min-w-0 flex-1 basis-full sm:basis-0 rounded-md border border-slate-300 px-2 py-1 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
     />
   );
 }

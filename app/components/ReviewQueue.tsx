@@ -53,10 +53,10 @@ function VerdictForm({ fetcher, item, formRef }: { fetcher: QueueFetcher; item: 
       <input type="hidden" name="id" value={item.id} />
       <NoteField label={`Note for “${item.task}”`} />
       <ReasonSelect label={`Reason to flag “${item.task}”`} placeholder="Reason to flag…" />
-      <button type="submit" name="verdict" value="approved" disabled={busy} className={`${BUTTON} bg-emerald-600 text-white hover:bg-emerald-700 focus-visible:outline-emerald-700`}>
+      <button type="submit" name="verdict" value="approved" disabled={busy} className={`${BUTTON} bg-emerald-700 text-white hover:bg-emerald-800 focus-visible:outline-emerald-700`}>
         Approve
       </button>
-      <button type="submit" name="verdict" value="flagged" disabled={busy} className={`${BUTTON} bg-amber-500 text-white hover:bg-amber-600 focus-visible:outline-amber-600`}>
+      <button type="submit" name="verdict" value="flagged" disabled={busy} className={`${BUTTON} bg-amber-700 text-white hover:bg-amber-800 focus-visible:outline-amber-600`}>
         Flag
       </button>
     </fetcher.Form>
