@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { BULK_LIMIT, type BulkAction } from "./limits";
 import { findMember, memberName, type Member } from "./directory/people.server";
-import { bigintArray } from "./sql";
+import { bigintArray, databaseErrorOf } from "./sql";
 import { filterWhere, type TodoFilter } from "./todo-list.server";
 import type { ScopedTx } from "./scoped.server";
 
@@ -78,8 +78,7 @@ export async function previewBulk(tx: ScopedTx, request: BulkRequest): Promise<B
 
 /** The trigger's refusal of an owner who is not a live member of the todo's organization (migrations/0010). */
 function isOwnerNotMember(error: unknown): boolean {
-  type PgError = { code?: unknown; constraint?: unknown };
-  const cause = (error as { cause?: PgError } | undefined)?.cause ?? (error as PgError | undefined);
+  const cause = databaseErrorOf(error);
   return cause?.code === "23503" && cause.constraint === "todos_owner_is_member";
 }
 

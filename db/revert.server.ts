@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { ScopedTx } from "./scoped.server";
+import { databaseErrorOf, type DatabaseError } from "./sql";
 
 /**
  * Undo, on the server: `warden.revert_transaction` (migrations/0018) puts
@@ -24,14 +25,7 @@ export type RevertOutcome =
   | { status: "conflict"; reason: "queue" }
   | { status: "conflict"; reason: "constraint" };
 
-type PgError = { code?: string; hint?: string; detail?: string };
-
-function pgError(error: unknown): PgError | undefined {
-  const cause = (error as { cause?: PgError } | undefined)?.cause ?? (error as PgError | undefined);
-  return typeof cause?.code === "string" ? cause : undefined;
-}
-
-function refusal(error: PgError): RevertOutcome | null {
+function refusal(error: DatabaseError): RevertOutcome | null {
   switch (error.code) {
     case "WD404":
       return { status: "not-found" };
@@ -53,7 +47,7 @@ export async function revertTransaction(tx: ScopedTx, txId: number): Promise<Rev
     const reverting = rows[0].tx_id;
     return reverting === null ? { status: "nothing" } : { status: "reverted", txId: Number(reverting) };
   } catch (error) {
-    const known = pgError(error);
+    const known = databaseErrorOf(error);
     const outcome = known && refusal(known);
     if (outcome) return outcome;
     throw error;

@@ -7,11 +7,23 @@ import { sql, type SQL } from "drizzle-orm";
  */
 export const bigintArray = (ids: readonly number[]): SQL => sql`${`{${ids.join(",")}}`}::bigint[]`;
 
-/** The SQLSTATE of a Postgres error, bare or wrapped by drizzle; undefined for anything else. */
-export function sqlStateOf(error: unknown): string | undefined {
-  const code = (error as { cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code;
-  return typeof code === "string" ? code : undefined;
+/** The fields of a Postgres error the app reads. */
+export interface DatabaseError {
+  code: string;
+  constraint?: string;
+  hint?: string;
+  detail?: string;
 }
+
+/** A Postgres error, bare or wrapped by drizzle; undefined for anything else. */
+export function databaseErrorOf(error: unknown): DatabaseError | undefined {
+  const cause = (error as { cause?: Partial<DatabaseError> } | undefined)?.cause;
+  const found = typeof cause?.code === "string" ? cause : (error as Partial<DatabaseError> | undefined);
+  return typeof found?.code === "string" ? (found as DatabaseError) : undefined;
+}
+
+/** The SQLSTATE of a Postgres error, bare or wrapped by drizzle; undefined for anything else. */
+export const sqlStateOf = (error: unknown): string | undefined => databaseErrorOf(error)?.code;
 
 /** A timestamp as ISO 8601 in UTC, as `<time dateTime>` and `Date` want it. */
 export const isoTime = (column: SQL): SQL => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

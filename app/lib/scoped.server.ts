@@ -1,5 +1,6 @@
 import { json } from "@remix-run/node";
 import { isDatabaseUnavailable } from "../../db/availability";
+import { sqlStateOf } from "../../db/sql";
 import { withIdentityAtOnce, SESSION_ENDED, withIdentity, type ScopedTx } from "../../db/scoped.server";
 import { sessionIdOf, type Identity } from "../../roles/identity";
 import { authMode } from "../config.server";
@@ -9,8 +10,8 @@ export const unavailable = () =>
 
 /** The SQLSTATE of a Postgres error, bare or wrapped by drizzle; undefined for anything else. */
 function sqlState(error: unknown): string | undefined {
-  const code = (error as { code?: unknown })?.code ?? (error as { cause?: { code?: unknown } })?.cause?.code;
-  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  const code = sqlStateOf(error);
+  return code && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
 export const sessionRejected = () => json({ message: "Your session is no longer valid. Please sign in again." }, { status: 401 });
