@@ -25,7 +25,14 @@ export default defineConfig({
           executablePath,
           // The sandbox needs privileges CI containers lack; background
           // networking only produces refused connections on a closed network.
-          args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+          args: [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+          ],
         },
       },
     },

@@ -6,5 +6,10 @@ export default {
   postcss: true,
   tailwind: false,
   watchPaths: ["./db/**/*.ts", "./roles/**/*.ts"],
-  future: { v3_fetcherPersist: true, v3_relativeSplatPath: true, v3_throwAbortReason: true, v3_lazyRouteDiscovery: true },
+  future: {
+    v3_fetcherPersist: true,
+    v3_relativeSplatPath: true,
+    v3_throwAbortReason: true,
+    v3_lazyRouteDiscovery: true,
+  },
 };

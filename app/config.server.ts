@@ -90,7 +90,8 @@ export function clerkIssuerFromPublishableKey(publishableKey: string): string {
   const encoded = /^pk_(test|live)_(.+)$/.exec(publishableKey)?.[2];
   const decoded = encoded ? Buffer.from(encoded, "base64").toString("utf8") : "";
   const host = decoded.endsWith("$") ? decoded.slice(0, -1) : "";
-  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(host)) throw new Error("CLERK_PUBLISHABLE_KEY is not a Clerk publishable key");
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(host))
+    throw new Error("CLERK_PUBLISHABLE_KEY is not a Clerk publishable key");
   return `https://${host}`;
 }
 
@@ -124,11 +125,22 @@ function parseOrigin(value: string, problems: string[], requireHttps: boolean): 
   try {
     url = new URL(value);
   } catch {
-    problems.push(`WARDEN_ORIGIN must be an origin such as https://warden.example (got "${value}")`);
+    problems.push(
+      `WARDEN_ORIGIN must be an origin such as https://warden.example (got "${value}")`,
+    );
     return null;
   }
-  if (!["http:", "https:"].includes(url.protocol) || url.username || url.password || url.search || url.hash || (url.pathname !== "/" && url.pathname !== "")) {
-    problems.push(`WARDEN_ORIGIN must be a bare origin with no path, query or credentials, such as https://warden.example (got "${value}")`);
+  if (
+    !["http:", "https:"].includes(url.protocol) ||
+    url.username ||
+    url.password ||
+    url.search ||
+    url.hash ||
+    (url.pathname !== "/" && url.pathname !== "")
+  ) {
+    problems.push(
+      `WARDEN_ORIGIN must be a bare origin with no path, query or credentials, such as https://warden.example (got "${value}")`,
+    );
     return null;
   }
   if (requireHttps && url.protocol !== "https:" && !isLoopbackHost(url.hostname)) {
@@ -139,7 +151,9 @@ function parseOrigin(value: string, problems: string[], requireHttps: boolean): 
 }
 
 function parseClerk(env: Env, problems: string[]): ClerkIdentityConfig | null {
-  const missing = ["CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY"].filter((name) => !present(env, name));
+  const missing = ["CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY"].filter(
+    (name) => !present(env, name),
+  );
   for (const name of missing) problems.push(`${name} is missing: Clerk mode needs both Clerk keys`);
   if (missing.length > 0) return null;
   const publishableKey = env.CLERK_PUBLISHABLE_KEY!.trim();
@@ -163,15 +177,29 @@ function parseClerk(env: Env, problems: string[]): ClerkIdentityConfig | null {
     .split(",")
     .map((party) => party.trim())
     .filter(Boolean);
-  return { provider: "clerk", publishableKey, secretKey: env.CLERK_SECRET_KEY!.trim(), issuer, jwksUrl, authorizedParties };
+  return {
+    provider: "clerk",
+    publishableKey,
+    secretKey: env.CLERK_SECRET_KEY!.trim(),
+    issuer,
+    jwksUrl,
+    authorizedParties,
+  };
 }
 
-function parseWholeNumber(env: Env, name: string, range: { min: number; max: number; fallback: number }, problems: string[]): number {
+function parseWholeNumber(
+  env: Env,
+  name: string,
+  range: { min: number; max: number; fallback: number },
+  problems: string[],
+): number {
   const raw = env[name]?.trim();
   if (!raw) return range.fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < range.min || value > range.max) {
-    problems.push(`${name} must be a whole number from ${range.min} to ${range.max} (got "${raw}")`);
+    problems.push(
+      `${name} must be a whole number from ${range.min} to ${range.max} (got "${raw}")`,
+    );
     return range.fallback;
   }
   return value;
@@ -180,7 +208,10 @@ function parseWholeNumber(env: Env, name: string, range: { min: number; max: num
 function checkRoleUrls(env: Env, problems: string[]) {
   for (const name of [...ROLE_URL_ENV, DIRECTORY_URL_ENV]) {
     if (!present(env, name)) {
-      if (name !== DIRECTORY_URL_ENV) problems.push(`${name} is missing: production serves through the three role connection strings`);
+      if (name !== DIRECTORY_URL_ENV)
+        problems.push(
+          `${name} is missing: production serves through the three role connection strings`,
+        );
       continue;
     }
     let url: URL | null = null;
@@ -198,11 +229,16 @@ function checkRoleUrls(env: Env, problems: string[]) {
 function checkSessionSecret(env: Env, problems: string[], required: boolean): string | null {
   const secret = env.WARDEN_SESSION_SECRET?.trim();
   if (!secret) {
-    if (required) problems.push(`WARDEN_SESSION_SECRET is missing: it signs cookies (at least ${SESSION_SECRET_MIN_LENGTH} random characters)`);
+    if (required)
+      problems.push(
+        `WARDEN_SESSION_SECRET is missing: it signs cookies (at least ${SESSION_SECRET_MIN_LENGTH} random characters)`,
+      );
     return null;
   }
   if (secret.length < SESSION_SECRET_MIN_LENGTH) {
-    problems.push(`WARDEN_SESSION_SECRET is too short: use at least ${SESSION_SECRET_MIN_LENGTH} random characters`);
+    problems.push(
+      `WARDEN_SESSION_SECRET is too short: use at least ${SESSION_SECRET_MIN_LENGTH} random characters`,
+    );
     return null;
   }
   return secret;
@@ -214,10 +250,15 @@ function parseWebhookSecret(env: Env, problems: string[]): string | null {
   if (!secret) return null;
   const key = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret)?.[1];
   if (!key || Buffer.from(key, "base64").byteLength < 16) {
-    problems.push("CLERK_WEBHOOK_SIGNING_SECRET must be the endpoint's signing secret from Clerk's dashboard (whsec_…)");
+    problems.push(
+      "CLERK_WEBHOOK_SIGNING_SECRET must be the endpoint's signing secret from Clerk's dashboard (whsec_…)",
+    );
     return null;
   }
-  if (!present(env, DIRECTORY_URL_ENV)) problems.push(`CLERK_WEBHOOK_SIGNING_SECRET is set but ${DIRECTORY_URL_ENV} is missing: the webhook writes through the directory's own role`);
+  if (!present(env, DIRECTORY_URL_ENV))
+    problems.push(
+      `CLERK_WEBHOOK_SIGNING_SECRET is set but ${DIRECTORY_URL_ENV} is missing: the webhook writes through the directory's own role`,
+    );
   return secret;
 }
 
@@ -225,13 +266,26 @@ export function loadConfig(env: Env): Config {
   const problems: string[] = [];
   const embeddedStack = usesEmbeddedStack(env);
   const operatorDatabase = !embeddedStack && DATABASE_ENV.some((name) => present(env, name));
-  const mode: Mode = operatorDatabase || (env.NODE_ENV === "production" && !embeddedStack) ? "production" : "embedded";
+  const mode: Mode =
+    operatorDatabase || (env.NODE_ENV === "production" && !embeddedStack)
+      ? "production"
+      : "embedded";
   const clerkRequested = present(env, "CLERK_PUBLISHABLE_KEY") || present(env, "CLERK_SECRET_KEY");
   const demoOptIn = parseFlag(env, "WARDEN_DEMO_SIGN_IN", problems);
-  const poolMax = parseWholeNumber(env, "WARDEN_POOL_MAX", { min: 1, max: 1000, fallback: 10 }, problems);
+  const poolMax = parseWholeNumber(
+    env,
+    "WARDEN_POOL_MAX",
+    { min: 1, max: 1000, fallback: 10 },
+    problems,
+  );
   // How long a request waits for a database that is not answering (a Neon compute starting again) before a 503.
   parseWholeNumber(env, "WARDEN_DB_WAIT_MS", { min: 0, max: 120_000, fallback: 10_000 }, problems);
-  const claimMinutes = parseWholeNumber(env, "WARDEN_CLAIM_MINUTES", { min: 1, max: CLAIM_MINUTES_MAX, fallback: CLAIM_MINUTES_DEFAULT }, problems);
+  const claimMinutes = parseWholeNumber(
+    env,
+    "WARDEN_CLAIM_MINUTES",
+    { min: 1, max: CLAIM_MINUTES_MAX, fallback: CLAIM_MINUTES_DEFAULT },
+    problems,
+  );
   const dataDir = localDataDir(env);
 
   let identity: Config["identity"] | null;
@@ -241,7 +295,9 @@ export function loadConfig(env: Env): Config {
   if (mode === "production") {
     if (!embeddedStack) checkRoleUrls(env, problems);
     if (demoOptIn && clerkRequested) {
-      problems.push("WARDEN_DEMO_SIGN_IN=1 contradicts the Clerk keys: choose Clerk or the demo sign-in, not both");
+      problems.push(
+        "WARDEN_DEMO_SIGN_IN=1 contradicts the Clerk keys: choose Clerk or the demo sign-in, not both",
+      );
       identity = null;
     } else if (demoOptIn) {
       identity = { provider: "local", demoOptIn: true };
@@ -249,18 +305,33 @@ export function loadConfig(env: Env): Config {
       identity = parseClerk(env, problems);
     }
     sessionSecret = checkSessionSecret(env, problems, true);
-    if (present(env, "WARDEN_ORIGIN")) origin = parseOrigin(env.WARDEN_ORIGIN!.trim(), problems, true);
-    else problems.push("WARDEN_ORIGIN is missing: the public origin, e.g. https://warden.example (state-changing requests must come from it)");
+    if (present(env, "WARDEN_ORIGIN"))
+      origin = parseOrigin(env.WARDEN_ORIGIN!.trim(), problems, true);
+    else
+      problems.push(
+        "WARDEN_ORIGIN is missing: the public origin, e.g. https://warden.example (state-changing requests must come from it)",
+      );
   } else {
     identity = clerkRequested ? parseClerk(env, problems) : { provider: "local", demoOptIn: false };
     sessionSecret = checkSessionSecret(env, problems, false);
-    if (present(env, "WARDEN_ORIGIN")) origin = parseOrigin(env.WARDEN_ORIGIN!.trim(), problems, false);
+    if (present(env, "WARDEN_ORIGIN"))
+      origin = parseOrigin(env.WARDEN_ORIGIN!.trim(), problems, false);
   }
 
   const webhookSecret = parseWebhookSecret(env, problems);
 
   if (problems.length > 0 || !identity) throw new ConfigError(mode, problems);
-  return { mode, identity, sessionSecret, origin, dataDir, poolMax, webhookSecret, directoryWriter: present(env, DIRECTORY_URL_ENV), claimMinutes };
+  return {
+    mode,
+    identity,
+    sessionSecret,
+    origin,
+    dataDir,
+    poolMax,
+    webhookSecret,
+    directoryWriter: present(env, DIRECTORY_URL_ENV),
+    claimMinutes,
+  };
 }
 
 let loaded: Config | undefined;

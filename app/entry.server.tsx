@@ -13,7 +13,9 @@ const ABORT_DELAY = 5_000;
 // stops the server before it listens, with the list of what is wrong.
 const { identity } = config();
 if (identity.provider === "local" && identity.demoOptIn) {
-  console.warn("[warden] WARNING: demo sign-in is on (WARDEN_DEMO_SIGN_IN=1): anyone can sign in as any demo identity, including an admin.");
+  console.warn(
+    "[warden] WARNING: demo sign-in is on (WARDEN_DEMO_SIGN_IN=1): anyone can sign in as any demo identity, including an admin.",
+  );
 }
 // Connect each role's pool as the server starts, so its first requests do not pay for connecting.
 void warmRolePools();
@@ -25,7 +27,12 @@ void warmRolePools();
  * is rendered whole and sent as one body with its length, for browsers and
  * bots alike.
  */
-export default function handleRequest(request: Request, responseStatusCode: number, responseHeaders: Headers, remixContext: EntryContext) {
+export default function handleRequest(
+  request: Request,
+  responseStatusCode: number,
+  responseHeaders: Headers,
+  remixContext: EntryContext,
+) {
   const nonce = newNonce();
   applySecurityHeaders(responseHeaders, request, nonce);
   return new Promise<Response>((resolve, reject) => {
@@ -47,7 +54,12 @@ export default function handleRequest(request: Request, responseStatusCode: numb
     });
     const { pipe, abort } = renderToPipeableStream(
       <NonceContext.Provider value={nonce}>
-        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
+        <RemixServer
+          context={remixContext}
+          url={request.url}
+          abortDelay={ABORT_DELAY}
+          nonce={nonce}
+        />
       </NonceContext.Provider>,
       {
         nonce,

@@ -1,7 +1,21 @@
 import { ClerkApp } from "@clerk/remix";
 import { rootAuthLoader } from "@clerk/remix/ssr.server";
-import { json, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration, useLoaderData, useRouteError } from "@remix-run/react";
+import {
+  json,
+  type LinksFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/node";
+import {
+  isRouteErrorResponse,
+  Links,
+  Meta,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useLoaderData,
+  useRouteError,
+} from "@remix-run/react";
 import { capabilitiesOf } from "../roles/capabilities";
 import { DEMO_IDENTITIES, findDemoOrganization } from "../db/demo-identities";
 import type { Identity } from "../roles/identity";
@@ -30,21 +44,37 @@ export async function loader(args: LoaderFunctionArgs) {
   const header: HeaderIdentity | null = identity && {
     userId: identity.userId,
     orgId: identity.orgId,
-    orgName: identity.orgId ? (findDemoOrganization(identity.orgId)?.name ?? organizationSlug(identity) ?? identity.orgId) : "Personal account",
+    orgName: identity.orgId
+      ? (findDemoOrganization(identity.orgId)?.name ?? organizationSlug(identity) ?? identity.orgId)
+      : "Personal account",
     orgRole: identity.orgRole,
     backendRole: identity.backendRole,
     capabilities: capabilitiesOf(identity.backendRole),
   };
   const { identity: provider } = config();
   if (provider.provider === "clerk") {
-    return rootAuthLoader(args, () => ({ authMode: "clerk" as const, demo: false, identity: header, switchable: [] as SwitchableIdentity[] }));
+    return rootAuthLoader(args, () => ({
+      authMode: "clerk" as const,
+      demo: false,
+      identity: header,
+      switchable: [] as SwitchableIdentity[],
+    }));
   }
   const switchable: SwitchableIdentity[] = DEMO_IDENTITIES.map(({ userId, name, memberships }) => ({
     userId,
     name,
-    memberships: memberships.map(({ orgId, role }) => ({ orgId, orgName: findDemoOrganization(orgId)!.name, role })),
+    memberships: memberships.map(({ orgId, role }) => ({
+      orgId,
+      orgName: findDemoOrganization(orgId)!.name,
+      role,
+    })),
   }));
-  return json({ authMode: "local" as const, demo: provider.demoOptIn, identity: header, switchable });
+  return json({
+    authMode: "local" as const,
+    demo: provider.demoOptIn,
+    identity: header,
+    switchable,
+  });
 }
 
 function Document({ children }: { children: React.ReactNode }) {
@@ -58,7 +88,10 @@ function Document({ children }: { children: React.ReactNode }) {
         <Links />
       </head>
       <body className="min-h-full bg-slate-50 text-slate-900 antialiased">
-        <a href="#main" className="sr-only rounded-md bg-white px-3 py-2 text-sm font-medium text-indigo-700 focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-30">
+        <a
+          href="#main"
+          className="sr-only rounded-md bg-white px-3 py-2 text-sm font-medium text-indigo-700 focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-30"
+        >
           Skip to content
         </a>
         {children}
@@ -74,8 +107,13 @@ function App() {
   return (
     <Document>
       {data.demo ? (
-        <p role="alert" className="bg-amber-300 px-4 py-2 text-center text-sm font-medium text-amber-950" data-testid="demo-banner">
-          Demo sign-in is on: anyone can sign in as any demo identity, including an admin. Do not keep real data here.
+        <p
+          role="alert"
+          className="bg-amber-300 px-4 py-2 text-center text-sm font-medium text-amber-950"
+          data-testid="demo-banner"
+        >
+          Demo sign-in is on: anyone can sign in as any demo identity, including an admin. Do not
+          keep real data here.
         </p>
       ) : null}
       <AppHeader identity={data.identity} authMode={data.authMode} switchable={data.switchable} />
@@ -100,7 +138,10 @@ export function ErrorBoundary() {
   return (
     <Document>
       <main id="main" tabIndex={-1} className="mx-auto max-w-3xl px-4 py-10 focus:outline-none">
-        <ErrorPanel status={status} message={isRouteErrorResponse(error) ? error.data?.message : undefined} />
+        <ErrorPanel
+          status={status}
+          message={isRouteErrorResponse(error) ? error.data?.message : undefined}
+        />
       </main>
     </Document>
   );

@@ -15,19 +15,29 @@ export function ensureProductionBuild() {
   const build = path.resolve("build/index.js");
   if (existsSync(build) && /\bmode = "production"/.test(readFileSync(build, "utf8"))) return;
   console.log("building the production bundle (npx remix build)…");
-  if (spawnSync("npx", ["remix", "build"], { stdio: "inherit" }).status !== 0) throw new Error("npx remix build failed");
+  if (spawnSync("npx", ["remix", "build"], { stdio: "inherit" }).status !== 0)
+    throw new Error("npx remix build failed");
 }
 
 /** The app server alone, as `npm start` runs it; the database and its proxy stay in this process. */
 export function startServer(port: number, nodeOptions: string[]): ChildProcess {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", HOST: "127.0.0.1", PORT: String(port) };
-  return spawn(process.execPath, [...nodeOptions, "--import", "tsx", "scripts/app-server.ts"], { env, stdio: ["ignore", "ignore", "inherit"] });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    HOST: "127.0.0.1",
+    PORT: String(port),
+  };
+  return spawn(process.execPath, [...nodeOptions, "--import", "tsx", "scripts/app-server.ts"], {
+    env,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
 }
 
 export async function waitHealthy(origin: string, server: ChildProcess) {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`the app server exited (${server.exitCode}) before it was healthy`);
+    if (server.exitCode !== null)
+      throw new Error(`the app server exited (${server.exitCode}) before it was healthy`);
     try {
       if ((await fetch(`${origin}/healthz`)).ok) return;
     } catch {
@@ -56,8 +66,10 @@ export async function signIn(origin: string, userId: string): Promise<string> {
     body: new URLSearchParams({ identity: userId }),
     redirect: "manual",
   });
-  const cookie = response.headers.getSetCookie().find((line) => line.startsWith("__warden_session="));
-  if (response.status !== 302 || !cookie) throw new Error(`sign in as ${userId}: ${response.status}`);
+  const cookie = response.headers
+    .getSetCookie()
+    .find((line) => line.startsWith("__warden_session="));
+  if (response.status !== 302 || !cookie)
+    throw new Error(`sign in as ${userId}: ${response.status}`);
   return cookie.split(";")[0];
 }
-

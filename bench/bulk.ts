@@ -50,7 +50,9 @@ try {
 
   const bulkComplete = (size: number) =>
     measure(`bulk complete, ${size.toLocaleString("en-US")} rows (one action)`, () =>
-      withIdentity(identity, (tx) => runBulk(tx, { action: "complete", target: { filter: { q: "bulk" } } })),
+      withIdentity(identity, (tx) =>
+        runBulk(tx, { action: "complete", target: { filter: { q: "bulk" } } }),
+      ),
     );
   const rounds: Awaited<ReturnType<typeof measure>>[][] = [];
   for (let round = 0; round < ROUNDS; round++) {
@@ -66,7 +68,10 @@ try {
     results.push(
       await measure("one UPDATE per row, 10,000 rows (same transaction)", () =>
         withIdentity(identity, async (tx) => {
-          for (const id of ids) await tx.execute(sql`update todos set is_complete = true where id = ${id} and is_complete = false`);
+          for (const id of ids)
+            await tx.execute(
+              sql`update todos set is_complete = true where id = ${id} and is_complete = false`,
+            );
         }),
       ),
     );
@@ -77,18 +82,47 @@ try {
   const { rows: audit } = await owner.query<{ entries: string; transactions: string }>(
     "select count(*) as entries, count(distinct tx_id) as transactions from audit.audit_log where actor = 'user_adam'",
   );
-  console.log("\n| round | case | statements sent | database time | wall time |\n|---:|---|---:|---:|---:|");
+  console.log(
+    "\n| round | case | statements sent | database time | wall time |\n|---:|---|---:|---:|---:|",
+  );
   rounds.forEach((results, round) => {
-    for (const r of results) console.log(`| ${round + 1} | ${r.label} | ${r.statements} | ${r.databaseMs.toFixed(1)} ms | ${r.wallMs.toFixed(1)} ms |`);
+    for (const r of results)
+      console.log(
+        `| ${round + 1} | ${r.label} | ${r.statements} | ${r.databaseMs.toFixed(1)} ms | ${r.wallMs.toFixed(1)} ms |`,
+      );
   });
-  console.log(`\naudit entries by user_adam: ${audit[0].entries} in ${audit[0].transactions} transactions`);
-  const [set10k, set50k, perRow] = [0, 1, 2].map((index) => rounds.map((results) => results[index]));
+  console.log(
+    `\naudit entries by user_adam: ${audit[0].entries} in ${audit[0].transactions} transactions`,
+  );
+  const [set10k, set50k, perRow] = [0, 1, 2].map((index) =>
+    rounds.map((results) => results[index]),
+  );
   const rows: BenchRow[] = [
-    { name: "bulk complete, 10,000 rows: database time", samples: set10k.map((r) => r.databaseMs), unit: "ms" },
-    { name: "bulk complete, 50,000 rows: database time", samples: set50k.map((r) => r.databaseMs), unit: "ms" },
-    { name: "bulk complete, 10,000 rows: statements sent", samples: set10k.map((r) => r.statements), unit: "statements" },
-    { name: "per-row / set-based, 10,000 rows (database time)", samples: perRow.map((r, i) => r.databaseMs / set10k[i].databaseMs), unit: "×" },
-    { name: "per-row / set-based, 10,000 rows (wall time)", samples: perRow.map((r, i) => r.wallMs / set10k[i].wallMs), unit: "×" },
+    {
+      name: "bulk complete, 10,000 rows: database time",
+      samples: set10k.map((r) => r.databaseMs),
+      unit: "ms",
+    },
+    {
+      name: "bulk complete, 50,000 rows: database time",
+      samples: set50k.map((r) => r.databaseMs),
+      unit: "ms",
+    },
+    {
+      name: "bulk complete, 10,000 rows: statements sent",
+      samples: set10k.map((r) => r.statements),
+      unit: "statements",
+    },
+    {
+      name: "per-row / set-based, 10,000 rows (database time)",
+      samples: perRow.map((r, i) => r.databaseMs / set10k[i].databaseMs),
+      unit: "×",
+    },
+    {
+      name: "per-row / set-based, 10,000 rows (wall time)",
+      samples: perRow.map((r, i) => r.wallMs / set10k[i].wallMs),
+      unit: "×",
+    },
   ];
   report(rows);
 } finally {

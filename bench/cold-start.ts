@@ -11,7 +11,14 @@
  */
 import { seedDemoData } from "../db/seed";
 import { freePort } from "../db/local/stack";
-import { ensureProductionBuild, signIn, sleep, startServer, stopServer, waitHealthy } from "./app-process";
+import {
+  ensureProductionBuild,
+  signIn,
+  sleep,
+  startServer,
+  stopServer,
+  waitHealthy,
+} from "./app-process";
 import { startBenchDatabase } from "./embedded";
 import { report, summarize } from "./report";
 
@@ -48,7 +55,14 @@ try {
     console.log(`first ${first.toFixed(1)} ms, warm median ${median.toFixed(1)} ms`);
     ratios.push(first / median);
   }
-  report([{ name: `first /todos after ${IDLE_S} s idle / warm (admin, HTTP)`, samples: ratios, unit: "×", target: { op: "≤", value: 2 } }]);
+  report([
+    {
+      name: `first /todos after ${IDLE_S} s idle / warm (admin, HTTP)`,
+      samples: ratios,
+      unit: "×",
+      target: { op: "≤", value: 2 },
+    },
+  ]);
 } finally {
   await stopServer(server, 2_000);
   await stack.stop();

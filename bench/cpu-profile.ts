@@ -1,6 +1,10 @@
 /** The parts of a V8 `.cpuprofile` (what `node --cpu-prof` writes, and the inspector's Profiler.stop answers) read here. */
 export interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    children?: number[];
+  }[];
   samples: number[];
   /** Microseconds between samples. */
   timeDeltas: number[];
@@ -29,7 +33,8 @@ function packageOf(url: string): string | null {
   if (url.startsWith("node:")) return url;
   if (url.includes("/build/")) return "app (build)";
   if (url.includes("/scripts/")) return "app server (scripts/)";
-  if (url.includes("/app/") || url.includes("/db/") || url.includes("/roles/")) return "app sources";
+  if (url.includes("/app/") || url.includes("/db/") || url.includes("/roles/"))
+    return "app sources";
   return null;
 }
 
@@ -38,14 +43,16 @@ const IDLE = new Set(["(idle)", "(program)"]);
 export function summarizeProfile(profile: CpuProfile, requests: number): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parent.set(child, node.id);
 
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
   let busy = 0;
   const stackOf = (id: number) => {
     const frames = [];
-    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) frames.push(byId.get(at)!.callFrame);
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at))
+      frames.push(byId.get(at)!.callFrame);
     return frames;
   };
   profile.samples.forEach((id, index) => {
@@ -54,13 +61,23 @@ export function summarizeProfile(profile: CpuProfile, requests: number): Profile
     if (IDLE.has(functionName)) return;
     const stack = stackOf(id);
     busy += micros;
-    const where = url ? `${url.replace(/^.*node_modules\//, "").replace(/^file:\/\/.*?\/(build|scripts|app|db)\//, "$1/")}:${lineNumber + 1}` : "";
+    const where = url
+      ? `${url.replace(/^.*node_modules\//, "").replace(/^file:\/\/.*?\/(build|scripts|app|db)\//, "$1/")}:${lineNumber + 1}`
+      : "";
     const name = `${functionName || "(anonymous)"} ${where}`.trim();
     self.set(name, (self.get(name) ?? 0) + micros);
-    const packages = new Set(stack.map((frame) => packageOf(frame.url)).filter((owner) => owner !== null));
+    const packages = new Set(
+      stack.map((frame) => packageOf(frame.url)).filter((owner) => owner !== null),
+    );
     for (const owner of packages) inclusive.set(owner, (inclusive.get(owner) ?? 0) + micros);
   });
   const perRequest = (entries: Map<string, number>) =>
-    [...entries].map(([name, micros]) => ({ name, ms: micros / 1000 / requests })).sort((a, b) => b.ms - a.ms);
-  return { busy: busy / 1000 / requests, selfByFunction: perRequest(self), inclusiveByPackage: perRequest(inclusive) };
+    [...entries]
+      .map(([name, micros]) => ({ name, ms: micros / 1000 / requests }))
+      .sort((a, b) => b.ms - a.ms);
+  return {
+    busy: busy / 1000 / requests,
+    selfByFunction: perRequest(self),
+    inclusiveByPackage: perRequest(inclusive),
+  };
 }

@@ -27,7 +27,14 @@ import { DEMO_ORG_ID } from "../db/demo-identities";
 import { createPool } from "../db/driver";
 import { freePort } from "../db/local/stack";
 import { seedDemoData } from "../db/seed";
-import { ensureProductionBuild, signIn, sleep, startServer, stopServer, waitHealthy } from "./app-process";
+import {
+  ensureProductionBuild,
+  signIn,
+  sleep,
+  startServer,
+  stopServer,
+  waitHealthy,
+} from "./app-process";
 import { startBenchDatabase } from "./embedded";
 import { report, summarize, type BenchRow } from "./report";
 
@@ -51,7 +58,9 @@ const owner = createPool(process.env.DATABASE_URL!, { max: 1 });
 async function seed() {
   await owner.query("create extension if not exists pg_stat_statements");
   await seedDemoData();
-  const { rows } = await owner.query<{ n: string }>("select count(*) as n from todos where task like 'Export bench %'");
+  const { rows } = await owner.query<{ n: string }>(
+    "select count(*) as n from todos where task like 'Export bench %'",
+  );
   if (Number(rows[0].n) === BIG) return;
   console.log(`seeding ${BIG.toLocaleString("en-US")} todos in ${DEMO_ORG_ID} (once)…`);
   const started = performance.now();
@@ -75,7 +84,14 @@ async function seed() {
 
 await seed();
 const countTodos = async (userId: string | null) =>
-  Number((await owner.query<{ n: string }>("select count(*) as n from todos where tenant_id = $1 and ($2::text is null or user_id = $2)", [DEMO_ORG_ID, userId])).rows[0].n);
+  Number(
+    (
+      await owner.query<{ n: string }>(
+        "select count(*) as n from todos where tenant_id = $1 and ($2::text is null or user_id = $2)",
+        [DEMO_ORG_ID, userId],
+      )
+    ).rows[0].n,
+  );
 const expectedRows = { big: await countTodos(null), small: await countTodos(SMALL_OWNER) };
 const BIG_PATH = "/todos/export.csv";
 const SMALL_PATH = `/todos/export.csv?owner=${SMALL_OWNER}`;
@@ -120,7 +136,13 @@ class Server {
   }
 
   private status(field: "VmHWM" | "VmRSS") {
-    return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${this.process.pid}/status`, "utf8"))![1]) * 1024;
+    return (
+      Number(
+        new RegExp(`${field}:\\s+(\\d+) kB`).exec(
+          readFileSync(`/proc/${this.process.pid}/status`, "utf8"),
+        )![1],
+      ) * 1024
+    );
   }
 
   /** From now on, VmHWM is the peak since this call. */
@@ -147,37 +169,54 @@ class Server {
     this.resetPeak();
     return new Promise((resolve, reject) => {
       const started = performance.now();
-      const request = http.get(`${this.origin}${path}`, { headers: { Cookie: this.cookie } }, (response) => {
-        if (response.statusCode !== 200) return reject(new Error(`${path} answered ${response.statusCode}`));
-        let lines = -1;
-        let bytes = 0;
-        let rssAtQuarter = 0;
-        response.on("data", (chunk: Buffer) => {
-          bytes += chunk.length;
-          for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) lines++;
-          if (!rssAtQuarter && lines >= expected / 4) rssAtQuarter = this.rss();
-          if (!slow) return;
-          response.pause();
-          setTimeout(() => response.resume(), SLOW_PAUSE_MS);
-        });
-        response.on("end", () => {
-          if (lines !== expected) return reject(new Error(`${path} gave ${lines} rows, not ${expected}`));
-          resolve({ rows: lines, bytes, seconds: (performance.now() - started) / 1000, peak: this.peak(), rssAtQuarter, rssAtEnd: this.rss() });
-        });
-        response.on("error", reject);
-      });
+      const request = http.get(
+        `${this.origin}${path}`,
+        { headers: { Cookie: this.cookie } },
+        (response) => {
+          if (response.statusCode !== 200)
+            return reject(new Error(`${path} answered ${response.statusCode}`));
+          let lines = -1;
+          let bytes = 0;
+          let rssAtQuarter = 0;
+          response.on("data", (chunk: Buffer) => {
+            bytes += chunk.length;
+            for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) lines++;
+            if (!rssAtQuarter && lines >= expected / 4) rssAtQuarter = this.rss();
+            if (!slow) return;
+            response.pause();
+            setTimeout(() => response.resume(), SLOW_PAUSE_MS);
+          });
+          response.on("end", () => {
+            if (lines !== expected)
+              return reject(new Error(`${path} gave ${lines} rows, not ${expected}`));
+            resolve({
+              rows: lines,
+              bytes,
+              seconds: (performance.now() - started) / 1000,
+              peak: this.peak(),
+              rssAtQuarter,
+              rssAtEnd: this.rss(),
+            });
+          });
+          response.on("error", reject);
+        },
+      );
       request.on("error", reject);
     });
   }
 
   /** Starts a slow download and goes away after `ms`, mid-export. */
   async abandon(path: string, ms: number) {
-    const request = http.get(`${this.origin}${path}`, { headers: { Cookie: this.cookie } }, (response) => {
-      response.on("data", () => {
-        response.pause();
-        setTimeout(() => response.resume(), SLOW_PAUSE_MS);
-      });
-    });
+    const request = http.get(
+      `${this.origin}${path}`,
+      { headers: { Cookie: this.cookie } },
+      (response) => {
+        response.on("data", () => {
+          response.pause();
+          setTimeout(() => response.resume(), SLOW_PAUSE_MS);
+        });
+      },
+    );
     request.on("error", () => {});
     await sleep(ms);
     request.destroy();
@@ -189,7 +228,10 @@ class Server {
 }
 
 /** Runs one measurement on a fresh server. */
-async function measure<T>(work: (server: Server) => Promise<T>, nodeOptions: string[] = []): Promise<T> {
+async function measure<T>(
+  work: (server: Server) => Promise<T>,
+  nodeOptions: string[] = [],
+): Promise<T> {
   const server = await Server.start(nodeOptions);
   try {
     return await work(server);
@@ -204,7 +246,9 @@ async function slowDownload(server: Server) {
   const started = performance.now();
   let readAllAt: number | null = null;
   let finished = false;
-  const download = server.download(BIG_PATH, expectedRows.big, true).finally(() => (finished = true));
+  const download = server
+    .download(BIG_PATH, expectedRows.big, true)
+    .finally(() => (finished = true));
   while (!finished && readAllAt === null) {
     await sleep(100);
     if ((await rowsReadByServer()) >= expectedRows.big) readAllAt = performance.now();
@@ -224,7 +268,14 @@ async function abandonedDownload(server: Server) {
 }
 
 try {
-  const rounds: { baseline: number; small: Download; big: Download; capped: Download; slow: Download & { readAllShare: number }; afterGone: number }[] = [];
+  const rounds: {
+    baseline: number;
+    small: Download;
+    big: Download;
+    capped: Download;
+    slow: Download & { readAllShare: number };
+    afterGone: number;
+  }[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const baseline = await measure(async (server) => {
       server.resetPeak();
@@ -234,8 +285,14 @@ try {
     const small = await measure((server) => server.download(SMALL_PATH, expectedRows.small));
     const big = await measure((server) => server.download(BIG_PATH, expectedRows.big));
     // Rows held anywhere would exhaust a heap this small; garbage is only collected sooner.
-    const capped = await measure((server) => server.download(BIG_PATH, expectedRows.big), [`--max-old-space-size=${CAPPED_HEAP_MB}`]);
-    const { slow, afterGone } = await measure(async (server) => ({ slow: await slowDownload(server), afterGone: await abandonedDownload(server) }));
+    const capped = await measure(
+      (server) => server.download(BIG_PATH, expectedRows.big),
+      [`--max-old-space-size=${CAPPED_HEAP_MB}`],
+    );
+    const { slow, afterGone } = await measure(async (server) => ({
+      slow: await slowDownload(server),
+      afterGone: await abandonedDownload(server),
+    }));
     rounds.push({ baseline, small, big, capped, slow, afterGone });
     const rss = (value: number) => `${(value / MB).toFixed(1)} MB`;
     console.log(
@@ -247,21 +304,73 @@ try {
   }
   const big = BIG.toLocaleString("en-US");
   const rows: BenchRow[] = [
-    { name: "server peak RSS, baseline (5 × /todos after warm-up)", samples: rounds.map((r) => r.baseline / MB), unit: "MB" },
-    { name: `server peak RSS, ${SMALL.toLocaleString("en-US")}-row CSV export`, samples: rounds.map((r) => r.small.peak / MB), unit: "MB" },
-    { name: `server peak RSS, ${big}-row CSV export`, samples: rounds.map((r) => r.big.peak / MB), unit: "MB" },
-    { name: `memory the ${big}-row export adds to the baseline`, samples: rounds.map((r) => (r.big.peak - r.baseline) / MB), unit: "MB" },
-    { name: `server peak RSS, ${big} rows to a slow reader`, samples: rounds.map((r) => r.slow.peak / MB), unit: "MB" },
-    { name: `${big}-row export, read as fast as it comes`, samples: rounds.map((r) => r.big.rows / r.big.seconds), unit: "rows/s" },
+    {
+      name: "server peak RSS, baseline (5 × /todos after warm-up)",
+      samples: rounds.map((r) => r.baseline / MB),
+      unit: "MB",
+    },
+    {
+      name: `server peak RSS, ${SMALL.toLocaleString("en-US")}-row CSV export`,
+      samples: rounds.map((r) => r.small.peak / MB),
+      unit: "MB",
+    },
+    {
+      name: `server peak RSS, ${big}-row CSV export`,
+      samples: rounds.map((r) => r.big.peak / MB),
+      unit: "MB",
+    },
+    {
+      name: `memory the ${big}-row export adds to the baseline`,
+      samples: rounds.map((r) => (r.big.peak - r.baseline) / MB),
+      unit: "MB",
+    },
+    {
+      name: `server peak RSS, ${big} rows to a slow reader`,
+      samples: rounds.map((r) => r.slow.peak / MB),
+      unit: "MB",
+    },
+    {
+      name: `${big}-row export, read as fast as it comes`,
+      samples: rounds.map((r) => r.big.rows / r.big.seconds),
+      unit: "rows/s",
+    },
     // No target on memory: the rise is garbage V8 lets pile up before a full collection (a heap snapshot mid-export finds the live heap of an idle server), not rows held.
-    { name: `peak RSS, ${big}-row / ${SMALL.toLocaleString("en-US")}-row export`, samples: rounds.map((r) => r.big.peak / r.small.peak), unit: "×" },
-    { name: `server RSS at the end / at a quarter of the ${big}-row export`, samples: rounds.map((r) => r.big.rssAtEnd / r.big.rssAtQuarter), unit: "×" },
-    { name: `server peak RSS, ${big}-row export, heap capped at ${CAPPED_HEAP_MB} MB`, samples: rounds.map((r) => r.capped.peak / MB), unit: "MB" },
-    { name: "peak RSS, slow reader / fast reader", samples: rounds.map((r) => r.slow.peak / r.big.peak), unit: "×" },
-    { name: "slow reader: database read to the end / download done (time)", samples: rounds.map((r) => r.slow.readAllShare), unit: "×", target: { op: "≥", value: 0.8 } },
-    { name: "rows read after a client went away mid-export", samples: rounds.map((r) => r.afterGone), unit: "rows", target: { op: "≤", value: 2 * 1_001 } },
+    {
+      name: `peak RSS, ${big}-row / ${SMALL.toLocaleString("en-US")}-row export`,
+      samples: rounds.map((r) => r.big.peak / r.small.peak),
+      unit: "×",
+    },
+    {
+      name: `server RSS at the end / at a quarter of the ${big}-row export`,
+      samples: rounds.map((r) => r.big.rssAtEnd / r.big.rssAtQuarter),
+      unit: "×",
+    },
+    {
+      name: `server peak RSS, ${big}-row export, heap capped at ${CAPPED_HEAP_MB} MB`,
+      samples: rounds.map((r) => r.capped.peak / MB),
+      unit: "MB",
+    },
+    {
+      name: "peak RSS, slow reader / fast reader",
+      samples: rounds.map((r) => r.slow.peak / r.big.peak),
+      unit: "×",
+    },
+    {
+      name: "slow reader: database read to the end / download done (time)",
+      samples: rounds.map((r) => r.slow.readAllShare),
+      unit: "×",
+      target: { op: "≥", value: 0.8 },
+    },
+    {
+      name: "rows read after a client went away mid-export",
+      samples: rounds.map((r) => r.afterGone),
+      unit: "rows",
+      target: { op: "≤", value: 2 * 1_001 },
+    },
   ];
-  console.log(`slow reader: ${summarize(rounds.map((r) => r.slow.seconds)).median.toFixed(1)} s median per export`);
+  console.log(
+    `slow reader: ${summarize(rounds.map((r) => r.slow.seconds)).median.toFixed(1)} s median per export`,
+  );
   report(rows);
 } finally {
   await owner.end();

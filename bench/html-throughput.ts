@@ -20,7 +20,14 @@ import { parseArgs } from "node:util";
 import { seedDemoData } from "../db/seed";
 import WebSocket from "ws";
 import { freePort } from "../db/local/stack";
-import { ensureProductionBuild, signIn, sleep, startServer, stopServer, waitHealthy } from "./app-process";
+import {
+  ensureProductionBuild,
+  signIn,
+  sleep,
+  startServer,
+  stopServer,
+  waitHealthy,
+} from "./app-process";
 import { summarizeProfile, type CpuProfile } from "./cpu-profile";
 import { startBenchDatabase } from "./embedded";
 import type { LoadJob, LoadResult } from "./http-load";
@@ -59,7 +66,10 @@ function cpuMs(pid: number): number {
 }
 
 class Generator {
-  private readonly child = fork(path.resolve("bench/http-load.ts"), { execArgv: ["--import", "tsx"], stdio: "inherit" });
+  private readonly child = fork(path.resolve("bench/http-load.ts"), {
+    execArgv: ["--import", "tsx"],
+    stdio: "inherit",
+  });
 
   /** Calls `onMark` when the warm-up ends. */
   run(job: LoadJob, onMark: () => void): Promise<LoadResult> {
@@ -84,27 +94,44 @@ interface Measured extends LoadResult {
   cpu: number;
 }
 
-async function measure(generator: Generator, server: ChildProcess, origin: string, page: Page, cookie: string, onMark = () => {}): Promise<Measured> {
+async function measure(
+  generator: Generator,
+  server: ChildProcess,
+  origin: string,
+  page: Page,
+  cookie: string,
+  onMark = () => {},
+): Promise<Measured> {
   let before = Number.NaN;
-  const job = { url: `${origin}/${page}`, cookie, concurrency: CONCURRENCY, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS };
+  const job = {
+    url: `${origin}/${page}`,
+    cookie,
+    concurrency: CONCURRENCY,
+    seconds: SECONDS,
+    warmupSeconds: WARMUP_SECONDS,
+  };
   const result = await generator.run(job, () => {
     before = cpuMs(server.pid!);
     onMark();
   });
-  if (result.errors > 0) throw new Error(`/${page}: ${result.errors} requests failed or answered other than 200`);
+  if (result.errors > 0)
+    throw new Error(`/${page}: ${result.errors} requests failed or answered other than 200`);
   return { ...result, cpu: (cpuMs(server.pid!) - before) / result.requests };
 }
 
 const fixed = (value: number, digits = 1) => value.toFixed(digits).padStart(7);
 
 function printRun(label: string, m: Measured) {
-  console.log(`${label.padEnd(22)} ${fixed(m.rps, 0)} req/s  p50 ${fixed(m.p50)} ms  p99 ${fixed(m.p99)} ms  server CPU ${fixed(m.cpu, 2)} ms/req  ${fixed(m.bytes / 1024)} KB/resp`);
+  console.log(
+    `${label.padEnd(22)} ${fixed(m.rps, 0)} req/s  p50 ${fixed(m.p50)} ms  p99 ${fixed(m.p99)} ms  server CPU ${fixed(m.cpu, 2)} ms/req  ${fixed(m.bytes / 1024)} KB/resp`,
+  );
 }
 
 async function benchmark(origin: string, server: ChildProcess, cookies: Map<Role, string>) {
   const generator = new Generator();
   const samples = new Map<string, number[]>();
-  const add = (name: string, value: number) => samples.set(name, [...(samples.get(name) ?? []), value]);
+  const add = (name: string, value: number) =>
+    samples.set(name, [...(samples.get(name) ?? []), value]);
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       console.log(`\nround ${round}`);
@@ -136,11 +163,23 @@ async function benchmark(origin: string, server: ChildProcess, cookies: Map<Role
     if (!name.startsWith("raw:")) continue;
     const unit = name.includes("rps") ? "req/s" : "ms";
     const { min, median, max } = summarize(values);
-    console.log(`  ${name.slice(4).padEnd(30)} ${fixed(median, unit === "req/s" ? 0 : 2)} ${unit}  (min ${min.toFixed(1)}, max ${max.toFixed(1)})`);
+    console.log(
+      `  ${name.slice(4).padEnd(30)} ${fixed(median, unit === "req/s" ? 0 : 2)} ${unit}  (min ${min.toFixed(1)}, max ${max.toFixed(1)})`,
+    );
   }
   const rows: BenchRow[] = ROLES.flatMap(({ role }) => [
-    { name: `todos/help rps (${role})`, samples: samples.get(`todos/help rps (${role})`)!, unit: "×", target: { op: "≥", value: 0.5 } },
-    { name: `p99/p50 /todos (${role})`, samples: samples.get(`p99/p50 /todos (${role})`)!, unit: "×", target: { op: "≤", value: 4 } },
+    {
+      name: `todos/help rps (${role})`,
+      samples: samples.get(`todos/help rps (${role})`)!,
+      unit: "×",
+      target: { op: "≥", value: 0.5 },
+    },
+    {
+      name: `p99/p50 /todos (${role})`,
+      samples: samples.get(`p99/p50 /todos (${role})`)!,
+      unit: "×",
+      target: { op: "≤", value: 4 },
+    },
   ]);
   report(rows);
 }
@@ -158,7 +197,9 @@ class Inspector {
   }
 
   static async connect(port: number): Promise<Inspector> {
-    const [target] = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { webSocketDebuggerUrl: string }[];
+    const [target] = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
+      webSocketDebuggerUrl: string;
+    }[];
     const socket = new WebSocket(target.webSocketDebuggerUrl);
     await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
     return new Inspector(socket);
@@ -178,7 +219,13 @@ class Inspector {
 }
 
 /** One page under load, the server profiled through the measured window only, summarized per request. */
-async function profile(origin: string, server: ChildProcess, inspectorPort: number, page: Page, cookie: string) {
+async function profile(
+  origin: string,
+  server: ChildProcess,
+  inspectorPort: number,
+  page: Page,
+  cookie: string,
+) {
   const inspector = await Inspector.connect(inspectorPort);
   const generator = new Generator();
   let measured: Measured;
@@ -186,7 +233,14 @@ async function profile(origin: string, server: ChildProcess, inspectorPort: numb
   try {
     await inspector.send("Profiler.enable");
     await inspector.send("Profiler.setSamplingInterval", { interval: 200 });
-    measured = await measure(generator, server, origin, page, cookie, () => (started = inspector.send("Profiler.start")));
+    measured = await measure(
+      generator,
+      server,
+      origin,
+      page,
+      cookie,
+      () => (started = inspector.send("Profiler.start")),
+    );
   } finally {
     generator.stop();
   }
@@ -197,11 +251,15 @@ async function profile(origin: string, server: ChildProcess, inspectorPort: numb
   const file = path.join(PROFILE_DIR, `${page}.cpuprofile`);
   writeFileSync(file, JSON.stringify(cpuProfile));
   const summary = summarizeProfile(cpuProfile, measured.requests);
-  console.log(`\nprofile of /${page}: ${summary.busy.toFixed(2)} ms on the main thread per request (${file})`);
+  console.log(
+    `\nprofile of /${page}: ${summary.busy.toFixed(2)} ms on the main thread per request (${file})`,
+  );
   console.log("\nper request, with a package anywhere on the stack:");
-  for (const { name, ms } of summary.inclusiveByPackage.slice(0, 20)) console.log(`  ${ms.toFixed(3).padStart(7)} ms  ${name}`);
+  for (const { name, ms } of summary.inclusiveByPackage.slice(0, 20))
+    console.log(`  ${ms.toFixed(3).padStart(7)} ms  ${name}`);
   console.log("\nper request, self time by function:");
-  for (const { name, ms } of summary.selfByFunction.slice(0, 30)) console.log(`  ${ms.toFixed(3).padStart(7)} ms  ${name}`);
+  for (const { name, ms } of summary.selfByFunction.slice(0, 30))
+    console.log(`  ${ms.toFixed(3).padStart(7)} ms  ${name}`);
 }
 
 ensureProductionBuild();
@@ -212,16 +270,20 @@ try {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const profiled = options.profile as Page | undefined;
-  if (profiled && profiled !== "help" && profiled !== "todos") throw new Error("--profile takes help or todos");
+  if (profiled && profiled !== "help" && profiled !== "todos")
+    throw new Error("--profile takes help or todos");
   const inspectorPort = await freePort();
   if (profiled) mkdirSync(PROFILE_DIR, { recursive: true });
   server = startServer(port, profiled ? [`--inspect=127.0.0.1:${inspectorPort}`] : []);
   await waitHealthy(origin, server);
   const cookies = new Map<Role, string>();
   for (const { role, userId } of ROLES) cookies.set(role, await signIn(origin, userId));
-  console.log(`${profiled ? 1 : ROUNDS} round(s); each run ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s at concurrency ${CONCURRENCY} (keep-alive)`);
+  console.log(
+    `${profiled ? 1 : ROUNDS} round(s); each run ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s at concurrency ${CONCURRENCY} (keep-alive)`,
+  );
   const profiledAs = cookies.get(options.as as Role);
-  if (profiled && !profiledAs) throw new Error(`--as takes ${ROLES.map(({ role }) => role).join(", ")}`);
+  if (profiled && !profiledAs)
+    throw new Error(`--as takes ${ROLES.map(({ role }) => role).join(", ")}`);
   if (profiled) await profile(origin, server, inspectorPort, profiled, profiledAs!);
   else await benchmark(origin, server, cookies);
 } finally {

@@ -30,18 +30,26 @@ export interface LoadResult {
 
 function get(agent: Agent, url: URL, cookie: string): Promise<{ status: number; bytes: number }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent, headers: { Cookie: cookie, Accept: "text/html", "Accept-Encoding": "gzip, deflate, br" } }, (res) => {
-      let bytes = 0;
-      res.on("data", (chunk: Buffer) => (bytes += chunk.byteLength));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, bytes }));
-      res.on("error", reject);
-    });
+    const req = request(
+      url,
+      {
+        agent,
+        headers: { Cookie: cookie, Accept: "text/html", "Accept-Encoding": "gzip, deflate, br" },
+      },
+      (res) => {
+        let bytes = 0;
+        res.on("data", (chunk: Buffer) => (bytes += chunk.byteLength));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, bytes }));
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end();
   });
 }
 
-const percentile = (sorted: Float64Array, p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+const percentile = (sorted: Float64Array, p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
 async function run(job: LoadJob): Promise<LoadResult> {
   const url = new URL(job.url);

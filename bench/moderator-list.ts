@@ -12,7 +12,12 @@ import { sql, type SQL } from "drizzle-orm";
 import { createPool } from "../db/driver";
 import { withIdentity } from "../db/scoped.server";
 import { closeRolePools } from "../db/pools.server";
-import { buildListQuery, listTodoPage, PAGE_SIZE, LATEST_REVIEW_JOIN } from "../db/todo-list.server";
+import {
+  buildListQuery,
+  listTodoPage,
+  PAGE_SIZE,
+  LATEST_REVIEW_JOIN,
+} from "../db/todo-list.server";
 import { DEMO_ORG_ID } from "../db/demo-identities";
 import { identityFor } from "../db/testing/identities";
 import { startBenchDatabase } from "./embedded";
@@ -26,9 +31,13 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const stack = await startBenchDatabase(".data/bench");
 try {
   const owner = createPool(process.env.DATABASE_URL!, { max: 1 });
-  const { rows } = await owner.query<{ n: string }>("select count(*) as n from todos where user_id like 'bench_%'");
+  const { rows } = await owner.query<{ n: string }>(
+    "select count(*) as n from todos where user_id like 'bench_%'",
+  );
   if (Number(rows[0].n) !== TODOS) {
-    console.log(`seeding ${TODOS.toLocaleString()} todos across ${OWNERS.toLocaleString()} owners (once)…`);
+    console.log(
+      `seeding ${TODOS.toLocaleString()} todos across ${OWNERS.toLocaleString()} owners (once)…`,
+    );
     const started = performance.now();
     await owner.query("truncate todos, todo_reviews restart identity cascade");
     await owner.query(
@@ -53,17 +62,22 @@ try {
   const identity = identityFor("user_maya", "org:moderator");
   const explain = (query: SQL) =>
     withIdentity(identity, async (tx) => {
-      const result = await tx.execute<{ "QUERY PLAN": string }>(sql`explain (analyze, buffers) ${query}`);
+      const result = await tx.execute<{ "QUERY PLAN": string }>(
+        sql`explain (analyze, buffers) ${query}`,
+      );
       return result.rows.map((row) => row["QUERY PLAN"]);
     });
-  const executionMs = (plan: string[]) => Number(/Execution Time: ([\d.]+) ms/.exec(plan.join("\n"))?.[1]);
+  const executionMs = (plan: string[]) =>
+    Number(/Execution Time: ([\d.]+) ms/.exec(plan.join("\n"))?.[1]);
 
   const firstPlan = await explain(buildListQuery({ sort: "newest" }));
 
   let cursor = undefined as Awaited<ReturnType<typeof listTodoPage>>["next"] | undefined;
   const walkStarted = performance.now();
   for (let page = 1; page < TARGET_PAGE; page++) {
-    const result = await withIdentity(identity, (tx) => listTodoPage(tx, { sort: "newest", after: cursor ?? undefined }));
+    const result = await withIdentity(identity, (tx) =>
+      listTodoPage(tx, { sort: "newest", after: cursor ?? undefined }),
+    );
     cursor = result.next;
     if (!cursor) throw new Error(`only ${page} pages exist`);
   }
@@ -84,20 +98,40 @@ try {
     keysetRuns.push(executionMs(await explain(buildListQuery({ sort: "newest", after: cursor! }))));
     offsetRuns.push(executionMs(await explain(offsetQuery)));
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const median = (values: number[]) =>
+    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-  console.log(`\n== first page (moderator_backend, ${TODOS.toLocaleString()} todos) ==\n${firstPlan.join("\n")}`);
+  console.log(
+    `\n== first page (moderator_backend, ${TODOS.toLocaleString()} todos) ==\n${firstPlan.join("\n")}`,
+  );
   console.log(`\n== page ${TARGET_PAGE} by keyset ==\n${keysetPlan.join("\n")}`);
-  console.log(`\nwalked ${TARGET_PAGE - 1} pages in ${(walkMs / 1000).toFixed(2)} s (${(walkMs / (TARGET_PAGE - 1)).toFixed(2)} ms per page incl. round trips)`);
+  console.log(
+    `\nwalked ${TARGET_PAGE - 1} pages in ${(walkMs / 1000).toFixed(2)} s (${(walkMs / (TARGET_PAGE - 1)).toFixed(2)} ms per page incl. round trips)`,
+  );
   console.log(`first page execution:            ${executionMs(firstPlan).toFixed(3)} ms`);
   console.log(`page ${TARGET_PAGE} keyset execution (median): ${median(keysetRuns).toFixed(3)} ms`);
   console.log(`page ${TARGET_PAGE} OFFSET execution (median): ${median(offsetRuns).toFixed(3)} ms`);
-  console.log(`OFFSET / keyset ratio:           ${(median(offsetRuns) / median(keysetRuns)).toFixed(1)}×`);
+  console.log(
+    `OFFSET / keyset ratio:           ${(median(offsetRuns) / median(keysetRuns)).toFixed(1)}×`,
+  );
   report([
     // Twice allows for the noise of sub-millisecond executions; OFFSET's cost grows with the page.
-    { name: `moderator's page ${TARGET_PAGE} by keyset / page 1 (execution)`, samples: keysetRuns.map((ms, i) => ms / firstRuns[i]), unit: "×", target: { op: "≤", value: 2 } },
-    { name: `moderator's page ${TARGET_PAGE}: OFFSET / keyset (execution)`, samples: offsetRuns.map((ms, i) => ms / keysetRuns[i]), unit: "×" },
-    { name: `moderator's page ${TARGET_PAGE} by keyset (execution)`, samples: keysetRuns, unit: "ms" },
+    {
+      name: `moderator's page ${TARGET_PAGE} by keyset / page 1 (execution)`,
+      samples: keysetRuns.map((ms, i) => ms / firstRuns[i]),
+      unit: "×",
+      target: { op: "≤", value: 2 },
+    },
+    {
+      name: `moderator's page ${TARGET_PAGE}: OFFSET / keyset (execution)`,
+      samples: offsetRuns.map((ms, i) => ms / keysetRuns[i]),
+      unit: "×",
+    },
+    {
+      name: `moderator's page ${TARGET_PAGE} by keyset (execution)`,
+      samples: keysetRuns,
+      unit: "ms",
+    },
   ]);
 } finally {
   await closeRolePools();

@@ -39,7 +39,13 @@ export const meets = (row: BenchRow): boolean | null => {
 
 const format = (value: number, unit: string) => {
   if (unit === "×") return `${value.toFixed(2)}×`;
-  const digits = Number.isInteger(value) ? 0 : Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+  const digits = Number.isInteger(value)
+    ? 0
+    : Math.abs(value) >= 100
+      ? 0
+      : Math.abs(value) >= 10
+        ? 1
+        : 2;
   return `${value.toFixed(digits)} ${unit}`;
 };
 
@@ -58,9 +64,20 @@ export function formatTable(rows: BenchRow[]): string {
       String(row.samples.length),
     ];
   });
-  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column].length)));
-  const render = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ");
-  return [render(header), widths.map((width) => "-".repeat(width)).join("  "), ...lines.map(render)].join("\n");
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...lines.map((line) => line[column].length)),
+  );
+  const render = (cells: string[]) =>
+    cells
+      .map((cell, column) =>
+        column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]),
+      )
+      .join("  ");
+  return [
+    render(header),
+    widths.map((width) => "-".repeat(width)).join("  "),
+    ...lines.map(render),
+  ].join("\n");
 }
 
 /** Prints the rows and, under `npm run bench`, hands them to the collector. */

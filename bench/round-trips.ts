@@ -20,7 +20,8 @@ const emptyStylesheets = `export async function load(url, context, next) {
   return url.endsWith(".css") ? { format: "module", source: "export default '';", shortCircuit: true } : next(url, context);
 }`;
 register(`data:text/javascript,${encodeURIComponent(emptyStylesheets)}`);
-const { createFixture, formatMeasurements, measureRoutes, observeDatabase } = await import("../app/testing/round-trips");
+const { createFixture, formatMeasurements, measureRoutes, observeDatabase } =
+  await import("../app/testing/round-trips");
 
 const ROUNDS = 3;
 
@@ -31,8 +32,11 @@ try {
   const fixture = await createFixture();
   try {
     const rounds: Measurement[][] = [];
-    for (let round = 0; round < ROUNDS; round++) rounds.push(await measureRoutes(observed.counter, fixture));
-    console.log(`\n== statements and round trips per call (first round) ==\n${formatMeasurements(rounds[0], { statements: true })}`);
+    for (let round = 0; round < ROUNDS; round++)
+      rounds.push(await measureRoutes(observed.counter, fixture));
+    console.log(
+      `\n== statements and round trips per call (first round) ==\n${formatMeasurements(rounds[0], { statements: true })}`,
+    );
     const rows: BenchRow[] = rounds[0].map((first, index) => ({
       name: `${first.route} as ${first.caller}`,
       samples: rounds.map((measured) => measured[index].window.roundTrips),
@@ -40,7 +44,10 @@ try {
       target: { op: "≤", value: first.limit },
     }));
     const refused = rounds.flat().filter((m) => m.status !== m.expectedStatus);
-    if (refused.length > 0) throw new Error(`calls that did not do their work: ${refused.map((m) => `${m.route} as ${m.caller} (${m.status})`).join(", ")}`);
+    if (refused.length > 0)
+      throw new Error(
+        `calls that did not do their work: ${refused.map((m) => `${m.route} as ${m.caller} (${m.status})`).join(", ")}`,
+      );
     report(rows);
   } finally {
     await fixture.cleanUp();

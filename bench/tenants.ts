@@ -51,11 +51,14 @@ const owner = createPool(process.env.DATABASE_URL!, { max: 1 });
 const dialect = new PgDialect();
 
 async function seed() {
-  const count = async (text: string, values: unknown[] = []) => Number((await owner.query<{ n: string }>(text, values)).rows[0].n);
+  const count = async (text: string, values: unknown[] = []) =>
+    Number((await owner.query<{ n: string }>(text, values)).rows[0].n);
   const started = performance.now();
   let seeded = false;
   if ((await count("select count(*) as n from todos where user_id ~ '^bench_[0-9]+$'")) !== TODOS) {
-    console.log(`seeding ${TODOS.toLocaleString()} todos across ${ORGS} organizations and ${OWNERS.toLocaleString()} owners (once)…`);
+    console.log(
+      `seeding ${TODOS.toLocaleString()} todos across ${ORGS} organizations and ${OWNERS.toLocaleString()} owners (once)…`,
+    );
     await owner.query("truncate todos, todo_reviews restart identity cascade");
     await owner.query(
       `insert into todos (tenant_id, user_id, task, is_complete, inserted_at)
@@ -70,12 +73,19 @@ async function seed() {
     );
     seeded = true;
   }
-  const extras = (await count("select count(*) as n from todos where user_id = $1", [OLD_MEMBER])) === OLD_TODOS;
-  const small = (await count("select count(*) as n from todos where tenant_id = $1", [SMALL])) === SMALL_TODOS;
-  const people = (await count("select count(*) as n from directory.memberships where user_id = $1", [ADMIN])) === 2;
+  const extras =
+    (await count("select count(*) as n from todos where user_id = $1", [OLD_MEMBER])) === OLD_TODOS;
+  const small =
+    (await count("select count(*) as n from todos where tenant_id = $1", [SMALL])) === SMALL_TODOS;
+  const people =
+    (await count("select count(*) as n from directory.memberships where user_id = $1", [ADMIN])) ===
+    2;
   if (seeded || !extras || !small || !people) {
     console.log("seeding the old member, the small organization and the directory (once)…");
-    await owner.query("delete from todos where user_id = $1 or tenant_id = $2", [OLD_MEMBER, SMALL]);
+    await owner.query("delete from todos where user_id = $1 or tenant_id = $2", [
+      OLD_MEMBER,
+      SMALL,
+    ]);
     await owner.query(
       `insert into todos (tenant_id, user_id, task, is_complete, inserted_at)
        select '${BIG}', '${OLD_MEMBER}', 'Old task ' || g, g % 3 = 0, timestamptz '2025-01-01' + g * interval '1 hour' from generate_series(1, ${OLD_TODOS}) g`,
@@ -103,7 +113,8 @@ async function seed() {
     seeded = true;
   }
   if (seeded) {
-    for (const table of ["todos", "todo_reviews", "directory.users", "directory.memberships"]) await owner.query(`vacuum analyze ${table}`);
+    for (const table of ["todos", "todo_reviews", "directory.users", "directory.memberships"])
+      await owner.query(`vacuum analyze ${table}`);
     console.log(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
 }
@@ -118,10 +129,16 @@ const rendered = (query: SQL) => {
 };
 const ownerPlan = async (options: string, query: SQL): Promise<Plan> => {
   const { text, params } = rendered(query);
-  return (await owner.query<{ "QUERY PLAN": string }>(explain(options, text), params)).rows.map((row) => row["QUERY PLAN"]);
+  return (await owner.query<{ "QUERY PLAN": string }>(explain(options, text), params)).rows.map(
+    (row) => row["QUERY PLAN"],
+  );
 };
 const rlsPlan = (identity: Identity, options: string, query: SQL): Promise<Plan> =>
-  withIdentity(identity, async (tx) => (await tx.execute<{ "QUERY PLAN": string }>(sql`explain (${sql.raw(options)}) ${query}`)).rows.map((row) => row["QUERY PLAN"]));
+  withIdentity(identity, async (tx) =>
+    (
+      await tx.execute<{ "QUERY PLAN": string }>(sql`explain (${sql.raw(options)}) ${query}`)
+    ).rows.map((row) => row["QUERY PLAN"]),
+  );
 const executionMs = (plan: Plan) => {
   const ms = Number(/Execution Time: ([\d.]+) ms/.exec(plan.join("\n"))?.[1]);
   if (!Number.isFinite(ms)) throw new Error(`no execution time in:\n${plan.join("\n")}`);
@@ -145,35 +162,62 @@ interface Scope {
 const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
 const directoryVisible = (alias: string, scope: Scope) =>
   `${alias}.deleted_at is null and (${alias}.id = ${literal(scope.caller)} or exists (select 1 from directory.memberships m where m.organization_id = ${literal(scope.org)} and m.user_id = ${alias}.id and m.deleted_at is null))`;
-const todosWhere = (scope: Scope) => [`t.tenant_id = ${literal(scope.tenant)}`, ...(scope.owner ? [`t.user_id = ${literal(scope.owner)}`] : [])];
+const todosWhere = (scope: Scope) => [
+  `t.tenant_id = ${literal(scope.tenant)}`,
+  ...(scope.owner ? [`t.user_id = ${literal(scope.owner)}`] : []),
+];
 
 function replaceOnce(text: string, find: string, replacement: string) {
   const at = text.indexOf(find);
-  if (at < 0 || text.indexOf(find, at + 1) >= 0) throw new Error(`expected exactly one "${find}" in:\n${text}`);
+  if (at < 0 || text.indexOf(find, at + 1) >= 0)
+    throw new Error(`expected exactly one "${find}" in:\n${text}`);
   return text.slice(0, at) + replacement + text.slice(at + find.length);
 }
 
 function byHandPage(query: SQL, scope: Scope): SQL {
   const { text, params } = rendered(query);
-  let hand = replaceOnce(text, "where r.todo_id = t.id", `where r.todo_id = t.id and r.tenant_id = ${literal(scope.tenant)}`);
-  hand = replaceOnce(hand, "on owner_user.id = t.user_id", `on owner_user.id = t.user_id and ${directoryVisible("owner_user", scope)}`);
-  hand = replaceOnce(hand, "on reviewer_user.id = lr.reviewer_id", `on reviewer_user.id = lr.reviewer_id and ${directoryVisible("reviewer_user", scope)}`);
+  let hand = replaceOnce(
+    text,
+    "where r.todo_id = t.id",
+    `where r.todo_id = t.id and r.tenant_id = ${literal(scope.tenant)}`,
+  );
+  hand = replaceOnce(
+    hand,
+    "on owner_user.id = t.user_id",
+    `on owner_user.id = t.user_id and ${directoryVisible("owner_user", scope)}`,
+  );
+  hand = replaceOnce(
+    hand,
+    "on reviewer_user.id = lr.reviewer_id",
+    `on reviewer_user.id = lr.reviewer_id and ${directoryVisible("reviewer_user", scope)}`,
+  );
   const conditions = todosWhere(scope).join(" and ");
   // The app's own conditions (a keyset cursor) already open a WHERE; otherwise the hand-written one opens it.
-  hand = /\n\s*where \(t\.inserted_at/.test(hand) ? hand.replace(/(\n\s*)where \(t\.inserted_at/, `$1where ${conditions} and (t.inserted_at`) : replaceOnce(hand, "\n    order by t.inserted_at", `\n    where ${conditions}\n    order by t.inserted_at`);
+  hand = /\n\s*where \(t\.inserted_at/.test(hand)
+    ? hand.replace(/(\n\s*)where \(t\.inserted_at/, `$1where ${conditions} and (t.inserted_at`)
+    : replaceOnce(
+        hand,
+        "\n    order by t.inserted_at",
+        `\n    where ${conditions}\n    order by t.inserted_at`,
+      );
   return withParams(hand, params);
 }
 
 function byHandCount(query: SQL, scope: Scope): SQL {
   const { text, params } = rendered(query);
-  return withParams(replaceOnce(text, "from todos t ", `from todos t where ${todosWhere(scope).join(" and ")} `), params);
+  return withParams(
+    replaceOnce(text, "from todos t ", `from todos t where ${todosWhere(scope).join(" and ")} `),
+    params,
+  );
 }
 
 /** Puts rendered parameters back as drizzle placeholders, so the owner's statement is sent the way the app's is. */
 function withParams(text: string, params: unknown[]): SQL {
   const pieces = text.split(/\$(\d+)/);
   const chunks: SQL[] = [];
-  pieces.forEach((piece, index) => chunks.push(index % 2 === 0 ? sql.raw(piece) : sql`${params[Number(piece) - 1]}`));
+  pieces.forEach((piece, index) =>
+    chunks.push(index % 2 === 0 ? sql.raw(piece) : sql`${params[Number(piece) - 1]}`),
+  );
   return sql.join(chunks, sql``);
 }
 
@@ -201,8 +245,19 @@ interface Case {
   query: SQL;
   byHand: SQL;
 }
-const scopeOf = (caller: string, org: string, ownOnly: boolean): Scope => ({ tenant: org, org, caller, owner: ownOnly ? caller : undefined });
-const pair = (name: string, identity: Identity, scope: Scope, query: SQL, hand: (query: SQL, scope: Scope) => SQL): Case => ({ name, identity, query, byHand: hand(query, scope) });
+const scopeOf = (caller: string, org: string, ownOnly: boolean): Scope => ({
+  tenant: org,
+  org,
+  caller,
+  owner: ownOnly ? caller : undefined,
+});
+const pair = (
+  name: string,
+  identity: Identity,
+  scope: Scope,
+  query: SQL,
+  hand: (query: SQL, scope: Scope) => SQL,
+): Case => ({ name, identity, query, byHand: hand(query, scope) });
 
 const cases: Case[] = [
   pair("member's first page", member, scopeOf(MEMBER, BIG, true), firstPage, byHandPage),
@@ -210,7 +265,13 @@ const cases: Case[] = [
   pair("old member's first page", oldMember, scopeOf(OLD_MEMBER, BIG, true), firstPage, byHandPage),
   pair("old member's count", oldMember, scopeOf(OLD_MEMBER, BIG, true), count, byHandCount),
   pair("moderator's first page", moderator, scopeOf(MODERATOR, BIG, false), firstPage, byHandPage),
-  pair(`moderator's page ${TARGET_PAGE} (keyset)`, moderator, scopeOf(MODERATOR, BIG, false), buildListQuery({ sort: "newest", after: cursor }), byHandPage),
+  pair(
+    `moderator's page ${TARGET_PAGE} (keyset)`,
+    moderator,
+    scopeOf(MODERATOR, BIG, false),
+    buildListQuery({ sort: "newest", after: cursor }),
+    byHandPage,
+  ),
   pair("moderator's count", moderator, scopeOf(MODERATOR, BIG, false), count, byHandCount),
   pair("admin's first page", admin, scopeOf(ADMIN, BIG, false), firstPage, byHandPage),
   pair("admin's count", admin, scopeOf(ADMIN, BIG, false), count, byHandCount),
@@ -219,19 +280,24 @@ const cases: Case[] = [
 const TIMED = "analyze, timing off";
 const SHOWN = "analyze, buffers";
 const median = (values: number[]) => summarize(values).median;
-const seqScans = (plan: Plan) => plan.filter((line) => /Seq Scan on (todos|todo_reviews)/.test(line)).length;
+const seqScans = (plan: Plan) =>
+  plan.filter((line) => /Seq Scan on (todos|todo_reviews)/.test(line)).length;
 
 try {
   const rows: BenchRow[] = [];
   const samples = new Map<string, number[]>(cases.map(({ name }) => [name, []]));
-  const absolute = new Map<string, { rls: number[]; hand: number[] }>(cases.map(({ name }) => [name, { rls: [], hand: [] }]));
+  const absolute = new Map<string, { rls: number[]; hand: number[] }>(
+    cases.map(({ name }) => [name, { rls: [], hand: [] }]),
+  );
   for (const { name, identity, query, byHand } of cases) {
     // One untimed run each warms the caches and the session's function plans; the shown plans are the second run's.
     await rlsPlan(identity, TIMED, query);
     await ownerPlan(TIMED, byHand);
     const rls = await rlsPlan(identity, SHOWN, query);
     const hand = await ownerPlan(SHOWN, byHand);
-    console.log(`\n== ${name}: under RLS ==\n${rls.join("\n")}\n\n== ${name}: by hand, as the owner ==\n${hand.join("\n")}`);
+    console.log(
+      `\n== ${name}: under RLS ==\n${rls.join("\n")}\n\n== ${name}: by hand, as the owner ==\n${hand.join("\n")}`,
+    );
     const scans = seqScans(rls) + seqScans(hand);
     console.log(scans ? `!! sequential scans: ${scans}` : "index scans only");
   }
@@ -252,8 +318,14 @@ try {
     const bigMs: number[] = [];
     const smallMs: number[] = [];
     for (let run = 0; run < RUNS; run++) {
-      bigMs.push(executionMs(await rlsPlan(admin, TIMED, firstPage)) + executionMs(await rlsPlan(admin, TIMED, count)));
-      smallMs.push(executionMs(await rlsPlan(smallAdmin, TIMED, firstPage)) + executionMs(await rlsPlan(smallAdmin, TIMED, count)));
+      bigMs.push(
+        executionMs(await rlsPlan(admin, TIMED, firstPage)) +
+          executionMs(await rlsPlan(admin, TIMED, count)),
+      );
+      smallMs.push(
+        executionMs(await rlsPlan(smallAdmin, TIMED, firstPage)) +
+          executionMs(await rlsPlan(smallAdmin, TIMED, count)),
+      );
     }
     adminRatios.push(median(bigMs) / median(smallMs));
     console.log(`round ${round + 1}/${ROUNDS} done`);
@@ -262,9 +334,17 @@ try {
   console.log("\nexecution ms (median of the rounds' medians)   under RLS   by hand   RLS adds");
   for (const { name } of cases) {
     const { rls, hand } = absolute.get(name)!;
-    console.log(`${name.padEnd(46)} ${median(rls).toFixed(3).padStart(9)} ${median(hand).toFixed(3).padStart(9)} ${(median(rls) - median(hand)).toFixed(3).padStart(10)}`);
+    console.log(
+      `${name.padEnd(46)} ${median(rls).toFixed(3).padStart(9)} ${median(hand).toFixed(3).padStart(9)} ${(median(rls) - median(hand)).toFixed(3).padStart(10)}`,
+    );
   }
-  for (const { name } of cases) rows.push({ name: `${name}: RLS / by hand`, samples: samples.get(name)!, unit: "×", target: { op: "≤", value: 1.1 } });
+  for (const { name } of cases)
+    rows.push({
+      name: `${name}: RLS / by hand`,
+      samples: samples.get(name)!,
+      unit: "×",
+      target: { op: "≤", value: 1.1 },
+    });
   rows.push({
     name: `admin's /todos (page + count): ${(TODOS / 1e6).toLocaleString()}M-row table, ${Math.round(TODOS * 0.3).toLocaleString()}-todo org / ${SMALL_TODOS.toLocaleString()}-todo org`,
     samples: adminRatios,

@@ -35,7 +35,11 @@ try {
   await owner.query("truncate audit.audit_log, audit.transactions");
   // Todos put back must belong to live members: the membership trigger checks every one.
   const owners = Array.from({ length: OWNERS }, (_, index) => `bench_owner_${index}`);
-  await addMembers(DEMO_ORG_ID, [...owners.map((userId) => ({ userId })), { userId: "bench_reviewer", role: "org:moderator" }], "Acme");
+  await addMembers(
+    DEMO_ORG_ID,
+    [...owners.map((userId) => ({ userId })), { userId: "bench_reviewer", role: "org:moderator" }],
+    "Acme",
+  );
   const admin = identityFor("user_adam", "org:admin");
 
   const arrange = async () => {
@@ -70,16 +74,24 @@ try {
       ).rows[0].d;
     const before = await digest();
     let txId = 0;
-    const actionMs = await databaseMs(async () => (txId = (await withIdentity(admin, (tx) => runBulk(tx, request))).txId));
+    const actionMs = await databaseMs(
+      async () => (txId = (await withIdentity(admin, (tx) => runBulk(tx, request))).txId),
+    );
     let outcome: Awaited<ReturnType<typeof revertTransaction>> | undefined;
-    const undoMs = await databaseMs(async () => (outcome = await withIdentity(admin, (tx) => revertTransaction(tx, txId))));
-    if (outcome?.status !== "reverted") throw new Error(`the undo did not revert: ${JSON.stringify(outcome)}`);
+    const undoMs = await databaseMs(
+      async () => (outcome = await withIdentity(admin, (tx) => revertTransaction(tx, txId))),
+    );
+    if (outcome?.status !== "reverted")
+      throw new Error(`the undo did not revert: ${JSON.stringify(outcome)}`);
     if ((await digest()) !== before) throw new Error("the undo did not restore the tables exactly");
     await owner.query("delete from todos");
     return { actionMs, undoMs };
   };
 
-  const rounds: { remove: Awaited<ReturnType<typeof measurePair>>; complete: Awaited<ReturnType<typeof measurePair>> }[] = [];
+  const rounds: {
+    remove: Awaited<ReturnType<typeof measurePair>>;
+    complete: Awaited<ReturnType<typeof measurePair>>;
+  }[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const remove = await measurePair({ action: "delete", target: { filter: { q: "undo" } } });
     const complete = await measurePair({ action: "complete", target: { filter: { q: "undo" } } });
@@ -88,13 +100,31 @@ try {
 
   console.log("\n| round | delete | its undo | complete | its undo |\n|---:|---:|---:|---:|---:|");
   rounds.forEach(({ remove, complete }, round) =>
-    console.log(`| ${round + 1} | ${remove.actionMs.toFixed(1)} ms | ${remove.undoMs.toFixed(1)} ms | ${complete.actionMs.toFixed(1)} ms | ${complete.undoMs.toFixed(1)} ms |`),
+    console.log(
+      `| ${round + 1} | ${remove.actionMs.toFixed(1)} ms | ${remove.undoMs.toFixed(1)} ms | ${complete.actionMs.toFixed(1)} ms | ${complete.undoMs.toFixed(1)} ms |`,
+    ),
   );
   const rows: BenchRow[] = [
-    { name: "undo of a 10,000-row bulk delete (500 reviewed): database time", samples: rounds.map((r) => r.remove.undoMs), unit: "ms" },
-    { name: "undo / the bulk delete itself (database time)", samples: rounds.map((r) => r.remove.undoMs / r.remove.actionMs), unit: "×" },
-    { name: "undo of a 10,000-row bulk complete: database time", samples: rounds.map((r) => r.complete.undoMs), unit: "ms" },
-    { name: "undo / the bulk complete itself (database time)", samples: rounds.map((r) => r.complete.undoMs / r.complete.actionMs), unit: "×" },
+    {
+      name: "undo of a 10,000-row bulk delete (500 reviewed): database time",
+      samples: rounds.map((r) => r.remove.undoMs),
+      unit: "ms",
+    },
+    {
+      name: "undo / the bulk delete itself (database time)",
+      samples: rounds.map((r) => r.remove.undoMs / r.remove.actionMs),
+      unit: "×",
+    },
+    {
+      name: "undo of a 10,000-row bulk complete: database time",
+      samples: rounds.map((r) => r.complete.undoMs),
+      unit: "ms",
+    },
+    {
+      name: "undo / the bulk complete itself (database time)",
+      samples: rounds.map((r) => r.complete.undoMs / r.complete.actionMs),
+      unit: "×",
+    },
   ];
   report(rows);
 } finally {

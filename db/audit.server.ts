@@ -74,14 +74,20 @@ export const toAuditRow = (row: RawAudit): AuditRow => ({
 });
 
 /** A page of the log, newest first; exports read it in larger chunks (`limit`), walking `after`. */
-export async function listAudit(tx: ScopedTx, query: AuditQuery, limit = AUDIT_PAGE_SIZE): Promise<{ rows: AuditRow[]; next: number | null; previous: number | null }> {
+export async function listAudit(
+  tx: ScopedTx,
+  query: AuditQuery,
+  limit = AUDIT_PAGE_SIZE,
+): Promise<{ rows: AuditRow[]; next: number | null; previous: number | null }> {
   const conditions: SQL[] = [];
   if (query.actor) conditions.push(sql`a.actor = ${query.actor}`);
   if (query.todoId) conditions.push(sql`a.todo_id = ${query.todoId}`);
   if (query.txId) conditions.push(sql`a.tx_id = ${query.txId}`);
   if (query.action) conditions.push(sql`a.action = ${query.action}::audit.audit_action`);
-  if (query.from) conditions.push(sql`a.occurred_at >= ${query.from}::date::timestamp at time zone 'UTC'`);
-  if (query.to) conditions.push(sql`a.occurred_at < (${query.to}::date + 1)::timestamp at time zone 'UTC'`);
+  if (query.from)
+    conditions.push(sql`a.occurred_at >= ${query.from}::date::timestamp at time zone 'UTC'`);
+  if (query.to)
+    conditions.push(sql`a.occurred_at < (${query.to}::date + 1)::timestamp at time zone 'UTC'`);
   const backwards = query.after === undefined && query.before !== undefined;
   if (query.after !== undefined) conditions.push(sql`a.id < ${query.after}`);
   else if (query.before !== undefined) conditions.push(sql`a.id > ${query.before}`);

@@ -21,8 +21,14 @@ const actors: string[] = [];
 afterAll(async () => {
   await owner.query("delete from todos where id = any($1::bigint[])", [createdTodos]);
   // The log is append-only for the app's roles, not for the owner: test entries would otherwise pile up run after run.
-  await owner.query("delete from audit.audit_log where todo_id = any($1::bigint[]) or actor = any($2::text[])", [createdTodos, actors]);
-  await owner.query("delete from directory.memberships where organization_id = $1 and user_id = any($2::text[])", [DEMO_ORG_ID, actors]);
+  await owner.query(
+    "delete from audit.audit_log where todo_id = any($1::bigint[]) or actor = any($2::text[])",
+    [createdTodos, actors],
+  );
+  await owner.query(
+    "delete from directory.memberships where organization_id = $1 and user_id = any($2::text[])",
+    [DEMO_ORG_ID, actors],
+  );
   await owner.query("delete from directory.users where id = any($1::text[])", [actors]);
   await owner.end();
   await closeRolePools();
@@ -53,13 +59,19 @@ const txid = async (tx: ScopedTx) => {
 };
 
 async function seedTodo(userId: string, task = `audited ${randomUUID()}`) {
-  const { rows } = await owner.query<{ id: string }>("insert into todos (user_id, task) values ($1, $2) returning id", [userId, task]);
+  const { rows } = await owner.query<{ id: string }>(
+    "insert into todos (user_id, task) values ($1, $2) returning id",
+    [userId, task],
+  );
   createdTodos.push(Number(rows[0].id));
   return Number(rows[0].id);
 }
 
 async function seedReview(todoId: number, reviewerId: string) {
-  const { rows } = await owner.query<{ id: string }>("insert into todo_reviews (todo_id, reviewer_id, verdict) values ($1, $2, 'approved') returning id", [todoId, reviewerId]);
+  const { rows } = await owner.query<{ id: string }>(
+    "insert into todo_reviews (todo_id, reviewer_id, verdict) values ($1, $2, 'approved') returning id",
+    [todoId, reviewerId],
+  );
   return Number(rows[0].id);
 }
 
@@ -78,7 +90,8 @@ async function entriesSince(since: number, table: string, rowId: number) {
   return rows;
 }
 
-const refusedWith = (code: string) => expect.objectContaining({ cause: expect.objectContaining({ code }) });
+const refusedWith = (code: string) =>
+  expect.objectContaining({ cause: expect.objectContaining({ code }) });
 
 describe.each([
   { orgRole: "org:member" as const, dbRole: "authenticated_backend", ownsRow: true },
@@ -99,13 +112,26 @@ describe.each([
   it("insert", async () => {
     const since = await auditHighWater();
     const { id, tx } = await actor(async (tx) => {
-      const [row] = await tx.insert(todos).values({ userId: rowOwner, task: `inserted ${randomUUID()}` }).returning();
+      const [row] = await tx
+        .insert(todos)
+        .values({ userId: rowOwner, task: `inserted ${randomUUID()}` })
+        .returning();
       return { id: row.id, tx: await txid(tx) };
     });
     createdTodos.push(id);
     todoId = id;
     expect(await entriesSince(since, "todos", id)).toEqual([
-      { tx_id: tx, actor: actorId, db_role: dbRole, action: "insert", table_name: "todos", row_id: id, todo_id: id, before: null, after: await rowJson("todos", id) },
+      {
+        tx_id: tx,
+        actor: actorId,
+        db_role: dbRole,
+        action: "insert",
+        table_name: "todos",
+        row_id: id,
+        todo_id: id,
+        before: null,
+        after: await rowJson("todos", id),
+      },
     ]);
   });
 
@@ -113,13 +139,29 @@ describe.each([
     const before = await rowJson("todos", todoId);
     const since = await auditHighWater();
     const tx = await actor(async (tx) => {
-      expect(await tx.update(todos).set({ task: "renamed", isComplete: true }).where(eq(todos.id, todoId)).returning()).toHaveLength(1);
+      expect(
+        await tx
+          .update(todos)
+          .set({ task: "renamed", isComplete: true })
+          .where(eq(todos.id, todoId))
+          .returning(),
+      ).toHaveLength(1);
       return txid(tx);
     });
     const after = await rowJson("todos", todoId);
     expect(after).toEqual({ ...before, task: "renamed", is_complete: true });
     expect(await entriesSince(since, "todos", todoId)).toEqual([
-      { tx_id: tx, actor: actorId, db_role: dbRole, action: "update", table_name: "todos", row_id: todoId, todo_id: todoId, before, after },
+      {
+        tx_id: tx,
+        actor: actorId,
+        db_role: dbRole,
+        action: "update",
+        table_name: "todos",
+        row_id: todoId,
+        todo_id: todoId,
+        before,
+        after,
+      },
     ]);
   });
 
@@ -132,7 +174,17 @@ describe.each([
     });
     expect(await rowJson("todos", todoId)).toBeNull();
     expect(await entriesSince(since, "todos", todoId)).toEqual([
-      { tx_id: tx, actor: actorId, db_role: dbRole, action: "delete", table_name: "todos", row_id: todoId, todo_id: todoId, before, after: null },
+      {
+        tx_id: tx,
+        actor: actorId,
+        db_role: dbRole,
+        action: "delete",
+        table_name: "todos",
+        row_id: todoId,
+        todo_id: todoId,
+        before,
+        after: null,
+      },
     ]);
   });
 });
@@ -140,64 +192,114 @@ describe.each([
 describe.each([
   { orgRole: "org:moderator" as const, dbRole: "moderator_backend" },
   { orgRole: "org:admin" as const, dbRole: "admin_backend" },
-])("todo_reviews: each write by $orgRole is one entry about the reviewed todo", ({ orgRole, dbRole }) => {
-  let actorId: string;
-  let actor: Awaited<ReturnType<typeof as>>;
-  let todoId: number;
-  let reviewId: number;
-  beforeAll(async () => {
-    actorId = fresh("reviewer");
-    actor = await as(actorId, orgRole);
-    todoId = await seedTodo(fresh("member"));
-  });
-
-  it("insert", async () => {
-    const since = await auditHighWater();
-    const { id, tx } = await actor(async (tx) => {
-      const [row] = await tx.insert(todoReviews).values({ todoId, verdict: "flagged", reason: "spam", note: "looks off" }).returning();
-      return { id: row.id, tx: await txid(tx) };
+])(
+  "todo_reviews: each write by $orgRole is one entry about the reviewed todo",
+  ({ orgRole, dbRole }) => {
+    let actorId: string;
+    let actor: Awaited<ReturnType<typeof as>>;
+    let todoId: number;
+    let reviewId: number;
+    beforeAll(async () => {
+      actorId = fresh("reviewer");
+      actor = await as(actorId, orgRole);
+      todoId = await seedTodo(fresh("member"));
     });
-    reviewId = id;
-    const after = await rowJson("todo_reviews", id);
-    expect(after).toEqual(expect.objectContaining({ reviewer_id: actorId, todo_id: todoId, verdict: "flagged" }));
-    expect(await entriesSince(since, "todo_reviews", id)).toEqual([
-      { tx_id: tx, actor: actorId, db_role: dbRole, action: "insert", table_name: "todo_reviews", row_id: id, todo_id: todoId, before: null, after },
-    ]);
-  });
 
-  it("update", async () => {
-    const before = await rowJson("todo_reviews", reviewId);
-    const since = await auditHighWater();
-    const tx = await actor(async (tx) => {
-      expect(await tx.update(todoReviews).set({ verdict: "approved", reason: null, note: null }).where(eq(todoReviews.id, reviewId)).returning()).toHaveLength(1);
-      return txid(tx);
+    it("insert", async () => {
+      const since = await auditHighWater();
+      const { id, tx } = await actor(async (tx) => {
+        const [row] = await tx
+          .insert(todoReviews)
+          .values({ todoId, verdict: "flagged", reason: "spam", note: "looks off" })
+          .returning();
+        return { id: row.id, tx: await txid(tx) };
+      });
+      reviewId = id;
+      const after = await rowJson("todo_reviews", id);
+      expect(after).toEqual(
+        expect.objectContaining({ reviewer_id: actorId, todo_id: todoId, verdict: "flagged" }),
+      );
+      expect(await entriesSince(since, "todo_reviews", id)).toEqual([
+        {
+          tx_id: tx,
+          actor: actorId,
+          db_role: dbRole,
+          action: "insert",
+          table_name: "todo_reviews",
+          row_id: id,
+          todo_id: todoId,
+          before: null,
+          after,
+        },
+      ]);
     });
-    const after = await rowJson("todo_reviews", reviewId);
-    expect(after).toEqual({ ...before, verdict: "approved", reason: null, note: null });
-    expect(await entriesSince(since, "todo_reviews", reviewId)).toEqual([
-      { tx_id: tx, actor: actorId, db_role: dbRole, action: "update", table_name: "todo_reviews", row_id: reviewId, todo_id: todoId, before, after },
-    ]);
-  });
 
-  it("delete", async () => {
-    const before = await rowJson("todo_reviews", reviewId);
-    const since = await auditHighWater();
-    const tx = await actor(async (tx) => {
-      expect(await tx.delete(todoReviews).where(eq(todoReviews.id, reviewId)).returning()).toHaveLength(1);
-      return txid(tx);
+    it("update", async () => {
+      const before = await rowJson("todo_reviews", reviewId);
+      const since = await auditHighWater();
+      const tx = await actor(async (tx) => {
+        expect(
+          await tx
+            .update(todoReviews)
+            .set({ verdict: "approved", reason: null, note: null })
+            .where(eq(todoReviews.id, reviewId))
+            .returning(),
+        ).toHaveLength(1);
+        return txid(tx);
+      });
+      const after = await rowJson("todo_reviews", reviewId);
+      expect(after).toEqual({ ...before, verdict: "approved", reason: null, note: null });
+      expect(await entriesSince(since, "todo_reviews", reviewId)).toEqual([
+        {
+          tx_id: tx,
+          actor: actorId,
+          db_role: dbRole,
+          action: "update",
+          table_name: "todo_reviews",
+          row_id: reviewId,
+          todo_id: todoId,
+          before,
+          after,
+        },
+      ]);
     });
-    expect(await entriesSince(since, "todo_reviews", reviewId)).toEqual([
-      { tx_id: tx, actor: actorId, db_role: dbRole, action: "delete", table_name: "todo_reviews", row_id: reviewId, todo_id: todoId, before, after: null },
-    ]);
-  });
-});
+
+    it("delete", async () => {
+      const before = await rowJson("todo_reviews", reviewId);
+      const since = await auditHighWater();
+      const tx = await actor(async (tx) => {
+        expect(
+          await tx.delete(todoReviews).where(eq(todoReviews.id, reviewId)).returning(),
+        ).toHaveLength(1);
+        return txid(tx);
+      });
+      expect(await entriesSince(since, "todo_reviews", reviewId)).toEqual([
+        {
+          tx_id: tx,
+          actor: actorId,
+          db_role: dbRole,
+          action: "delete",
+          table_name: "todo_reviews",
+          row_id: reviewId,
+          todo_id: todoId,
+          before,
+          after: null,
+        },
+      ]);
+    });
+  },
+);
 
 describe("writes that change nothing leave no entry", () => {
   it("a member's update of someone else's todo matches no row and writes nothing", async () => {
     const victimTodo = await seedTodo(fresh("victim"));
     const since = await auditHighWater();
     const member = await as(fresh("member"), "org:member");
-    expect(await member((tx) => tx.update(todos).set({ task: "hijacked" }).where(eq(todos.id, victimTodo)).returning())).toEqual([]);
+    expect(
+      await member((tx) =>
+        tx.update(todos).set({ task: "hijacked" }).where(eq(todos.id, victimTodo)).returning(),
+      ),
+    ).toEqual([]);
     expect(await entriesSince(since, "todos", victimTodo)).toEqual([]);
   });
 
@@ -206,8 +308,13 @@ describe("writes that change nothing leave no entry", () => {
     const ownTodo = await seedTodo(memberId);
     const since = await auditHighWater();
     const member = await as(memberId, "org:member");
-    await expect(member((tx) => tx.insert(todoReviews).values({ todoId: ownTodo, verdict: "approved" }))).rejects.toEqual(refusedWith("42501"));
-    const { rows } = await owner.query("select count(*)::int as n from audit.audit_log where id > $1 and todo_id = $2", [since, ownTodo]);
+    await expect(
+      member((tx) => tx.insert(todoReviews).values({ todoId: ownTodo, verdict: "approved" })),
+    ).rejects.toEqual(refusedWith("42501"));
+    const { rows } = await owner.query(
+      "select count(*)::int as n from audit.audit_log where id > $1 and todo_id = $2",
+      [since, ownTodo],
+    );
     expect(rows[0].n).toBe(0);
   });
 });
@@ -217,17 +324,26 @@ describe("ids never change, so no change can slip past the log", () => {
     ["todos", "org:member"],
     ["todos", "org:admin"],
     ["todo_reviews", "org:admin"],
-  ] as const)("an update of a %s id as %s is refused and the row and the log stay as they were", async (table, orgRole) => {
-    const userId = fresh("renumber");
-    const todoId = await seedTodo(userId);
-    const rowId = table === "todos" ? todoId : await seedReview(todoId, fresh("reviewer"));
-    const before = await rowJson(table, rowId);
-    const since = await auditHighWater();
-    const actor = await as(userId, orgRole);
-    await expect(actor((tx) => tx.execute(sql`update ${sql.identifier(table)} set id = id + 1000000000 where id = ${rowId}`))).rejects.toEqual(refusedWith("23000"));
-    expect(await rowJson(table, rowId)).toEqual(before);
-    expect(await entriesSince(since, table, rowId)).toEqual([]);
-  });
+  ] as const)(
+    "an update of a %s id as %s is refused and the row and the log stay as they were",
+    async (table, orgRole) => {
+      const userId = fresh("renumber");
+      const todoId = await seedTodo(userId);
+      const rowId = table === "todos" ? todoId : await seedReview(todoId, fresh("reviewer"));
+      const before = await rowJson(table, rowId);
+      const since = await auditHighWater();
+      const actor = await as(userId, orgRole);
+      await expect(
+        actor((tx) =>
+          tx.execute(
+            sql`update ${sql.identifier(table)} set id = id + 1000000000 where id = ${rowId}`,
+          ),
+        ),
+      ).rejects.toEqual(refusedWith("23000"));
+      expect(await rowJson(table, rowId)).toEqual(before);
+      expect(await entriesSince(since, table, rowId)).toEqual([]);
+    },
+  );
 });
 
 describe("nobody but the triggers writes the log", () => {
@@ -237,7 +353,10 @@ describe("nobody but the triggers writes the log", () => {
   beforeAll(async () => {
     // An entry about someone's todo: the thing a rogue request would want to hide or rewrite.
     const todoId = await seedTodo(fresh("victim"));
-    const { rows } = await owner.query("select id::int as id, to_jsonb(a) as json from audit.audit_log a where todo_id = $1 and action = 'insert'", [todoId]);
+    const { rows } = await owner.query(
+      "select id::int as id, to_jsonb(a) as json from audit.audit_log a where todo_id = $1 and action = 'insert'",
+      [todoId],
+    );
     expect(rows).toHaveLength(1);
     target = rows[0];
   });
@@ -251,12 +370,17 @@ describe("nobody but the triggers writes the log", () => {
   }
 
   const statements: [name: string, statement: () => ReturnType<typeof sql>][] = [
-    ["update", () => sql`update audit.audit_log set actor = ${forged}, before = null where id = ${target.id}`],
+    [
+      "update",
+      () =>
+        sql`update audit.audit_log set actor = ${forged}, before = null where id = ${target.id}`,
+    ],
     ["delete", () => sql`delete from audit.audit_log where id = ${target.id}`],
     ["truncate", () => sql`truncate audit.audit_log`],
     [
       "insert",
-      () => sql`insert into audit.audit_log (tx_id, actor, db_role, action, table_name, row_id, todo_id) values (1, ${forged}, ${forged}, 'delete', 'todos', ${target.id}, ${target.id})`,
+      () =>
+        sql`insert into audit.audit_log (tx_id, actor, db_role, action, table_name, row_id, todo_id) values (1, ${forged}, ${forged}, 'delete', 'todos', ${target.id}, ${target.id})`,
     ],
   ];
 
@@ -265,19 +389,22 @@ describe("nobody but the triggers writes the log", () => {
     { orgRole: "org:moderator" as const, dbRole: "moderator_backend" },
     { orgRole: "org:admin" as const, dbRole: "admin_backend" },
   ])("as $orgRole", ({ orgRole, dbRole }) => {
-    it.each(statements)("%s is refused with 42501 and the log is unchanged", async (_name, statement) => {
-      const before = await logState();
-      expect(before).toEqual({ n: expect.any(Number), target: target.json, forged: 0 });
-      const actor = await as(fresh("rogue"), orgRole);
-      const attempt = actor(async (tx) => {
-        // The refusal must come from this role's privileges, not from some other connection.
-        const { rows } = await tx.execute<{ role: string }>(sql`select session_user as role`);
-        expect(rows[0].role).toBe(dbRole);
-        return tx.execute(statement());
-      });
-      await expect(attempt).rejects.toEqual(refusedWith("42501"));
-      expect(await logState()).toEqual(before);
-    });
+    it.each(statements)(
+      "%s is refused with 42501 and the log is unchanged",
+      async (_name, statement) => {
+        const before = await logState();
+        expect(before).toEqual({ n: expect.any(Number), target: target.json, forged: 0 });
+        const actor = await as(fresh("rogue"), orgRole);
+        const attempt = actor(async (tx) => {
+          // The refusal must come from this role's privileges, not from some other connection.
+          const { rows } = await tx.execute<{ role: string }>(sql`select session_user as role`);
+          expect(rows[0].role).toBe(dbRole);
+          return tx.execute(statement());
+        });
+        await expect(attempt).rejects.toEqual(refusedWith("42501"));
+        expect(await logState()).toEqual(before);
+      },
+    );
   });
 });
 
@@ -290,32 +417,65 @@ describe("reading the log", () => {
   beforeAll(async () => {
     memberId = fresh("member");
     moderatorId = fresh("moderator");
-    memberTodo = (await (await as(memberId, "org:member"))((tx) => tx.insert(todos).values({ task: "member's own" }).returning()))[0].id;
-    moderatorTodo = (await (await as(moderatorId, "org:moderator"))((tx) => tx.insert(todos).values({ task: "moderator's own" }).returning()))[0].id;
+    memberTodo = (
+      await (
+        await as(memberId, "org:member")
+      )((tx) => tx.insert(todos).values({ task: "member's own" }).returning())
+    )[0].id;
+    moderatorTodo = (
+      await (
+        await as(moderatorId, "org:moderator")
+      )((tx) => tx.insert(todos).values({ task: "moderator's own" }).returning())
+    )[0].id;
     createdTodos.push(memberTodo, moderatorTodo);
   });
 
   it("an admin sees the entries", async () => {
     const admin = await as(fresh("admin"), "org:admin");
     const page = await admin((tx) => listAudit(tx, { todoId: memberTodo }));
-    expect(page.rows).toEqual([expect.objectContaining({ actor: memberId, dbRole: "authenticated_backend", action: "insert", tableName: "todos", rowId: memberTodo, todoId: memberTodo })]);
+    expect(page.rows).toEqual([
+      expect.objectContaining({
+        actor: memberId,
+        dbRole: "authenticated_backend",
+        action: "insert",
+        tableName: "todos",
+        rowId: memberTodo,
+        todoId: memberTodo,
+      }),
+    ]);
   });
 
   it.each([
     { orgRole: "org:member" as const, who: () => memberId, todo: () => memberTodo },
     { orgRole: "org:moderator" as const, who: () => moderatorId, todo: () => moderatorTodo },
-  ])("$orgRole sees the entry about their own todo (decision 019)", async ({ orgRole, who, todo }) => {
-    const reader = await as(who(), orgRole);
-    const page = await reader((tx) => listAudit(tx, { todoId: todo() }));
-    expect(page.rows).toEqual([expect.objectContaining({ actor: who(), action: "insert", tableName: "todos", rowId: todo(), todoId: todo() })]);
-  });
+  ])(
+    "$orgRole sees the entry about their own todo (decision 019)",
+    async ({ orgRole, who, todo }) => {
+      const reader = await as(who(), orgRole);
+      const page = await reader((tx) => listAudit(tx, { todoId: todo() }));
+      expect(page.rows).toEqual([
+        expect.objectContaining({
+          actor: who(),
+          action: "insert",
+          tableName: "todos",
+          rowId: todo(),
+          todoId: todo(),
+        }),
+      ]);
+    },
+  );
 
   it("a member sees no entry about another member's todo, and none at all before doing anything", async () => {
-    const { rows: exist } = await owner.query("select count(*)::int as n from audit.audit_log where todo_id = $1", [memberTodo]);
+    const { rows: exist } = await owner.query(
+      "select count(*)::int as n from audit.audit_log where todo_id = $1",
+      [memberTodo],
+    );
     expect(exist[0].n).toBe(1);
     const reader = await as(fresh("member"), "org:member");
     const { visible, page } = await reader(async (tx) => {
-      const { rows } = await tx.execute<{ n: string }>(sql`select count(*) as n from audit.audit_log`);
+      const { rows } = await tx.execute<{ n: string }>(
+        sql`select count(*) as n from audit.audit_log`,
+      );
       return { visible: Number(rows[0].n), page: await listAudit(tx, { todoId: memberTodo }) };
     });
     expect(visible).toBe(0);
@@ -346,12 +506,16 @@ describe("listAudit filters and keyset pages", () => {
     const inserted = await a((tx) =>
       tx
         .insert(todos)
-        .values(Array.from({ length: N }, (_, index) => ({ userId: rowOwner, task: `paged ${index}` })))
+        .values(
+          Array.from({ length: N }, (_, index) => ({ userId: rowOwner, task: `paged ${index}` })),
+        )
         .returning({ id: todos.id }),
     );
     ids = inserted.map((row) => row.id).sort((x, y) => x - y);
     createdTodos.push(...ids);
-    await a((tx) => tx.execute(sql`update todos set is_complete = true where id = any(${bigintArray(ids)})`));
+    await a((tx) =>
+      tx.execute(sql`update todos set is_complete = true where id = any(${bigintArray(ids)})`),
+    );
     await b((tx) => tx.execute(sql`update todos set task = 'touched by b' where id = ${ids[0]}`));
     await a((tx) => tx.execute(sql`delete from todos where id = any(${bigintArray(ids)})`));
 
@@ -362,7 +526,10 @@ describe("listAudit filters and keyset pages", () => {
       [actorA],
     );
 
-    const { rows } = await owner.query("select id::int as id, action::text as action from audit.audit_log where actor = $1 order by id desc", [actorA]);
+    const { rows } = await owner.query(
+      "select id::int as id, action::text as action from audit.audit_log where actor = $1 order by id desc",
+      [actorA],
+    );
     expect(rows).toHaveLength(3 * N);
     allA = rows;
   });
@@ -416,13 +583,19 @@ describe("listAudit filters and keyset pages", () => {
       [actorA, "update", ids[0]],
       [actorA, "insert", ids[0]],
     ]);
-    expect(idsOf((await list({ todoId: ids[0], actor: actorA })).rows)).toEqual(idsOf(page.rows.filter((row) => row.actor === actorA)));
+    expect(idsOf((await list({ todoId: ids[0], actor: actorA })).rows)).toEqual(
+      idsOf(page.rows.filter((row) => row.actor === actorA)),
+    );
     expect((await list({ todoId: ids[0], actor: actorB, action: "update" })).rows).toHaveLength(1);
   });
 
   it.each([
     ["the day before the midnight holds the inserts", { to: "2024-03-01" }, ["insert"]],
-    ["the day of the midnight holds the updates", { from: "2024-03-02", to: "2024-03-02" }, ["update"]],
+    [
+      "the day of the midnight holds the updates",
+      { from: "2024-03-02", to: "2024-03-02" },
+      ["update"],
+    ],
     ["both days", { from: "2024-03-01", to: "2024-03-02" }, ["insert", "update"]],
     ["from the midnight on", { from: "2024-03-02" }, ["update", "delete"]],
     ["a range with none of them", { from: "2024-03-03", to: "2024-12-31" }, []],
@@ -440,6 +613,10 @@ describe("listAudit filters and keyset pages", () => {
   });
 
   it("no match is an empty page without links", async () => {
-    expect(await list({ actor: fresh("nobody") })).toEqual({ rows: [], next: null, previous: null });
+    expect(await list({ actor: fresh("nobody") })).toEqual({
+      rows: [],
+      next: null,
+      previous: null,
+    });
   });
 });

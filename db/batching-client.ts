@@ -34,7 +34,10 @@ export class BatchingClient {
   ) {}
 
   query(config: QueryConfig, values?: unknown[]): Promise<StatementResult> {
-    const statement: Statement = typeof config === "string" ? { text: config, values } : { text: config.text, values, rowMode: config.rowMode, types: config.types };
+    const statement: Statement =
+      typeof config === "string"
+        ? { text: config, values }
+        : { text: config.text, values, rowMode: config.rowMode, types: config.types };
     return new Promise((resolve, reject) => {
       this.queue.push({ statement, resolve, reject });
       if (!this.scheduled) {
@@ -65,7 +68,9 @@ export class BatchingClient {
       return;
     }
     if (this.oneMessage && this.started) {
-      const error = new Error("a one-message scope sent a second batch of statements; start them together (Promise.all) or use a transaction");
+      const error = new Error(
+        "a one-message scope sent a second batch of statements; start them together (Promise.all) or use a transaction",
+      );
       for (const queued of batch) queued.reject(error);
       return;
     }

@@ -13,7 +13,9 @@ import type { ScopedTx } from "./scoped.server";
  */
 
 export type BulkTarget = { ids: number[] } | { filter: TodoFilter };
-export type BulkRequest = { action: Exclude<BulkAction, "reassign">; target: BulkTarget } | { action: "reassign"; target: BulkTarget; owner: string };
+export type BulkRequest =
+  | { action: Exclude<BulkAction, "reassign">; target: BulkTarget }
+  | { action: "reassign"; target: BulkTarget; owner: string };
 
 /** What asking first shows: the rows the action covers and, for reassign, who gets them. */
 export interface BulkPreview {
@@ -46,13 +48,16 @@ export class NotAMember extends Error {
 
 /** The target as a WHERE clause over `todos t`: the selected ids, or the filter itself. */
 function targetWhere(target: BulkTarget, extra: SQL[] = []): SQL {
-  if ("ids" in target) return sql`where ${sql.join([sql`t.id = any(${bigintArray(target.ids)})`, ...extra], sql` and `)}`;
+  if ("ids" in target)
+    return sql`where ${sql.join([sql`t.id = any(${bigintArray(target.ids)})`, ...extra], sql` and `)}`;
   return filterWhere(target.filter, extra);
 }
 
 /** How many rows the target covers, as the caller sees them: exact up to the limit, and no further than one past it. */
 async function countTarget(tx: ScopedTx, target: BulkTarget): Promise<number> {
-  const { rows } = await tx.execute<{ n: string }>(sql`select count(*) as n from (select 1 from todos t ${targetWhere(target)} limit ${BULK_LIMIT + 1}) target`);
+  const { rows } = await tx.execute<{ n: string }>(
+    sql`select count(*) as n from (select 1 from todos t ${targetWhere(target)} limit ${BULK_LIMIT + 1}) target`,
+  );
   return Number(rows[0].n);
 }
 
@@ -71,7 +76,10 @@ async function checkLimit(tx: ScopedTx, target: BulkTarget): Promise<number> {
  */
 export async function previewBulk(tx: ScopedTx, request: BulkRequest): Promise<BulkPreview> {
   if (request.action !== "reassign") return { count: await checkLimit(tx, request.target) };
-  const [count, owner] = await Promise.all([checkLimit(tx, request.target), findMember(tx, request.owner)]);
+  const [count, owner] = await Promise.all([
+    checkLimit(tx, request.target),
+    findMember(tx, request.owner),
+  ]);
   if (!owner) throw new NotAMember(request.owner);
   return { count, owner };
 }
@@ -89,10 +97,18 @@ function isOwnerNotMember(error: unknown): boolean {
 async function reassign(tx: ScopedTx, target: BulkTarget, owner: string): Promise<BulkOutcome> {
   let outcome: BulkOutcome;
   try {
-    const { rows } = await tx.execute<{ changed: string; tx_id: string; owner_name: string | null }>(sql`
+    const { rows } = await tx.execute<{
+      changed: string;
+      tx_id: string;
+      owner_name: string | null;
+    }>(sql`
       with moved as (update todos t set user_id = ${owner} ${targetWhere(target, [sql`t.user_id <> ${owner}`])} returning 1)
       select (select count(*) from moved) as changed, txid_current() as tx_id, ${memberName(owner)} as owner_name`);
-    outcome = { changed: Number(rows[0].changed), txId: Number(rows[0].tx_id), ownerName: rows[0].owner_name };
+    outcome = {
+      changed: Number(rows[0].changed),
+      txId: Number(rows[0].tx_id),
+      ownerName: rows[0].owner_name,
+    };
   } catch (error) {
     if (isOwnerNotMember(error)) throw new NotAMember(owner);
     throw error;
@@ -103,7 +119,11 @@ async function reassign(tx: ScopedTx, target: BulkTarget, owner: string): Promis
 }
 
 /** `limitChecked`: this transaction has already counted the target against the limit (`previewBulk`). */
-export async function runBulk(tx: ScopedTx, request: BulkRequest, limitChecked = false): Promise<BulkOutcome> {
+export async function runBulk(
+  tx: ScopedTx,
+  request: BulkRequest,
+  limitChecked = false,
+): Promise<BulkOutcome> {
   if (!limitChecked) await checkLimit(tx, request.target);
   const { target } = request;
   // Rows already in the wanted state are left alone: "changed" means changed, one audit entry each.
@@ -116,7 +136,9 @@ export async function runBulk(tx: ScopedTx, request: BulkRequest, limitChecked =
         ? sql`delete from todos t ${targetWhere(target)} returning 1`
         : sql`update todos t set is_complete = ${request.action === "complete"} ${targetWhere(target, [sql`t.is_complete <> ${request.action === "complete"}`])} returning 1`;
     // The transaction id rides with the write, in the same statement: no extra round trip.
-    const { rows } = await tx.execute<{ changed: string; tx_id: string }>(sql`with changed as (${statement}) select count(*) as changed, txid_current() as tx_id from changed`);
+    const { rows } = await tx.execute<{ changed: string; tx_id: string }>(
+      sql`with changed as (${statement}) select count(*) as changed, txid_current() as tx_id from changed`,
+    );
     outcome = { changed: Number(rows[0].changed), txId: Number(rows[0].tx_id) };
   }
   // The count above and this statement see different snapshots; never let a race exceed the limit.

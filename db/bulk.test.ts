@@ -27,7 +27,10 @@ afterAll(async () => {
   await owner.query("delete from todos where id = any($1::bigint[])", [created]);
   // The log is append-only for the app's roles, not for the owner: test entries would otherwise pile up run after run.
   await owner.query("delete from audit.audit_log where todo_id = any($1::bigint[])", [created]);
-  await owner.query("delete from directory.memberships where organization_id = $1 and user_id = any($2::text[])", [DEMO_ORG_ID, members]);
+  await owner.query(
+    "delete from directory.memberships where organization_id = $1 and user_id = any($2::text[])",
+    [DEMO_ORG_ID, members],
+  );
   await owner.query("delete from directory.users where id = any($1::text[])", [members]);
   await owner.end();
   await closeRolePools();
@@ -36,7 +39,11 @@ afterAll(async () => {
 
 async function makeMembers(...userIds: string[]) {
   members.push(...userIds);
-  await addMembers(DEMO_ORG_ID, userIds.map((userId) => ({ userId })), "Acme");
+  await addMembers(
+    DEMO_ORG_ID,
+    userIds.map((userId) => ({ userId })),
+    "Acme",
+  );
 }
 
 /** `n` open todos for `userId` in one statement, as set-based as the code under test. */
@@ -54,11 +61,10 @@ async function seedMany(userId: string, n: number, label = "bulk"): Promise<numb
 }
 
 async function seedReview(todoId: number, reviewerId: string, verdict: "approved" | "flagged") {
-  const { rows } = await owner.query<{ id: string }>("insert into todo_reviews (todo_id, reviewer_id, verdict, reason, note) values ($1, $2, $3, case when $3::review_verdict = 'flagged' then 'spam'::review_reason end, 'seeded') returning id", [
-    todoId,
-    reviewerId,
-    verdict,
-  ]);
+  const { rows } = await owner.query<{ id: string }>(
+    "insert into todo_reviews (todo_id, reviewer_id, verdict, reason, note) values ($1, $2, $3, case when $3::review_verdict = 'flagged' then 'spam'::review_reason end, 'seeded') returning id",
+    [todoId, reviewerId, verdict],
+  );
   return Number(rows[0].id);
 }
 
@@ -75,7 +81,10 @@ const as = async (userId: string, orgRole: ClerkOrgRole) => {
 async function rowTrigger(options: { failOn?: number } = {}) {
   const name = `warden_test_${randomUUID().replaceAll("-", "")}`;
   const marker = `forced failure ${randomUUID()}`;
-  const fail = options.failOn === undefined ? "" : `if tg_op = 'UPDATE' and new.id = ${options.failOn} then raise exception '${marker}'; end if;`;
+  const fail =
+    options.failOn === undefined
+      ? ""
+      : `if tg_op = 'UPDATE' and new.id = ${options.failOn} then raise exception '${marker}'; end if;`;
   triggers.add(name);
   await owner.query(`create sequence public.${name}`);
   await owner.query(`create function public.${name}() returns trigger language plpgsql security definer set search_path = pg_catalog, public as $fn$
@@ -85,11 +94,15 @@ async function rowTrigger(options: { failOn?: number } = {}) {
       if tg_op = 'DELETE' then return old; end if;
       return new;
     end $fn$`);
-  await owner.query(`create trigger ${name} before update or delete on public.todos for each row execute function public.${name}()`);
+  await owner.query(
+    `create trigger ${name} before update or delete on public.todos for each row execute function public.${name}()`,
+  );
   return {
     marker,
     async seen(): Promise<number> {
-      const { rows } = await owner.query(`select case when is_called then last_value else 0 end::int as n from public.${name}`);
+      const { rows } = await owner.query(
+        `select case when is_called then last_value else 0 end::int as n from public.${name}`,
+      );
       return rows[0].n;
     },
     async drop() {
@@ -105,7 +118,8 @@ async function dropTrigger(name: string) {
   await owner.query(`drop sequence if exists public.${name}`);
 }
 
-const refusedWith = (code: string) => expect.objectContaining({ cause: expect.objectContaining({ code }) });
+const refusedWith = (code: string) =>
+  expect.objectContaining({ cause: expect.objectContaining({ code }) });
 
 describe("admin: 10,000 rows in one set-based transaction", () => {
   let adminId: string;
@@ -122,9 +136,13 @@ describe("admin: 10,000 rows in one set-based transaction", () => {
   async function timedBulk(request: BulkRequest) {
     const started = performance.now();
     const outcome = await admin(async (tx) => {
-      const { rows: start } = await tx.execute<{ txid: string; t: string }>(sql`select txid_current()::text as txid, extract(epoch from clock_timestamp())::text as t`);
+      const { rows: start } = await tx.execute<{ txid: string; t: string }>(
+        sql`select txid_current()::text as txid, extract(epoch from clock_timestamp())::text as t`,
+      );
       const result = await runBulk(tx, request);
-      const { rows: end } = await tx.execute<{ ms: string }>(sql`select ((extract(epoch from clock_timestamp()) - ${start[0].t}::numeric) * 1000)::text as ms`);
+      const { rows: end } = await tx.execute<{ ms: string }>(
+        sql`select ((extract(epoch from clock_timestamp()) - ${start[0].t}::numeric) * 1000)::text as ms`,
+      );
       return { result, txid: Number(start[0].txid), databaseMs: Number(end[0].ms) };
     });
     return { ...outcome, wallMs: performance.now() - started };
@@ -158,33 +176,53 @@ describe("admin: 10,000 rows in one set-based transaction", () => {
   }
 
   it.for([
-    ["a filter on the owner", (rowOwner: string, _ids: number[]): BulkRequest => ({ action: "complete", target: { filter: { owner: rowOwner } } })],
-    ["10,000 ids", (_rowOwner: string, ids: number[]): BulkRequest => ({ action: "complete", target: { ids } })],
-  ] as const)("completes 10,000 open todos chosen by %s, one audit entry each, one tx_id", async ([, request], { annotate }) => {
-    const rowOwner = freshUserId("tenk");
-    const ids = await seedMany(rowOwner, 10_000);
-    // Another owner's open row must stay out of a filter on this owner.
-    const [bystander] = await seedMany(freshUserId("bystander"), 1);
-    const bystanderBefore = await snapshot([bystander]);
-    const since = await auditHighWater();
+    [
+      "a filter on the owner",
+      (rowOwner: string, _ids: number[]): BulkRequest => ({
+        action: "complete",
+        target: { filter: { owner: rowOwner } },
+      }),
+    ],
+    [
+      "10,000 ids",
+      (_rowOwner: string, ids: number[]): BulkRequest => ({ action: "complete", target: { ids } }),
+    ],
+  ] as const)(
+    "completes 10,000 open todos chosen by %s, one audit entry each, one tx_id",
+    async ([, request], { annotate }) => {
+      const rowOwner = freshUserId("tenk");
+      const ids = await seedMany(rowOwner, 10_000);
+      // Another owner's open row must stay out of a filter on this owner.
+      const [bystander] = await seedMany(freshUserId("bystander"), 1);
+      const bystanderBefore = await snapshot([bystander]);
+      const since = await auditHighWater();
 
-    const { result, txid, databaseMs, wallMs } = await timedBulk(request(rowOwner, ids));
-    await annotate(`bulk complete of 10,000 rows: ${databaseMs.toFixed(0)} ms in the database, ${wallMs.toFixed(0)} ms end to end`);
+      const { result, txid, databaseMs, wallMs } = await timedBulk(request(rowOwner, ids));
+      await annotate(
+        `bulk complete of 10,000 rows: ${databaseMs.toFixed(0)} ms in the database, ${wallMs.toFixed(0)} ms end to end`,
+      );
 
-    expect(result).toEqual({ changed: 10_000, txId: txid });
-    const { rows } = await owner.query("select count(*)::int as n, count(*) filter (where is_complete)::int as complete from todos where id = any($1::bigint[])", [ids]);
-    expect(rows[0]).toEqual({ n: 10_000, complete: 10_000 });
-    expect(await snapshot([bystander])).toEqual(bystanderBefore);
-    await expectOneAuditedTransaction(ids, since, txid);
-    expect(await auditCountSince(since, [bystander])).toBe(0);
-  });
+      expect(result).toEqual({ changed: 10_000, txId: txid });
+      const { rows } = await owner.query(
+        "select count(*)::int as n, count(*) filter (where is_complete)::int as complete from todos where id = any($1::bigint[])",
+        [ids],
+      );
+      expect(rows[0]).toEqual({ n: 10_000, complete: 10_000 });
+      expect(await snapshot([bystander])).toEqual(bystanderBefore);
+      await expectOneAuditedTransaction(ids, since, txid);
+      expect(await auditCountSince(since, [bystander])).toBe(0);
+    },
+  );
 
   it("a second complete of the same rows changes nothing and writes no entries", async () => {
     const rowOwner = freshUserId("again");
     const ids = await seedMany(rowOwner, 50);
     await admin((tx) => runBulk(tx, { action: "complete", target: { ids } }));
     const since = await auditHighWater();
-    expect(await admin((tx) => runBulk(tx, { action: "complete", target: { ids } }))).toEqual({ changed: 0, txId: expect.any(Number) });
+    expect(await admin((tx) => runBulk(tx, { action: "complete", target: { ids } }))).toEqual({
+      changed: 0,
+      txId: expect.any(Number),
+    });
     expect(await auditCountSince(since, ids)).toBe(0);
   });
 });
@@ -213,7 +251,9 @@ describe("a failing reassign leaves every row as it was", () => {
     const since = await auditHighWater();
     const stranger = await arrange();
 
-    const attempt = admin((tx) => runBulk(tx, { action: "reassign", owner: stranger, target: { ids } }));
+    const attempt = admin((tx) =>
+      runBulk(tx, { action: "reassign", owner: stranger, target: { ids } }),
+    );
     await expect(attempt).rejects.toBeInstanceOf(NotAMember);
     await expect(attempt).rejects.toMatchObject({ owner: stranger });
     expect(await snapshot(ids)).toEqual(before);
@@ -224,8 +264,13 @@ describe("a failing reassign leaves every row as it was", () => {
     const to = freshUserId("to");
     await makeMembers(to);
     const ids = await seedMany(freshUserId("from"), 3);
-    expect(await admin((tx) => runBulk(tx, { action: "reassign", owner: to, target: { ids } }))).toEqual({ changed: 3, ownerName: to, txId: expect.any(Number) });
-    const { rows } = await owner.query("select distinct user_id from todos where id = any($1::bigint[])", [ids]);
+    expect(
+      await admin((tx) => runBulk(tx, { action: "reassign", owner: to, target: { ids } })),
+    ).toEqual({ changed: 3, ownerName: to, txId: expect.any(Number) });
+    const { rows } = await owner.query(
+      "select distinct user_id from todos where id = any($1::bigint[])",
+      [ids],
+    );
     expect(rows).toEqual([{ user_id: to }]);
   });
 
@@ -241,8 +286,14 @@ describe("a failing reassign leaves every row as it was", () => {
 
     const trigger = await rowTrigger({ failOn: middle });
     try {
-      const attempt = admin((tx) => runBulk(tx, { action: "reassign", owner: to, target: { ids } }));
-      await expect(attempt).rejects.toEqual(expect.objectContaining({ cause: expect.objectContaining({ code: "P0001", message: trigger.marker }) }));
+      const attempt = admin((tx) =>
+        runBulk(tx, { action: "reassign", owner: to, target: { ids } }),
+      );
+      await expect(attempt).rejects.toEqual(
+        expect.objectContaining({
+          cause: expect.objectContaining({ code: "P0001", message: trigger.marker }),
+        }),
+      );
       // More than one row had been updated when the failing one came up.
       expect(await trigger.seen()).toBeGreaterThan(1);
     } finally {
@@ -250,7 +301,9 @@ describe("a failing reassign leaves every row as it was", () => {
     }
 
     expect(await snapshot(ids)).toEqual(before);
-    const { rows } = await owner.query("select count(*)::int as n from todos where user_id = $1", [to]);
+    const { rows } = await owner.query("select count(*)::int as n from todos where user_id = $1", [
+      to,
+    ]);
     expect(rows[0].n).toBe(1);
     expect(await auditCountSince(since, [...ids, toOwnRow])).toBe(0);
   });
@@ -287,17 +340,26 @@ describe("BulkTooLarge", () => {
   }
 
   it("50,001 ids are refused with the count before any row is touched", async () => {
-    await expectRefusedUntouched({ action: "complete", target: { ids: bigIds } }, 50_001, "50001 rows exceed the bulk limit of 50000");
+    await expectRefusedUntouched(
+      { action: "complete", target: { ids: bigIds } },
+      50_001,
+      "50001 rows exceed the bulk limit of 50000",
+    );
   });
 
-  it.each(["complete", "delete"] as const)("a filter matching 50,001 rows is refused for %s with the exact count, before any row is touched", async (action) => {
-    await expectRefusedUntouched({ action, target: { filter: { owner: bigOwner } } }, 50_001);
-  });
+  it.each(["complete", "delete"] as const)(
+    "a filter matching 50,001 rows is refused for %s with the exact count, before any row is touched",
+    async (action) => {
+      await expectRefusedUntouched({ action, target: { filter: { owner: bigOwner } } }, 50_001);
+    },
+  );
 
   // Last in this block: it changes the rows the others rely on being open.
   it("a filter matching exactly 50,000 rows is allowed", async () => {
     await owner.query("update todos set is_complete = true where id = $1", [bigIds[0]]);
-    const result = await admin((tx) => runBulk(tx, { action: "complete", target: { filter: { owner: bigOwner, status: "open" } } }));
+    const result = await admin((tx) =>
+      runBulk(tx, { action: "complete", target: { filter: { owner: bigOwner, status: "open" } } }),
+    );
     expect(result).toEqual({ changed: 50_000, txId: expect.any(Number) });
   });
 });
@@ -316,27 +378,39 @@ describe.each([
     actor = await as(actorId, orgRole);
   });
 
-  const arrange = async () => ({ own: await seedMany(actorId, 3, "own"), others: await seedMany(victimId, 3, "others") });
+  const arrange = async () => ({
+    own: await seedMany(actorId, 3, "own"),
+    others: await seedMany(victimId, 3, "others"),
+  });
 
   it("complete changes only their own rows", async () => {
     const { own, others } = await arrange();
     const othersBefore = await snapshot(others);
     const since = await auditHighWater();
-    expect(await actor((tx) => runBulk(tx, { action: "complete", target: { ids: [...own, ...others] } }))).toEqual({ changed: 3, txId: expect.any(Number) });
-    const { rows } = await owner.query("select count(*)::int as n from todos where id = any($1::bigint[]) and is_complete", [own]);
+    expect(
+      await actor((tx) =>
+        runBulk(tx, { action: "complete", target: { ids: [...own, ...others] } }),
+      ),
+    ).toEqual({ changed: 3, txId: expect.any(Number) });
+    const { rows } = await owner.query(
+      "select count(*)::int as n from todos where id = any($1::bigint[]) and is_complete",
+      [own],
+    );
     expect(rows[0].n).toBe(3);
     expect(await snapshot(others)).toEqual(othersBefore);
-    const { rows: entries } = await owner.query("select row_id::int as row_id, actor, db_role from audit.audit_log where id > $1 and todo_id = any($2::bigint[]) order by row_id", [
-      since,
-      [...own, ...others],
-    ]);
+    const { rows: entries } = await owner.query(
+      "select row_id::int as row_id, actor, db_role from audit.audit_log where id > $1 and todo_id = any($2::bigint[]) order by row_id",
+      [since, [...own, ...others]],
+    );
     expect(entries).toEqual(own.map((id) => ({ row_id: id, actor: actorId, db_role: dbRole })));
   });
 
   it("delete removes only their own rows", async () => {
     const { own, others } = await arrange();
     const othersBefore = await snapshot(others);
-    expect(await actor((tx) => runBulk(tx, { action: "delete", target: { ids: [...own, ...others] } }))).toEqual({ changed: 3, txId: expect.any(Number) });
+    expect(
+      await actor((tx) => runBulk(tx, { action: "delete", target: { ids: [...own, ...others] } })),
+    ).toEqual({ changed: 3, txId: expect.any(Number) });
     expect((await snapshot(own)).n).toBe(0);
     expect(await snapshot(others)).toEqual(othersBefore);
   });
@@ -344,7 +418,11 @@ describe.each([
   it("a filter on another owner changes nothing", async () => {
     const { own, others } = await arrange();
     const before = await snapshot([...own, ...others]);
-    expect(await actor((tx) => runBulk(tx, { action: "complete", target: { filter: { owner: victimId } } }))).toEqual({ changed: 0, txId: expect.any(Number) });
+    expect(
+      await actor((tx) =>
+        runBulk(tx, { action: "complete", target: { filter: { owner: victimId } } }),
+      ),
+    ).toEqual({ changed: 0, txId: expect.any(Number) });
     expect(await snapshot([...own, ...others])).toEqual(before);
   });
 
@@ -354,7 +432,9 @@ describe.each([
     const { own, others } = await arrange();
     const before = await snapshot([...own, ...others]);
     const since = await auditHighWater();
-    const attempt = actor((tx) => runBulk(tx, { action: "reassign", owner: victimId, target: { ids: [...own, ...others] } }));
+    const attempt = actor((tx) =>
+      runBulk(tx, { action: "reassign", owner: victimId, target: { ids: [...own, ...others] } }),
+    );
     await expect(attempt).rejects.toEqual(refusedWith("42501"));
     expect(await snapshot([...own, ...others])).toEqual(before);
     expect(await auditCountSince(since, [...own, ...others])).toBe(0);
@@ -363,7 +443,13 @@ describe.each([
   it("reassigning to a non-member is refused by the membership trigger (NotAMember) and changes nothing", async () => {
     const { own, others } = await arrange();
     const before = await snapshot([...own, ...others]);
-    const attempt = actor((tx) => runBulk(tx, { action: "reassign", owner: freshUserId("outsider"), target: { ids: [...own, ...others] } }));
+    const attempt = actor((tx) =>
+      runBulk(tx, {
+        action: "reassign",
+        owner: freshUserId("outsider"),
+        target: { ids: [...own, ...others] },
+      }),
+    );
     await expect(attempt).rejects.toBeInstanceOf(NotAMember);
     expect(await snapshot([...own, ...others])).toEqual(before);
   });
@@ -371,7 +457,11 @@ describe.each([
   it("reassigning others' rows to themselves takes nothing", async () => {
     const { own, others } = await arrange();
     const before = await snapshot([...own, ...others]);
-    expect(await actor((tx) => runBulk(tx, { action: "reassign", owner: actorId, target: { ids: [...own, ...others] } }))).toEqual({ changed: 0, ownerName: actorId, txId: expect.any(Number) });
+    expect(
+      await actor((tx) =>
+        runBulk(tx, { action: "reassign", owner: actorId, target: { ids: [...own, ...others] } }),
+      ),
+    ).toEqual({ changed: 0, ownerName: actorId, txId: expect.any(Number) });
     expect(await snapshot([...own, ...others])).toEqual(before);
   });
 });
@@ -385,20 +475,35 @@ describe("delete cascades to reviews, and both are audited", () => {
     const [todoId] = await seedMany(ownsTodo ? actorId : freshUserId("reviewed"), 1, "reviewed");
     const [keptId] = await seedMany(ownsTodo ? actorId : freshUserId("kept"), 1, "kept");
     const reviewer = freshUserId("reviewer");
-    const reviewIds = [await seedReview(todoId, reviewer, "flagged"), await seedReview(todoId, reviewer, "approved")];
+    const reviewIds = [
+      await seedReview(todoId, reviewer, "flagged"),
+      await seedReview(todoId, reviewer, "approved"),
+    ];
     const keptReview = await seedReview(keptId, reviewer, "approved");
-    const { rows: beforeRows } = await owner.query("select to_jsonb(t) as j from todos t where id = $1", [todoId]);
-    const { rows: beforeReviews } = await owner.query("select id::int as id, to_jsonb(r) as j from todo_reviews r where todo_id = $1 order by id", [todoId]);
+    const { rows: beforeRows } = await owner.query(
+      "select to_jsonb(t) as j from todos t where id = $1",
+      [todoId],
+    );
+    const { rows: beforeReviews } = await owner.query(
+      "select id::int as id, to_jsonb(r) as j from todo_reviews r where todo_id = $1 order by id",
+      [todoId],
+    );
     const since = await auditHighWater();
 
     const actor = await as(actorId, orgRole);
     const txid = await actor(async (tx) => {
-      expect(await runBulk(tx, { action: "delete", target: { ids: [todoId] } })).toEqual({ changed: 1, txId: expect.any(Number) });
+      expect(await runBulk(tx, { action: "delete", target: { ids: [todoId] } })).toEqual({
+        changed: 1,
+        txId: expect.any(Number),
+      });
       const { rows } = await tx.execute<{ txid: string }>(sql`select txid_current()::text as txid`);
       return Number(rows[0].txid);
     });
 
-    const { rows: remaining } = await owner.query("select id::int as id from todo_reviews where todo_id = any($1::bigint[]) order by id", [[todoId, keptId]]);
+    const { rows: remaining } = await owner.query(
+      "select id::int as id from todo_reviews where todo_id = any($1::bigint[]) order by id",
+      [[todoId, keptId]],
+    );
     expect(remaining).toEqual([{ id: keptReview }]);
     expect((await snapshot([todoId])).n).toBe(0);
     expect((await snapshot([keptId])).n).toBe(1);
@@ -407,9 +512,21 @@ describe("delete cascades to reviews, and both are audited", () => {
       "select table_name, row_id::int as row_id, todo_id::int as todo_id, action::text as action, actor, db_role, tx_id::text as tx_id, before, after from audit.audit_log where id > $1 and todo_id = any($2::bigint[]) order by table_name, row_id",
       [since, [todoId, keptId]],
     );
-    const common = { todo_id: todoId, action: "delete", actor: actorId, db_role: dbRole, tx_id: String(txid), after: null };
+    const common = {
+      todo_id: todoId,
+      action: "delete",
+      actor: actorId,
+      db_role: dbRole,
+      tx_id: String(txid),
+      after: null,
+    };
     expect(entries).toEqual([
-      ...beforeReviews.map((review) => ({ ...common, table_name: "todo_reviews", row_id: review.id, before: review.j })),
+      ...beforeReviews.map((review) => ({
+        ...common,
+        table_name: "todo_reviews",
+        row_id: review.id,
+        before: review.j,
+      })),
       { ...common, table_name: "todos", row_id: todoId, before: beforeRows[0].j },
     ]);
     expect(beforeReviews.map((review) => review.id)).toEqual(reviewIds);

@@ -54,13 +54,26 @@ afterAll(async () => {
   await closeDirectoryPool();
 });
 
-const as = (userId: string, orgRole: ClerkOrgRole | null, orgId = org) => identityFor(userId, orgRole, orgId);
-const atOnce = <T>(userId: string, orgRole: ClerkOrgRole | null, run: (tx: ScopedTx) => Promise<T>, orgId = org) => withIdentityAtOnce(as(userId, orgRole, orgId), run);
-const claim = (userId: string, todoId: number, orgRole: ClerkOrgRole = "org:moderator", orgId = org) =>
-  atOnce(userId, orgRole, (tx) => claimTodo(tx, { todoId, minutes: 15 }), orgId);
+const as = (userId: string, orgRole: ClerkOrgRole | null, orgId = org) =>
+  identityFor(userId, orgRole, orgId);
+const atOnce = <T>(
+  userId: string,
+  orgRole: ClerkOrgRole | null,
+  run: (tx: ScopedTx) => Promise<T>,
+  orgId = org,
+) => withIdentityAtOnce(as(userId, orgRole, orgId), run);
+const claim = (
+  userId: string,
+  todoId: number,
+  orgRole: ClerkOrgRole = "org:moderator",
+  orgId = org,
+) => atOnce(userId, orgRole, (tx) => claimTodo(tx, { todoId, minutes: 15 }), orgId);
 
 async function seedTodo(userId = author, label = "claimable") {
-  const { rows } = await owner.query<{ id: string }>("insert into todos (tenant_id, user_id, task) values ($1, $2, $3) returning id", [org, userId, label]);
+  const { rows } = await owner.query<{ id: string }>(
+    "insert into todos (tenant_id, user_id, task) values ($1, $2, $3) returning id",
+    [org, userId, label],
+  );
   return Number(rows[0].id);
 }
 
@@ -76,10 +89,18 @@ async function claimsOn(todoId: number): Promise<StoredClaim[]> {
 
 /** Makes the todo's claim one that ran out five minutes ago. */
 const lapse = (todoId: number) =>
-  owner.query("update todo_claims set claimed_at = now() - interval '20 minutes', expires_at = now() - interval '5 minutes' where todo_id = $1", [todoId]);
+  owner.query(
+    "update todo_claims set claimed_at = now() - interval '20 minutes', expires_at = now() - interval '5 minutes' where todo_id = $1",
+    [todoId],
+  );
 
 async function auditOf(todoId: number) {
-  const { rows } = await owner.query<{ tx_id: string; actor: string; action: string; table_name: string }>(
+  const { rows } = await owner.query<{
+    tx_id: string;
+    actor: string;
+    action: string;
+    table_name: string;
+  }>(
     "select tx_id, actor, action::text as action, table_name from audit.audit_log where tenant_id = $1 and todo_id = $2 and table_name <> 'todos' and actor is not null order by id",
     [org, todoId],
   );
@@ -89,9 +110,14 @@ async function auditOf(todoId: number) {
 describe("claiming", () => {
   it("a moderator claims an unclaimed todo for the configured time, and it is audited under the todo", async () => {
     const todo = await seedTodo();
-    expect(await claim(maya, todo)).toEqual({ status: "claimed", expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(await claim(maya, todo)).toEqual({
+      status: "claimed",
+      expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
     expect(await claimsOn(todo)).toEqual([{ claimant_id: maya, live: true, minutes: 15 }]);
-    expect(await auditOf(todo)).toEqual([{ tx_id: expect.any(String), actor: maya, action: "insert", table_name: "todo_claims" }]);
+    expect(await auditOf(todo)).toEqual([
+      { tx_id: expect.any(String), actor: maya, action: "insert", table_name: "todo_claims" },
+    ]);
   });
 
   it("an admin claims too", async () => {
@@ -114,7 +140,10 @@ describe("claiming", () => {
     const before = await claimsOn(todo);
     const audit = await auditOf(todo);
     expect(await claim(mo, todo)).toEqual({ status: "taken", by: { id: maya, name: "Maya" } });
-    expect(await claim(admin, todo, "org:admin")).toEqual({ status: "taken", by: { id: maya, name: "Maya" } });
+    expect(await claim(admin, todo, "org:admin")).toEqual({
+      status: "taken",
+      by: { id: maya, name: "Maya" },
+    });
     expect(await claimsOn(todo)).toEqual(before);
     expect(await auditOf(todo)).toEqual(audit);
   });
@@ -132,7 +161,12 @@ describe("claiming", () => {
   });
 
   it("a todo that does not exist, or not in the organization, is missing; the caller's own todo is refused", async () => {
-    const elsewhere = (await owner.query<{ id: string }>("insert into todos (tenant_id, user_id, task) values ($1, $2, 'elsewhere') returning id", [otherOrg, outsider])).rows[0].id;
+    const elsewhere = (
+      await owner.query<{ id: string }>(
+        "insert into todos (tenant_id, user_id, task) values ($1, $2, 'elsewhere') returning id",
+        [otherOrg, outsider],
+      )
+    ).rows[0].id;
     expect(await claim(maya, Number(elsewhere))).toEqual({ status: "missing" });
     expect(await claim(maya, 9_000_000_000_000)).toEqual({ status: "missing" });
     const own = await seedTodo(maya, "mine");
@@ -146,7 +180,9 @@ describe("releasing and ending", () => {
   it("the holder releases their claim; audited as a delete", async () => {
     const todo = await seedTodo();
     await claim(maya, todo);
-    expect(await atOnce(maya, "org:moderator", (tx) => releaseClaim(tx, todo))).toEqual({ status: "released" });
+    expect(await atOnce(maya, "org:moderator", (tx) => releaseClaim(tx, todo))).toEqual({
+      status: "released",
+    });
     expect(await claimsOn(todo)).toEqual([]);
     expect((await auditOf(todo)).map((entry) => entry.action)).toEqual(["insert", "delete"]);
   });
@@ -154,15 +190,23 @@ describe("releasing and ending", () => {
   it("nobody else releases it, an admin included", async () => {
     const todo = await seedTodo();
     await claim(maya, todo);
-    expect(await atOnce(mo, "org:moderator", (tx) => releaseClaim(tx, todo))).toEqual({ status: "not-held" });
-    expect(await atOnce(admin, "org:admin", (tx) => releaseClaim(tx, todo))).toEqual({ status: "not-held" });
+    expect(await atOnce(mo, "org:moderator", (tx) => releaseClaim(tx, todo))).toEqual({
+      status: "not-held",
+    });
+    expect(await atOnce(admin, "org:admin", (tx) => releaseClaim(tx, todo))).toEqual({
+      status: "not-held",
+    });
     expect(await claimsOn(todo)).toEqual([{ claimant_id: maya, live: true, minutes: 15 }]);
   });
 
   it("the holder's verdict ends the claim in the same transaction", async () => {
     const todo = await seedTodo();
     await claim(maya, todo);
-    expect(await atOnce(maya, "org:moderator", (tx) => recordReview(tx, { todoId: todo, verdict: "flagged", reason: "spam", note: null }))).toEqual({ status: "recorded" });
+    expect(
+      await atOnce(maya, "org:moderator", (tx) =>
+        recordReview(tx, { todoId: todo, verdict: "flagged", reason: "spam", note: null }),
+      ),
+    ).toEqual({ status: "recorded" });
     expect(await claimsOn(todo)).toEqual([]);
     const [, ...verdict] = await auditOf(todo);
     expect(verdict.map((entry) => [entry.table_name, entry.action])).toEqual([
@@ -175,28 +219,48 @@ describe("releasing and ending", () => {
   it("someone else's verdict waits for the claim: refused, naming the holder, and no review is written", async () => {
     const todo = await seedTodo();
     await claim(maya, todo);
-    expect(await atOnce(mo, "org:moderator", (tx) => recordReview(tx, { todoId: todo, verdict: "approved", reason: null, note: null }))).toEqual({
+    expect(
+      await atOnce(mo, "org:moderator", (tx) =>
+        recordReview(tx, { todoId: todo, verdict: "approved", reason: null, note: null }),
+      ),
+    ).toEqual({
       status: "taken",
       by: { id: maya, name: "Maya" },
     });
-    expect((await owner.query("select 1 from todo_reviews where todo_id = $1", [todo])).rowCount).toBe(0);
+    expect(
+      (await owner.query("select 1 from todo_reviews where todo_id = $1", [todo])).rowCount,
+    ).toBe(0);
     expect(await claimsOn(todo)).toEqual([{ claimant_id: maya, live: true, minutes: 15 }]);
     await lapse(todo);
-    expect(await atOnce(mo, "org:moderator", (tx) => recordReview(tx, { todoId: todo, verdict: "approved", reason: null, note: null }))).toEqual({ status: "recorded" });
+    expect(
+      await atOnce(mo, "org:moderator", (tx) =>
+        recordReview(tx, { todoId: todo, verdict: "approved", reason: null, note: null }),
+      ),
+    ).toEqual({ status: "recorded" });
   });
 });
 
 describe("the database refuses, in statement shapes the app never sends", () => {
   /** What a statement without WHERE may reach: the caller's own claims and lapsed ones, never a live claim of someone else's. */
   const reachableBy = async (userId: string) =>
-    Number((await owner.query("select count(*) from todo_claims where tenant_id = $1 and (claimant_id = $2 or expires_at <= now())", [org, userId])).rows[0].count);
+    Number(
+      (
+        await owner.query(
+          "select count(*) from todo_claims where tenant_id = $1 and (claimant_id = $2 or expires_at <= now())",
+          [org, userId],
+        )
+      ).rows[0].count,
+    );
 
   it("another moderator's UPDATE without WHERE leaves someone else's live claim alone", async () => {
     const todo = await seedTodo();
     await claim(maya, todo);
     const before = await claimsOn(todo);
     const reachable = await reachableBy(mo);
-    const { rowCount } = await rawAs(as(mo, "org:moderator"), "update todo_claims set claimant_id = auth.user_id(), claimed_at = now(), expires_at = now() + interval '5 minutes'");
+    const { rowCount } = await rawAs(
+      as(mo, "org:moderator"),
+      "update todo_claims set claimant_id = auth.user_id(), claimed_at = now(), expires_at = now() + interval '5 minutes'",
+    );
     expect(rowCount).toBe(reachable);
     expect(await claimsOn(todo)).toEqual(before);
   });
@@ -204,8 +268,19 @@ describe("the database refuses, in statement shapes the app never sends", () => 
   it("nor a DELETE without WHERE, an admin's included: it reaches the caller's own claims alone", async () => {
     const todo = await seedTodo();
     await claim(maya, todo);
-    const own = async (userId: string) => Number((await owner.query("select count(*) from todo_claims where tenant_id = $1 and claimant_id = $2", [org, userId])).rows[0].count);
-    for (const [userId, orgRole] of [[mo, "org:moderator"], [admin, "org:admin"]] as const) {
+    const own = async (userId: string) =>
+      Number(
+        (
+          await owner.query(
+            "select count(*) from todo_claims where tenant_id = $1 and claimant_id = $2",
+            [org, userId],
+          )
+        ).rows[0].count,
+      );
+    for (const [userId, orgRole] of [
+      [mo, "org:moderator"],
+      [admin, "org:admin"],
+    ] as const) {
       const mine = await own(userId);
       expect((await rawAs(as(userId, orgRole), "delete from todo_claims")).rowCount).toBe(mine);
     }
@@ -229,7 +304,13 @@ describe("the database refuses, in statement shapes the app never sends", () => 
     const todo = await seedTodo();
     await claim(maya, todo);
     await lapse(todo);
-    await expect(rawAs(as(mo, "org:moderator"), "insert into todo_claims (todo_id, expires_at) values ($1, now() + interval '5 minutes')", [todo])).rejects.toMatchObject({
+    await expect(
+      rawAs(
+        as(mo, "org:moderator"),
+        "insert into todo_claims (todo_id, expires_at) values ($1, now() + interval '5 minutes')",
+        [todo],
+      ),
+    ).rejects.toMatchObject({
       code: "23505",
     });
     expect(await claimsOn(todo)).toEqual([{ claimant_id: maya, live: false, minutes: 15 }]);
@@ -239,28 +320,57 @@ describe("the database refuses, in statement shapes the app never sends", () => 
     const own = await seedTodo(mo, "mo's own");
     const other = await seedTodo();
     await expect(
-      rawAs(as(mo, "org:moderator"), "insert into todo_claims (todo_id, expires_at) select id, now() + interval '5 minutes' from todos where id = any($1::bigint[])", [[other, own]]),
+      rawAs(
+        as(mo, "org:moderator"),
+        "insert into todo_claims (todo_id, expires_at) select id, now() + interval '5 minutes' from todos where id = any($1::bigint[])",
+        [[other, own]],
+      ),
     ).rejects.toMatchObject({ code: "42501" });
     expect([...(await claimsOn(own)), ...(await claimsOn(other))]).toEqual([]);
     // The same statement without the own todo goes through: the refusal above is separation of duties.
-    expect((await rawAs(as(mo, "org:moderator"), "insert into todo_claims (todo_id, expires_at) select id, now() + interval '5 minutes' from todos where id = $1", [other])).rowCount).toBe(1);
+    expect(
+      (
+        await rawAs(
+          as(mo, "org:moderator"),
+          "insert into todo_claims (todo_id, expires_at) select id, now() + interval '5 minutes' from todos where id = $1",
+          [other],
+        )
+      ).rowCount,
+    ).toBe(1);
   });
 
   it("a claim for longer than a day is refused by the check constraint", async () => {
     const todo = await seedTodo();
-    await expect(rawAs(as(maya, "org:moderator"), "insert into todo_claims (todo_id, expires_at) values ($1, now() + interval '25 hours')", [todo])).rejects.toMatchObject({
+    await expect(
+      rawAs(
+        as(maya, "org:moderator"),
+        "insert into todo_claims (todo_id, expires_at) values ($1, now() + interval '25 hours')",
+        [todo],
+      ),
+    ).rejects.toMatchObject({
       code: "23514",
     });
     expect(await claimsOn(todo)).toEqual([]);
   });
 
   it.each([
-    ["the claimant", "insert into todo_claims (todo_id, expires_at, claimant_id) values ($1, now() + interval '5 minutes', 'user_someone')"],
-    ["the start, backdated", "insert into todo_claims (todo_id, expires_at, claimed_at) values ($1, now() + interval '5 minutes', now() - interval '1 day')"],
-    ["the tenant", "insert into todo_claims (todo_id, expires_at, tenant_id) values ($1, now() + interval '5 minutes', 'org_elsewhere')"],
+    [
+      "the claimant",
+      "insert into todo_claims (todo_id, expires_at, claimant_id) values ($1, now() + interval '5 minutes', 'user_someone')",
+    ],
+    [
+      "the start, backdated",
+      "insert into todo_claims (todo_id, expires_at, claimed_at) values ($1, now() + interval '5 minutes', now() - interval '1 day')",
+    ],
+    [
+      "the tenant",
+      "insert into todo_claims (todo_id, expires_at, tenant_id) values ($1, now() + interval '5 minutes', 'org_elsewhere')",
+    ],
   ])("naming %s is refused: the column is not the caller's to set", async (_name, statement) => {
     const todo = await seedTodo();
-    await expect(rawAs(as(maya, "org:moderator"), statement, [todo])).rejects.toMatchObject({ code: "42501" });
+    await expect(rawAs(as(maya, "org:moderator"), statement, [todo])).rejects.toMatchObject({
+      code: "42501",
+    });
     expect(await claimsOn(todo)).toEqual([]);
   });
 });
@@ -270,11 +380,19 @@ describe("members and other organizations", () => {
     const todo = await seedTodo();
     await claim(maya, todo);
     const mia = as(member, "org:member");
-    await expect(rawAs(mia, "insert into todo_claims (todo_id, expires_at) values ($1, now() + interval '5 minutes')", [todo])).rejects.toMatchObject({ code: "42501" });
+    await expect(
+      rawAs(
+        mia,
+        "insert into todo_claims (todo_id, expires_at) values ($1, now() + interval '5 minutes')",
+        [todo],
+      ),
+    ).rejects.toMatchObject({ code: "42501" });
     await expect(rawAs(mia, "select * from todo_claims")).rejects.toMatchObject({ code: "42501" });
     await expect(rawAs(mia, "delete from todo_claims")).rejects.toMatchObject({ code: "42501" });
     const authorsOwn = await seedTodo(member, "mia's");
-    expect(await withIdentityAtOnce(mia, (tx) => claimTodo(tx, { todoId: authorsOwn, minutes: 15 }))).toEqual({ status: "own-todo" });
+    expect(
+      await withIdentityAtOnce(mia, (tx) => claimTodo(tx, { todoId: authorsOwn, minutes: 15 })),
+    ).toEqual({ status: "own-todo" });
     expect(await claimsOn(todo)).toEqual([{ claimant_id: maya, live: true, minutes: 15 }]);
     expect(await claimsOn(authorsOwn)).toEqual([]);
   });
@@ -282,18 +400,38 @@ describe("members and other organizations", () => {
   it("another organization's moderator claims nothing here, sees no claim here, and releases none", async () => {
     const todo = await seedTodo();
     const otto = as(outsider, "org:moderator", otherOrg);
-    await expect(rawAs(otto, "insert into todo_claims (todo_id, expires_at) values ($1, now() + interval '5 minutes')", [todo])).rejects.toMatchObject({ code: "42501" });
+    await expect(
+      rawAs(
+        otto,
+        "insert into todo_claims (todo_id, expires_at) values ($1, now() + interval '5 minutes')",
+        [todo],
+      ),
+    ).rejects.toMatchObject({ code: "42501" });
     expect(await claim(outsider, todo, "org:moderator", otherOrg)).toEqual({ status: "missing" });
     await claim(maya, todo);
-    expect((await rawAs(otto, "select * from todo_claims where todo_id = $1", [todo])).rowCount).toBe(0);
+    expect(
+      (await rawAs(otto, "select * from todo_claims where todo_id = $1", [todo])).rowCount,
+    ).toBe(0);
     expect((await rawAs(otto, "delete from todo_claims")).rowCount).toBe(0);
-    expect((await rawAs(otto, "update todo_claims set expires_at = now() + interval '1 minute'")).rowCount).toBe(0);
+    expect(
+      (await rawAs(otto, "update todo_claims set expires_at = now() + interval '1 minute'"))
+        .rowCount,
+    ).toBe(0);
     expect(await claimsOn(todo)).toEqual([{ claimant_id: maya, live: true, minutes: 15 }]);
   });
 
   it("Maya as a mere member of another organization claims nothing there either", async () => {
-    const { rows } = await owner.query<{ id: string }>("insert into todos (tenant_id, user_id, task) values ($1, $2, 'other org') returning id", [otherOrg, outsider]);
-    await expect(rawAs(as(maya, "org:member", otherOrg), "insert into todo_claims (todo_id, expires_at) values ($1, now() + interval '5 minutes')", [rows[0].id])).rejects.toMatchObject({
+    const { rows } = await owner.query<{ id: string }>(
+      "insert into todos (tenant_id, user_id, task) values ($1, $2, 'other org') returning id",
+      [otherOrg, outsider],
+    );
+    await expect(
+      rawAs(
+        as(maya, "org:member", otherOrg),
+        "insert into todo_claims (todo_id, expires_at) values ($1, now() + interval '5 minutes')",
+        [rows[0].id],
+      ),
+    ).rejects.toMatchObject({
       code: "42501",
     });
     expect(await claimsOn(Number(rows[0].id))).toEqual([]);
@@ -335,14 +473,24 @@ describe("two moderators claiming the same todo at the same moment", () => {
     throw new Error("the second claim never waited on the first: they did not overlap");
   }
 
-  it.each(Array.from({ length: 8 }, (_, round) => [round + 1]))("round %i: exactly one wins, and the other is told who", async () => {
-    const todo = await seedTodo();
-    const outcomes = await race(todo);
-    const winners = outcomes.flatMap((outcome, index) => (outcome.status === "claimed" ? [[maya, mo][index]] : []));
-    expect(winners).toHaveLength(1);
-    const [winner] = winners;
-    expect(outcomes.find((outcome) => outcome.status !== "claimed")).toEqual({ status: "taken", by: { id: winner, name: winner === maya ? "Maya" : "Mo" } });
-    expect(await claimsOn(todo)).toEqual([{ claimant_id: winner, live: true, minutes: 15 }]);
-    expect((await auditOf(todo)).map((entry) => [entry.actor, entry.action])).toEqual([[winner, "insert"]]);
-  });
+  it.each(Array.from({ length: 8 }, (_, round) => [round + 1]))(
+    "round %i: exactly one wins, and the other is told who",
+    async () => {
+      const todo = await seedTodo();
+      const outcomes = await race(todo);
+      const winners = outcomes.flatMap((outcome, index) =>
+        outcome.status === "claimed" ? [[maya, mo][index]] : [],
+      );
+      expect(winners).toHaveLength(1);
+      const [winner] = winners;
+      expect(outcomes.find((outcome) => outcome.status !== "claimed")).toEqual({
+        status: "taken",
+        by: { id: winner, name: winner === maya ? "Maya" : "Mo" },
+      });
+      expect(await claimsOn(todo)).toEqual([{ claimant_id: winner, live: true, minutes: 15 }]);
+      expect((await auditOf(todo)).map((entry) => [entry.actor, entry.action])).toEqual([
+        [winner, "insert"],
+      ]);
+    },
+  );
 });

@@ -27,7 +27,12 @@ export type ClaimOutcome =
 
 export type ReleaseOutcome = { status: "released" } | { status: "not-held" };
 
-type RawHolder = { claimant_id: string; claimant_name: string | null; expires_at: string; mine: boolean };
+type RawHolder = {
+  claimant_id: string;
+  claimant_name: string | null;
+  expires_at: string;
+  mine: boolean;
+};
 
 const HOLDER_COLUMNS = sql`c.claimant_id, ${personName("claimant_user")} as claimant_name, ${isoTime(sql`c.expires_at`)} as expires_at,
   c.claimant_id = (select auth.user_id()) as mine`;
@@ -39,7 +44,10 @@ export const liveClaimOn = (todoId: number): SQL => sql`
   ${joinPerson("claimant_user", sql`c.claimant_id`)}
   where c.todo_id = ${todoId} and c.expires_at > now()`;
 
-export const holderOf = (row: Pick<RawHolder, "claimant_id" | "claimant_name">): PersonRef => ({ id: row.claimant_id, name: row.claimant_name });
+export const holderOf = (row: Pick<RawHolder, "claimant_id" | "claimant_name">): PersonRef => ({
+  id: row.claimant_id,
+  name: row.claimant_name,
+});
 
 /**
  * Claims the todo for `minutes`, or renews the caller's own claim. Two
@@ -49,7 +57,10 @@ export const holderOf = (row: Pick<RawHolder, "claimant_id" | "claimant_name">):
  * claimant's row. A todo the caller cannot see inserts nothing and has no
  * claim: missing.
  */
-export async function claimTodo(tx: ScopedTx, input: { todoId: number; minutes: number }): Promise<ClaimOutcome> {
+export async function claimTodo(
+  tx: ScopedTx,
+  input: { todoId: number; minutes: number },
+): Promise<ClaimOutcome> {
   try {
     const [claimed, holder] = await Promise.all([
       tx.execute<{ expires_at: string }>(sql`
@@ -72,7 +83,9 @@ export async function claimTodo(tx: ScopedTx, input: { todoId: number; minutes: 
 
 /** Ends the caller's own claim; anyone else's is not theirs to release (the policy shows them none). */
 export async function releaseClaim(tx: ScopedTx, todoId: number): Promise<ReleaseOutcome> {
-  const { rows } = await tx.execute(sql`delete from todo_claims where todo_id = ${todoId} and claimant_id = (select auth.user_id()) returning id`);
+  const { rows } = await tx.execute(
+    sql`delete from todo_claims where todo_id = ${todoId} and claimant_id = (select auth.user_id()) returning id`,
+  );
   return rows.length > 0 ? { status: "released" } : { status: "not-held" };
 }
 
@@ -85,5 +98,10 @@ export async function liveClaims(tx: ScopedTx): Promise<LiveClaim[]> {
     where c.expires_at > now()
     order by c.claimed_at desc, c.id desc
     limit ${COUNT_CAP}`);
-  return rows.map((row) => ({ todoId: Number(row.todo_id), by: holderOf(row), expiresAt: row.expires_at, mine: row.mine }));
+  return rows.map((row) => ({
+    todoId: Number(row.todo_id),
+    by: holderOf(row),
+    expiresAt: row.expires_at,
+    mine: row.mine,
+  }));
 }

@@ -38,7 +38,10 @@ export const DEMO_IDENTITIES: readonly DemoIdentity[] = [
     userId: "user_alice",
     name: "Alice",
     memberships: [{ orgId: "org_acme", role: "org:member" }],
-    todos: { org_acme: ["Draft the Q3 roadmap", "Book the team offsite", "Review Bob's pull request"], personal: ["Buy a birthday present for Sam"] },
+    todos: {
+      org_acme: ["Draft the Q3 roadmap", "Book the team offsite", "Review Bob's pull request"],
+      personal: ["Buy a birthday present for Sam"],
+    },
   },
   {
     userId: "user_bob",
@@ -47,7 +50,11 @@ export const DEMO_IDENTITIES: readonly DemoIdentity[] = [
       { orgId: "org_acme", role: "org:member" },
       { orgId: "org_globex", role: "org:member" },
     ],
-    todos: { org_acme: ["Fix the flaky login test", "Renew the TLS certificate"], org_globex: ["Price the Globex support plan"], personal: ["Renew my passport"] },
+    todos: {
+      org_acme: ["Fix the flaky login test", "Renew the TLS certificate"],
+      org_globex: ["Price the Globex support plan"],
+      personal: ["Renew my passport"],
+    },
   },
   {
     userId: "user_maya",
@@ -56,7 +63,11 @@ export const DEMO_IDENTITIES: readonly DemoIdentity[] = [
       { orgId: "org_acme", role: "org:moderator" },
       { orgId: "org_globex", role: "org:member" },
     ],
-    todos: { org_acme: ["Update the moderation guidelines"], org_globex: ["Translate the Globex onboarding guide"], personal: ["Plan the hiking weekend"] },
+    todos: {
+      org_acme: ["Update the moderation guidelines"],
+      org_globex: ["Translate the Globex onboarding guide"],
+      personal: ["Plan the hiking weekend"],
+    },
   },
   {
     userId: "user_rita",

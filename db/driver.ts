@@ -13,7 +13,8 @@ function configure() {
   const proxy = process.env.WARDEN_LOCAL_WS_PROXY;
   if (proxy) {
     // Read per connection: a test process may restart the local proxy.
-    neonConfig.wsProxy = (host, port) => `${process.env.WARDEN_LOCAL_WS_PROXY}/v2?address=${host}:${port}`;
+    neonConfig.wsProxy = (host, port) =>
+      `${process.env.WARDEN_LOCAL_WS_PROXY}/v2?address=${host}:${port}`;
     neonConfig.useSecureWebSocket = false;
     neonConfig.pipelineTLS = false;
     neonConfig.pipelineConnect = false;
@@ -31,7 +32,12 @@ export const IDLE_TIMEOUT_MS = 10 * 60_000;
 
 export function createPool(connectionString: string, options: { max?: number } = {}): Pool {
   configure();
-  const pool = new Pool({ connectionString, max: options.max ?? 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: IDLE_TIMEOUT_MS });
+  const pool = new Pool({
+    connectionString,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: IDLE_TIMEOUT_MS,
+  });
   // The class pg-pool makes connections with; the driver's Pool sets it after pg-pool's `Client` option has been read.
   Object.assign(pool, { Client: NativeScramClient });
   // An idle client that loses its server must not crash the process; the

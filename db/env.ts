@@ -13,12 +13,17 @@ const ALL_ENV = ["DATABASE_URL", ...LOGIN_ROLES.map(({ urlEnv }) => urlEnv)];
  * back to local data. Serving needs only the three role URLs; migrating and
  * seeding need the owner's too.
  */
-export async function ensureDatabaseEnv(options: { needOwner: boolean; log?: (line: string) => void }): Promise<LocalStack | null> {
+export async function ensureDatabaseEnv(options: {
+  needOwner: boolean;
+  log?: (line: string) => void;
+}): Promise<LocalStack | null> {
   const needed = options.needOwner ? ["DATABASE_URL", ...ROLE_ENV] : ROLE_ENV;
   if (ALL_ENV.some((name) => process.env[name])) {
     const missing = needed.filter((name) => !process.env[name]);
     if (missing.length > 0) {
-      throw new Error(`Missing ${missing.join(", ")}. Set every database variable (see .env.example), or none for the embedded default.`);
+      throw new Error(
+        `Missing ${missing.join(", ")}. Set every database variable (see .env.example), or none for the embedded default.`,
+      );
     }
     return null;
   }

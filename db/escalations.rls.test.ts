@@ -49,12 +49,24 @@ afterAll(async () => {
   await closeDirectoryPool();
 });
 
-const as = (userId: string, orgRole: ClerkOrgRole, orgId = org) => identityFor(userId, orgRole, orgId);
-const atOnce = <T>(userId: string, orgRole: ClerkOrgRole, run: (tx: ScopedTx) => Promise<T>, orgId = org) => withIdentityAtOnce(as(userId, orgRole, orgId), run);
-const escalate = (todoId: number, userId = moderator) => atOnce(userId, "org:moderator", (tx) => escalateTodo(tx, { todoId, reason: "abuse", note: "see the thread" }));
+const as = (userId: string, orgRole: ClerkOrgRole, orgId = org) =>
+  identityFor(userId, orgRole, orgId);
+const atOnce = <T>(
+  userId: string,
+  orgRole: ClerkOrgRole,
+  run: (tx: ScopedTx) => Promise<T>,
+  orgId = org,
+) => withIdentityAtOnce(as(userId, orgRole, orgId), run);
+const escalate = (todoId: number, userId = moderator) =>
+  atOnce(userId, "org:moderator", (tx) =>
+    escalateTodo(tx, { todoId, reason: "abuse", note: "see the thread" }),
+  );
 
 async function seedTodo(userId = author) {
-  const { rows } = await owner.query<{ id: string }>("insert into todos (tenant_id, user_id, task) values ($1, $2, 'escalate me') returning id", [org, userId]);
+  const { rows } = await owner.query<{ id: string }>(
+    "insert into todos (tenant_id, user_id, task) values ($1, $2, 'escalate me') returning id",
+    [org, userId],
+  );
   return Number(rows[0].id);
 }
 
@@ -78,8 +90,18 @@ describe("escalating", () => {
   it("a moderator escalates someone else's todo with a reason and a note, audited under the todo", async () => {
     const todo = await seedTodo();
     expect(await escalate(todo)).toEqual({ status: "escalated" });
-    expect(await escalationsOf(todo)).toEqual([{ escalated_by: moderator, reason: "abuse", note: "see the thread", resolved_by: null, resolved: false }]);
-    expect(await auditOf(todo)).toEqual([{ actor: moderator, db_role: "moderator_backend", action: "insert", resolved_by: null }]);
+    expect(await escalationsOf(todo)).toEqual([
+      {
+        escalated_by: moderator,
+        reason: "abuse",
+        note: "see the thread",
+        resolved_by: null,
+        resolved: false,
+      },
+    ]);
+    expect(await auditOf(todo)).toEqual([
+      { actor: moderator, db_role: "moderator_backend", action: "insert", resolved_by: null },
+    ]);
   });
 
   it("one open escalation per todo: a second is refused", async () => {
@@ -92,9 +114,14 @@ describe("escalating", () => {
   it("the caller's own todo, or one they cannot see, is not theirs to escalate", async () => {
     const own = await seedTodo(moderator);
     expect(await escalate(own)).toEqual({ status: "own-todo" });
-    const { rows } = await owner.query<{ id: string }>("insert into todos (tenant_id, user_id, task) values ($1, $2, 'elsewhere') returning id", [otherOrg, otherAdmin]);
+    const { rows } = await owner.query<{ id: string }>(
+      "insert into todos (tenant_id, user_id, task) values ($1, $2, 'elsewhere') returning id",
+      [otherOrg, otherAdmin],
+    );
     expect(await escalate(Number(rows[0].id))).toEqual({ status: "missing" });
-    expect([...(await escalationsOf(own)), ...(await escalationsOf(Number(rows[0].id)))]).toEqual([]);
+    expect([...(await escalationsOf(own)), ...(await escalationsOf(Number(rows[0].id)))]).toEqual(
+      [],
+    );
   });
 
   it.each([
@@ -102,17 +129,32 @@ describe("escalating", () => {
     ["a member", () => as(member, "org:member")],
   ])("%s may not escalate, in raw SQL either", async (_name, identity) => {
     const todo = await seedTodo();
-    await expect(rawAs(identity(), "insert into todo_escalations (todo_id, reason) values ($1, 'spam')", [todo])).rejects.toMatchObject({ code: "42501" });
+    await expect(
+      rawAs(identity(), "insert into todo_escalations (todo_id, reason) values ($1, 'spam')", [
+        todo,
+      ]),
+    ).rejects.toMatchObject({ code: "42501" });
     expect(await escalationsOf(todo)).toEqual([]);
   });
 
   it.each([
-    ["as someone else", "insert into todo_escalations (todo_id, reason, escalated_by) values ($1, 'spam', 'user_someone')"],
-    ["already resolved", "insert into todo_escalations (todo_id, reason, resolved_by, resolved_at) values ($1, 'spam', auth.user_id(), now())"],
-    ["with a reason not on the list", "insert into todo_escalations (todo_id, reason) values ($1, 'boring')"],
+    [
+      "as someone else",
+      "insert into todo_escalations (todo_id, reason, escalated_by) values ($1, 'spam', 'user_someone')",
+    ],
+    [
+      "already resolved",
+      "insert into todo_escalations (todo_id, reason, resolved_by, resolved_at) values ($1, 'spam', auth.user_id(), now())",
+    ],
+    [
+      "with a reason not on the list",
+      "insert into todo_escalations (todo_id, reason) values ($1, 'boring')",
+    ],
   ])("a moderator may not escalate %s", async (_name, statement) => {
     const todo = await seedTodo();
-    await expect(rawAs(as(moderator, "org:moderator"), statement, [todo])).rejects.toMatchObject({ code: expect.stringMatching(/^(42501|22P02)$/) });
+    await expect(rawAs(as(moderator, "org:moderator"), statement, [todo])).rejects.toMatchObject({
+      code: expect.stringMatching(/^(42501|22P02)$/),
+    });
     expect(await escalationsOf(todo)).toEqual([]);
   });
 });
@@ -121,13 +163,27 @@ describe("resolving", () => {
   it("an admin resolves, in their own name; audited as an update", async () => {
     const todo = await seedTodo();
     await escalate(todo);
-    expect(await atOnce(admin, "org:admin", (tx) => resolveEscalation(tx, todo))).toEqual({ status: "resolved" });
-    expect(await escalationsOf(todo)).toEqual([{ escalated_by: moderator, reason: "abuse", note: "see the thread", resolved_by: admin, resolved: true }]);
-    expect((await auditOf(todo)).map((entry) => [entry.actor, entry.action, entry.resolved_by])).toEqual([
+    expect(await atOnce(admin, "org:admin", (tx) => resolveEscalation(tx, todo))).toEqual({
+      status: "resolved",
+    });
+    expect(await escalationsOf(todo)).toEqual([
+      {
+        escalated_by: moderator,
+        reason: "abuse",
+        note: "see the thread",
+        resolved_by: admin,
+        resolved: true,
+      },
+    ]);
+    expect(
+      (await auditOf(todo)).map((entry) => [entry.actor, entry.action, entry.resolved_by]),
+    ).toEqual([
       [moderator, "insert", null],
       [admin, "update", admin],
     ]);
-    expect(await atOnce(admin, "org:admin", (tx) => resolveEscalation(tx, todo))).toEqual({ status: "missing" });
+    expect(await atOnce(admin, "org:admin", (tx) => resolveEscalation(tx, todo))).toEqual({
+      status: "missing",
+    });
     expect(await escalate(todo)).toEqual({ status: "escalated" });
   });
 
@@ -135,9 +191,18 @@ describe("resolving", () => {
     const todo = await seedTodo();
     await escalate(todo);
     const before = await escalationsOf(todo);
-    await expect(atOnce(moderator, "org:moderator", (tx) => resolveEscalation(tx, todo))).resolves.toEqual({ status: "own-todo" });
-    await expect(rawAs(as(moderator, "org:moderator"), "update todo_escalations set resolved_by = auth.user_id(), resolved_at = now()")).rejects.toMatchObject({ code: "42501" });
-    await expect(rawAs(as(moderator, "org:moderator"), "delete from todo_escalations")).rejects.toMatchObject({ code: "42501" });
+    await expect(
+      atOnce(moderator, "org:moderator", (tx) => resolveEscalation(tx, todo)),
+    ).resolves.toEqual({ status: "own-todo" });
+    await expect(
+      rawAs(
+        as(moderator, "org:moderator"),
+        "update todo_escalations set resolved_by = auth.user_id(), resolved_at = now()",
+      ),
+    ).rejects.toMatchObject({ code: "42501" });
+    await expect(
+      rawAs(as(moderator, "org:moderator"), "delete from todo_escalations"),
+    ).rejects.toMatchObject({ code: "42501" });
     expect(await escalationsOf(todo)).toEqual(before);
   });
 
@@ -145,13 +210,31 @@ describe("resolving", () => {
     const todo = await seedTodo();
     await escalate(todo);
     const own = await seedTodo(admin);
-    await owner.query("insert into todo_escalations (todo_id, tenant_id, escalated_by, reason) values ($1, $2, $3, 'spam')", [own, org, moderator]);
+    await owner.query(
+      "insert into todo_escalations (todo_id, tenant_id, escalated_by, reason) values ($1, $2, $3, 'spam')",
+      [own, org, moderator],
+    );
     const adam = as(admin, "org:admin");
-    await expect(rawAs(adam, "update todo_escalations set resolved_by = 'user_someone', resolved_at = now() where todo_id = $1", [todo])).rejects.toMatchObject({ code: "42501" });
-    await expect(rawAs(adam, "update todo_escalations set note = 'rewritten'")).rejects.toMatchObject({ code: "42501" });
-    await expect(rawAs(adam, "delete from todo_escalations")).rejects.toMatchObject({ code: "42501" });
-    expect(await atOnce(admin, "org:admin", (tx) => resolveEscalation(tx, own))).toEqual({ status: "own-todo" });
-    expect((await escalationsOf(todo))[0]).toMatchObject({ note: "see the thread", resolved: false });
+    await expect(
+      rawAs(
+        adam,
+        "update todo_escalations set resolved_by = 'user_someone', resolved_at = now() where todo_id = $1",
+        [todo],
+      ),
+    ).rejects.toMatchObject({ code: "42501" });
+    await expect(
+      rawAs(adam, "update todo_escalations set note = 'rewritten'"),
+    ).rejects.toMatchObject({ code: "42501" });
+    await expect(rawAs(adam, "delete from todo_escalations")).rejects.toMatchObject({
+      code: "42501",
+    });
+    expect(await atOnce(admin, "org:admin", (tx) => resolveEscalation(tx, own))).toEqual({
+      status: "own-todo",
+    });
+    expect((await escalationsOf(todo))[0]).toMatchObject({
+      note: "see the thread",
+      resolved: false,
+    });
     expect((await escalationsOf(own))[0]).toMatchObject({ resolved: false });
   });
 
@@ -159,8 +242,17 @@ describe("resolving", () => {
     const todo = await seedTodo();
     await escalate(todo);
     const gina = as(otherAdmin, "org:admin", otherOrg);
-    expect((await rawAs(gina, "update todo_escalations set resolved_by = auth.user_id(), resolved_at = now()")).rowCount).toBe(0);
-    expect(await atOnce(otherAdmin, "org:admin", (tx) => openEscalations(tx, 100), otherOrg)).toEqual([]);
+    expect(
+      (
+        await rawAs(
+          gina,
+          "update todo_escalations set resolved_by = auth.user_id(), resolved_at = now()",
+        )
+      ).rowCount,
+    ).toBe(0);
+    expect(
+      await atOnce(otherAdmin, "org:admin", (tx) => openEscalations(tx, 100), otherOrg),
+    ).toEqual([]);
     expect((await escalationsOf(todo))[0]).toMatchObject({ resolved: false });
   });
 
@@ -168,9 +260,27 @@ describe("resolving", () => {
     const todo = await seedTodo(member);
     await escalate(todo);
     const mia = as(member, "org:member");
-    await expect(rawAs(mia, "select * from todo_escalations")).rejects.toMatchObject({ code: "42501" });
-    expect((await rawAs(mia, "select * from audit.audit_log where todo_id = $1 and table_name = 'todo_escalations'", [todo])).rowCount).toBe(0);
-    expect((await rawAs(mia, "select * from audit.audit_log where todo_id = $1 and table_name = 'todos'", [todo])).rowCount).toBe(1);
+    await expect(rawAs(mia, "select * from todo_escalations")).rejects.toMatchObject({
+      code: "42501",
+    });
+    expect(
+      (
+        await rawAs(
+          mia,
+          "select * from audit.audit_log where todo_id = $1 and table_name = 'todo_escalations'",
+          [todo],
+        )
+      ).rowCount,
+    ).toBe(0);
+    expect(
+      (
+        await rawAs(
+          mia,
+          "select * from audit.audit_log where todo_id = $1 and table_name = 'todos'",
+          [todo],
+        )
+      ).rowCount,
+    ).toBe(1);
   });
 });
 
@@ -181,12 +291,30 @@ describe("the queue", () => {
     await escalate(first);
     await escalate(second);
     const queue = await atOnce(admin, "org:admin", (tx) => readReviewQueue(tx, 1000));
-    const listed = queue.escalations.filter((escalation) => [first, second].includes(escalation.todoId));
+    const listed = queue.escalations.filter((escalation) =>
+      [first, second].includes(escalation.todoId),
+    );
     expect(listed).toEqual([
-      expect.objectContaining({ todoId: first, by: { id: moderator, name: "Maya" }, owner: { id: author, name: "Aut" }, reason: "abuse", note: "see the thread", claim: null }),
+      expect.objectContaining({
+        todoId: first,
+        by: { id: moderator, name: "Maya" },
+        owner: { id: author, name: "Aut" },
+        reason: "abuse",
+        note: "see the thread",
+        claim: null,
+      }),
       expect.objectContaining({ todoId: second }),
     ]);
-    expect(queue.counts.escalated).toBe(Number((await owner.query("select count(*) from todo_escalations where tenant_id = $1 and resolved_at is null", [org])).rows[0].count));
+    expect(queue.counts.escalated).toBe(
+      Number(
+        (
+          await owner.query(
+            "select count(*) from todo_escalations where tenant_id = $1 and resolved_at is null",
+            [org],
+          )
+        ).rows[0].count,
+      ),
+    );
     expect(queue.escalations.map((escalation) => escalation.owner.id)).not.toContain(admin);
   });
 });

@@ -22,11 +22,19 @@ export interface OpenEscalation {
 }
 
 /** `escalated`: it already has an open escalation (one at a time). */
-export type EscalateOutcome = { status: "escalated" } | { status: "escalated-already" } | { status: "missing" } | { status: "own-todo" };
+export type EscalateOutcome =
+  | { status: "escalated" }
+  | { status: "escalated-already" }
+  | { status: "missing" }
+  | { status: "own-todo" };
 /** `missing`: no open escalation of that todo, or not one the caller sees. */
-export type ResolveOutcome = { status: "resolved" } | { status: "missing" } | { status: "own-todo" };
+export type ResolveOutcome =
+  { status: "resolved" } | { status: "missing" } | { status: "own-todo" };
 
-export async function escalateTodo(tx: ScopedTx, input: { todoId: number; reason: ReviewReason; note: string | null }): Promise<EscalateOutcome> {
+export async function escalateTodo(
+  tx: ScopedTx,
+  input: { todoId: number; reason: ReviewReason; note: string | null },
+): Promise<EscalateOutcome> {
   try {
     const { rows } = await tx.execute(sql`
       insert into todo_escalations (todo_id, reason, note)

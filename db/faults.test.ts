@@ -8,7 +8,15 @@ import { BULK_ACTIONS, type BulkAction } from "./limits";
 import { closeRolePools, rolePool } from "./pools.server";
 import { withIdentity } from "./scoped.server";
 import { addMembers, directoryFixtures } from "./testing/directory";
-import { BULK_STATEMENT, dropAllFaults, holdAdvisoryLock, installRowFault, literal, outcomeOf, type Fault } from "./testing/faults";
+import {
+  BULK_STATEMENT,
+  dropAllFaults,
+  holdAdvisoryLock,
+  installRowFault,
+  literal,
+  outcomeOf,
+  type Fault,
+} from "./testing/faults";
 import { expectBulkDone } from "./testing/bulk-checks";
 import { identityFor, ownerPool } from "./testing/identities";
 import * as checks from "./testing/owner-checks";
@@ -49,15 +57,25 @@ async function arrange(action: BulkAction) {
   const org = fixtures.org("faults");
   const from = fixtures.user("from");
   const to = fixtures.user("to");
-  if (action === "reassign") await addMembers(org, [{ userId: to, name: NEW_OWNER_NAME }], "Faults");
+  if (action === "reassign")
+    await addMembers(org, [{ userId: to, name: NEW_OWNER_NAME }], "Faults");
   const { rows } = await owner.query<{ id: string }>(
     "insert into todos (tenant_id, user_id, task, is_complete) select $1, $2, 'fault ' || g, $3 from generate_series(1, $4::int) g returning id",
     [org, from, action === "reopen", N],
   );
   const ids = rows.map((row) => Number(row.id)).sort((a, b) => a - b);
   const admin = identityFor(fixtures.user("admin"), "org:admin", org);
-  const request: BulkRequest = action === "reassign" ? { action, owner: to, target: { ids } } : { action, target: { ids } };
-  return { action, org, to, ids, admin, request, bulk: () => withIdentity(admin, (tx) => runBulk(tx, request)) };
+  const request: BulkRequest =
+    action === "reassign" ? { action, owner: to, target: { ids } } : { action, target: { ids } };
+  return {
+    action,
+    org,
+    to,
+    ids,
+    admin,
+    request,
+    bulk: () => withIdentity(admin, (tx) => runBulk(tx, request)),
+  };
 }
 type Arranged = Awaited<ReturnType<typeof arrange>>;
 
@@ -74,10 +92,19 @@ async function tenantState(org: string) {
 }
 
 const faultOnRow = (arranged: Arranged, row: number, fault: Fault) =>
-  installRowFault(owner, { action: arranged.action, row, when: `old.tenant_id = ${literal(arranged.org)}`, fault });
+  installRowFault(owner, {
+    action: arranged.action,
+    row,
+    when: `old.tenant_id = ${literal(arranged.org)}`,
+    fault,
+  });
 
 /** What a fault must leave behind: the organization as it was, and no audit entry anywhere. */
-async function expectUntouched(arranged: Arranged, before: Awaited<ReturnType<typeof tenantState>>, auditSince: number) {
+async function expectUntouched(
+  arranged: Arranged,
+  before: Awaited<ReturnType<typeof tenantState>>,
+  auditSince: number,
+) {
   expect(await tenantState(arranged.org)).toEqual(before);
   expect(await checks.auditHighWater(owner)).toBe(auditSince);
 }
@@ -85,7 +112,9 @@ async function expectUntouched(arranged: Arranged, before: Awaited<ReturnType<ty
 /** The same request again, on the same pool, with nothing in its way: every row changes, one audit entry each. */
 async function expectNextCallSucceeds(arranged: Arranged, auditSince: number) {
   const done = { changed: N, txId: expect.any(Number) };
-  expect(await arranged.bulk()).toEqual(arranged.action === "reassign" ? { ...done, ownerName: NEW_OWNER_NAME } : done);
+  expect(await arranged.bulk()).toEqual(
+    arranged.action === "reassign" ? { ...done, ownerName: NEW_OWNER_NAME } : done,
+  );
   await expectBulkDone(owner, arranged, auditSince);
 }
 
@@ -96,7 +125,10 @@ async function expectNextCallSucceeds(arranged: Arranged, auditSince: number) {
  */
 async function expectOnlyLiveConnections(terminated: number) {
   const pool = adminPool();
-  expect({ checkedOut: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }).toEqual({ checkedOut: 0, waiting: 0 });
+  expect({ checkedOut: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }).toEqual({
+    checkedOut: 0,
+    waiting: 0,
+  });
   const probe = identityFor(fixtures.user("probe"), "org:admin", fixtures.org("probe"));
   let arrived = 0;
   let allArrived!: () => void;
@@ -120,45 +152,55 @@ async function expectOnlyLiveConnections(terminated: number) {
 }
 
 describe.each(BULK_ACTIONS)(`bulk %s of ${N} rows`, (action) => {
-  it.each(ROWS)("a trigger raising on row %i: rejected with its error, nothing changed, nothing audited; the next call succeeds", async (k) => {
-    const arranged = await arrange(action);
-    const before = await tenantState(arranged.org);
-    const since = await checks.auditHighWater(owner);
-    const fault = await faultOnRow(arranged, k, { kind: "raise" });
-    try {
-      const error = await outcomeOf(arranged.bulk()).rejection();
-      expect(error).toEqual(expect.objectContaining({ cause: expect.objectContaining({ code: "P0001", message: fault.marker }) }));
-      // A failing statement is the server's fault, not an outage: the route answers 500, not 503.
-      expect(isDatabaseUnavailable(error)).toBe(false);
-      // Rows before k had been changed inside the statement when it failed.
-      expect(await fault.seen()).toBe(k);
-    } finally {
-      await fault.drop();
-    }
-    await expectUntouched(arranged, before, since);
-    await expectNextCallSucceeds(arranged, since);
-  });
+  it.each(ROWS)(
+    "a trigger raising on row %i: rejected with its error, nothing changed, nothing audited; the next call succeeds",
+    async (k) => {
+      const arranged = await arrange(action);
+      const before = await tenantState(arranged.org);
+      const since = await checks.auditHighWater(owner);
+      const fault = await faultOnRow(arranged, k, { kind: "raise" });
+      try {
+        const error = await outcomeOf(arranged.bulk()).rejection();
+        expect(error).toEqual(
+          expect.objectContaining({
+            cause: expect.objectContaining({ code: "P0001", message: fault.marker }),
+          }),
+        );
+        // A failing statement is the server's fault, not an outage: the route answers 500, not 503.
+        expect(isDatabaseUnavailable(error)).toBe(false);
+        // Rows before k had been changed inside the statement when it failed.
+        expect(await fault.seen()).toBe(k);
+      } finally {
+        await fault.drop();
+      }
+      await expectUntouched(arranged, before, since);
+      await expectNextCallSucceeds(arranged, since);
+    },
+  );
 
-  it.each(ROWS)("the backend terminated while row %i waits: rejected as unavailable, nothing changed, nothing audited; the pool drops it", async (k) => {
-    const arranged = await arrange(action);
-    const before = await tenantState(arranged.org);
-    const since = await checks.auditHighWater(owner);
-    const lock = await holdAdvisoryLock(owner);
-    const fault = await faultOnRow(arranged, k, { kind: "block", lockKey: lock.key });
-    let terminated: number;
-    try {
-      const call = outcomeOf(arranged.bulk());
-      terminated = await lock.terminateWaiter(call, BULK_STATEMENT[action]);
-      expect(isDatabaseUnavailable(await call.rejection())).toBe(true);
-      expect(await fault.seen()).toBe(k);
-    } finally {
-      await lock.release();
-      await fault.drop();
-    }
-    await expectUntouched(arranged, before, since);
-    await expectOnlyLiveConnections(terminated);
-    await expectNextCallSucceeds(arranged, since);
-  });
+  it.each(ROWS)(
+    "the backend terminated while row %i waits: rejected as unavailable, nothing changed, nothing audited; the pool drops it",
+    async (k) => {
+      const arranged = await arrange(action);
+      const before = await tenantState(arranged.org);
+      const since = await checks.auditHighWater(owner);
+      const lock = await holdAdvisoryLock(owner);
+      const fault = await faultOnRow(arranged, k, { kind: "block", lockKey: lock.key });
+      let terminated: number;
+      try {
+        const call = outcomeOf(arranged.bulk());
+        terminated = await lock.terminateWaiter(call, BULK_STATEMENT[action]);
+        expect(isDatabaseUnavailable(await call.rejection())).toBe(true);
+        expect(await fault.seen()).toBe(k);
+      } finally {
+        await lock.release();
+        await fault.drop();
+      }
+      await expectUntouched(arranged, before, since);
+      await expectOnlyLiveConnections(terminated);
+      await expectNextCallSucceeds(arranged, since);
+    },
+  );
 
   // The backend dies while the transaction sits between two statements: the
   // driver has already seen the connection end and refuses the next one itself.
@@ -195,7 +237,12 @@ describe.each(BULK_ACTIONS)(`bulk %s of ${N} rows`, (action) => {
  */
 it("a pooled connection terminated while idle: a call that meets it fails as unavailable, and no connection is lost or reused", async () => {
   const probe = identityFor(fixtures.user("probe"), "org:admin", fixtures.org("probe"));
-  const pidOf = () => withIdentity(probe, async (tx) => (await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`)).rows[0].pid);
+  const pidOf = () =>
+    withIdentity(
+      probe,
+      async (tx) =>
+        (await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`)).rows[0].pid,
+    );
   let metDeadConnection = 0;
   let lastTerminated = 0;
   // Whether the pool hands out the dead connection is a race with the driver noticing; it usually does within a few rounds.
@@ -210,7 +257,10 @@ it("a pooled connection terminated while idle: a call that meets it fails as una
       metDeadConnection++;
     }
     const pool = adminPool();
-    expect({ round, checkedOut: pool.totalCount - pool.idleCount }).toEqual({ round, checkedOut: 0 });
+    expect({ round, checkedOut: pool.totalCount - pool.idleCount }).toEqual({
+      round,
+      checkedOut: 0,
+    });
     expect(await pidOf()).not.toBe(lastTerminated);
   }
   expect(metDeadConnection).toBeGreaterThan(0);

@@ -25,7 +25,10 @@ async function canLogIn(url: string): Promise<boolean> {
 /** The password a role logs in with is the one in its connection string. */
 function configuredPassword(envName: string): string {
   const password = decodeURIComponent(new URL(process.env[envName]!).password);
-  if (!password) throw new Error(`${envName} has no password; role setup takes each role's password from its connection string`);
+  if (!password)
+    throw new Error(
+      `${envName} has no password; role setup takes each role's password from its connection string`,
+    );
   return password;
 }
 
@@ -37,8 +40,11 @@ function configuredPassword(envName: string): string {
 export async function migrateDatabase(log: (line: string) => void = () => {}) {
   const owner = createPool(process.env.DATABASE_URL!, { max: 1 });
   try {
-    const { rowCount } = await owner.query("select 1 from pg_available_extensions where name = 'pg_session_jwt'");
-    for (const statement of roleSetupStatements({ sessionJwtAvailable: Boolean(rowCount) })) await owner.query(statement);
+    const { rowCount } = await owner.query(
+      "select 1 from pg_available_extensions where name = 'pg_session_jwt'",
+    );
+    for (const statement of roleSetupStatements({ sessionJwtAvailable: Boolean(rowCount) }))
+      await owner.query(statement);
     // The directory's writer is optional in production: without its URL it keeps no password and cannot log in.
     for (const { role, urlEnv } of LOGIN_ROLES) {
       if (!process.env[urlEnv] || (await canLogIn(process.env[urlEnv]))) continue;

@@ -51,7 +51,10 @@ it("on an error runs nothing after it and rolls back what ran before it", async 
       { text: "insert into pipeline_probe values ($1)", values: [`${marker}-after`] },
     ),
   ).rejects.toMatchObject({ code: "22012" });
-  const { rows } = await owner.query("select count(*)::int as n from pipeline_probe where v like $1", [`${marker}%`]);
+  const { rows } = await owner.query(
+    "select count(*)::int as n from pipeline_probe where v like $1",
+    [`${marker}%`],
+  );
   expect(rows[0].n).toBe(0);
   await owner.query("drop table pipeline_probe");
 });
@@ -60,7 +63,10 @@ it("sends values as bind parameters: any string, array or date comes back as it 
   await fc.assert(
     fc.asyncProperty(
       fc.string({ unit: "grapheme" }).filter((s) => !s.includes("\u0000")),
-      fc.array(fc.string().filter((s) => !s.includes("\u0000")), { maxLength: 4 }),
+      fc.array(
+        fc.string().filter((s) => !s.includes("\u0000")),
+        { maxLength: 4 },
+      ),
       fc.date({ min: new Date("1900-01-01"), max: new Date("2200-01-01"), noInvalidDate: true }),
       async (text, list, date) => {
         const [result] = await pipeline({
@@ -81,9 +87,16 @@ it("prepares each statement once per connection, and recovers the names a failed
     const a = { text: `select $1::text as a /* ${tag} a */`, values: ["x"] };
     const b = { text: `select $1::int as b /* ${tag} b */`, values: [1] };
     const preparedHere = async () =>
-      (await client.query("select statement from pg_prepared_statements where statement like $1 order by statement", [`%${tag}%`])).rows.map((row) => row.statement);
+      (
+        await client.query(
+          "select statement from pg_prepared_statements where statement like $1 order by statement",
+          [`%${tag}%`],
+        )
+      ).rows.map((row) => row.statement);
     // a is parsed and named; the error stops the pipeline before b is parsed.
-    await expect(runPipeline(client, [a, { text: "select 1 / $1::int", values: [0] }, b])).rejects.toMatchObject({ code: "22012" });
+    await expect(
+      runPipeline(client, [a, { text: "select 1 / $1::int", values: [0] }, b]),
+    ).rejects.toMatchObject({ code: "22012" });
     expect(await preparedHere()).toEqual([a.text]);
     // a runs from its prepared statement; b is prepared now.
     const [first, second] = await runPipeline(client, [a, b]);

@@ -60,7 +60,8 @@ const prepared = new WeakMap<Connection, Set<string>>();
 /** Beyond this many distinct statements a connection prepares no more; the rest go unnamed, parsed each time. */
 const PREPARED_PER_CONNECTION = 500;
 
-const statementName = (text: string) => `w_${createHash("sha256").update(text).digest("base64url").slice(0, 24)}`;
+const statementName = (text: string) =>
+  `w_${createHash("sha256").update(text).digest("base64url").slice(0, 24)}`;
 
 class Pipeline {
   private readonly results: StatementResult[] = [];
@@ -127,13 +128,22 @@ class Pipeline {
 
   handleRowDescription(message: { fields: { name: string; dataTypeID: number }[] }) {
     const types = this.current.types ?? driverTypes;
-    this.fields = message.fields.map(({ name, dataTypeID }) => ({ name, dataTypeID, parse: types.getTypeParser(dataTypeID, "text") ?? identity }));
+    this.fields = message.fields.map(({ name, dataTypeID }) => ({
+      name,
+      dataTypeID,
+      parse: types.getTypeParser(dataTypeID, "text") ?? identity,
+    }));
   }
 
   handleDataRow(message: { fields: (string | null)[] }) {
-    const values = message.fields.map((raw, index) => (raw === null ? null : this.fields[index].parse(raw)));
+    const values = message.fields.map((raw, index) =>
+      raw === null ? null : this.fields[index].parse(raw),
+    );
     if (this.current.rowMode === "array") this.rows.push(values);
-    else this.rows.push(Object.fromEntries(this.fields.map((field, index) => [field.name, values[index]])));
+    else
+      this.rows.push(
+        Object.fromEntries(this.fields.map((field, index) => [field.name, values[index]])),
+      );
   }
 
   handleCommandComplete(message: { text: string }) {
@@ -147,7 +157,12 @@ class Pipeline {
   }
 
   private finish(command: string, rowCount: number | null) {
-    this.results.push({ command, rowCount, rows: this.rows, fields: this.fields.map(({ name, dataTypeID }) => ({ name, dataTypeID })) });
+    this.results.push({
+      command,
+      rowCount,
+      rows: this.rows,
+      fields: this.fields.map(({ name, dataTypeID }) => ({ name, dataTypeID })),
+    });
     this.rows = [];
     this.fields = [];
   }
@@ -171,7 +186,11 @@ class Pipeline {
     if (this.failure) return;
     this.recordPrepared(this.statements.length);
     if (this.results.length !== this.statements.length) {
-      this.settle.reject(new Error(`the pipeline ended after ${this.results.length} of ${this.statements.length} statements`));
+      this.settle.reject(
+        new Error(
+          `the pipeline ended after ${this.results.length} of ${this.statements.length} statements`,
+        ),
+      );
       return;
     }
     this.settle.resolve(this.results);
@@ -188,7 +207,10 @@ class Pipeline {
 }
 
 /** Runs the statements in one round trip on a checked-out client; results in order, or the first error. */
-export function runPipeline(client: PoolClient, statements: readonly Statement[]): Promise<StatementResult[]> {
+export function runPipeline(
+  client: PoolClient,
+  statements: readonly Statement[],
+): Promise<StatementResult[]> {
   if (statements.length === 0) return Promise.resolve([]);
   const pipeline = new Pipeline(statements);
   (client as unknown as { query(submittable: Pipeline): void }).query(pipeline);
@@ -203,7 +225,8 @@ export function runPipeline(client: PoolClient, statements: readonly Statement[]
 export function prepareValue(value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (Buffer.isBuffer(value)) return value;
-  if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (ArrayBuffer.isView(value))
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return arrayLiteral(value);
   switch (typeof value) {

@@ -62,10 +62,12 @@ async function rows<T>(db: Db, text: string, values: unknown[] = []): Promise<T[
  * The app's schemas: every schema but the system's (names starting `pg_` are
  * reserved to Postgres), information_schema, and drizzle's migration ledger.
  */
-const appSchema = (alias: string) => `(${alias}.nspname not like 'pg\\_%' and ${alias}.nspname not in ('information_schema', 'drizzle'))`;
+const appSchema = (alias: string) =>
+  `(${alias}.nspname not like 'pg\\_%' and ${alias}.nspname not in ('information_schema', 'drizzle'))`;
 
 /** A grantee oid as a name; 0 is PUBLIC. */
-const granteeName = (column: string) => `case when ${column} = 0 then 'PUBLIC' else ${column}::regrole::text end`;
+const granteeName = (column: string) =>
+  `case when ${column} = 0 then 'PUBLIC' else ${column}::regrole::text end`;
 
 // ---------------------------------------------------------------------------
 // 1. Row-level security everywhere
@@ -87,7 +89,12 @@ async function rlsViolations(db: Db): Promise<string[]> {
   );
   return found.flatMap(({ name, relkind, rls, invoker }) => {
     if (relkind === "m") return [`${name}: a materialized view, which no policy protects`];
-    if (relkind === "v") return invoker ? [] : [`${name}: a view without security_invoker, which reads its tables with its owner's rights`];
+    if (relkind === "v")
+      return invoker
+        ? []
+        : [
+            `${name}: a view without security_invoker, which reads its tables with its owner's rights`,
+          ];
     return rls ? [] : [`${name}: row-level security is off`];
   });
 }
@@ -96,7 +103,13 @@ async function rlsViolations(db: Db): Promise<string[]> {
 // 2. The snapshot
 // ---------------------------------------------------------------------------
 
-const COMMANDS: Record<string, string> = { r: "SELECT", a: "INSERT", w: "UPDATE", d: "DELETE", "*": "ALL" };
+const COMMANDS: Record<string, string> = {
+  r: "SELECT",
+  a: "INSERT",
+  w: "UPDATE",
+  d: "DELETE",
+  "*": "ALL",
+};
 
 /**
  * One line per object and grantee, so a widened grant changes exactly one
@@ -152,7 +165,13 @@ async function snapshotText(db: Db): Promise<string> {
       where ${appSchema("n")} and c.relkind in ('r', 'p', 'f')
       order by n.nspname collate "C", c.relname collate "C"`,
   );
-  const policies = await rows<{ head: string; cmd: string; roles: string; using: string | null; check: string | null }>(
+  const policies = await rows<{
+    head: string;
+    cmd: string;
+    roles: string;
+    using: string | null;
+    check: string | null;
+  }>(
     db,
     `select format('%I.%I %I', n.nspname, c.relname, p.polname) as head, p.polcmd as cmd,
             case when p.polpermissive then 'permissive' else 'restrictive' end || ' to ' ||
@@ -194,13 +213,18 @@ async function snapshotText(db: Db): Promise<string> {
       order by line`,
   );
   // Deparsed subqueries span lines; indenting the continuation keeps each policy one block.
-  const expression = (label: string, text: string | null) => (text === null ? [] : [`    ${label} ${text.replaceAll("\n", "\n      ")}`]);
+  const expression = (label: string, text: string | null) =>
+    text === null ? [] : [`    ${label} ${text.replaceAll("\n", "\n      ")}`];
   return [
     "# Tables of the app's schemas: row-level security",
     ...tables.map(({ line }) => line),
     "",
     "# Policies: table name, command, permissive or restrictive, roles; USING and WITH CHECK as pg_get_expr prints them",
-    ...policies.flatMap((p) => [`${p.head}: ${COMMANDS[p.cmd]} ${p.roles}`, ...expression("using", p.using), ...expression("check", p.check)]),
+    ...policies.flatMap((p) => [
+      `${p.head}: ${COMMANDS[p.cmd]} ${p.roles}`,
+      ...expression("using", p.using),
+      ...expression("check", p.check),
+    ]),
     "",
     "# Grants (owner's implicit ones included; * = with grant option)",
     ...(await grantLines(db)),
@@ -237,7 +261,12 @@ type Expr =
   | { type: "compare"; op: string; left: Expr; right: Expr }
   | { type: "and" | "or"; args: Expr[] }
   | { type: "not"; arg: Expr }
-  | { type: "sublink"; kind: "exists" | "scalar" | "in" | "quantified"; test: Expr | null; select: Select };
+  | {
+      type: "sublink";
+      kind: "exists" | "scalar" | "in" | "quantified";
+      test: Expr | null;
+      select: Select;
+    };
 
 interface Select {
   targets: Expr[];
@@ -257,7 +286,9 @@ function tokenize(text: string): Token[] {
     const at = TOKEN.lastIndex;
     const match = TOKEN.exec(text);
     if (!match) throw new Error(`cannot read policy expression at "${text.slice(at, at + 20)}"`);
-    const kind = (Object.keys(match.groups!) as Token["kind"][]).find((name) => match.groups![name] !== undefined);
+    const kind = (Object.keys(match.groups!) as Token["kind"][]).find(
+      (name) => match.groups![name] !== undefined,
+    );
     if (!kind) continue;
     const raw = match.groups![kind];
     tokens.push({ kind, text: kind === "quoted" ? raw.slice(1, -1).replaceAll('""', '"') : raw });
@@ -266,7 +297,31 @@ function tokenize(text: string): Token[] {
 }
 
 const COMPARISONS = new Set(["=", "<>", "!=", "<", ">", "<=", ">="]);
-const RESERVED = new Set(["AND", "OR", "NOT", "IS", "NULL", "TRUE", "FALSE", "SELECT", "FROM", "WHERE", "AS", "EXISTS", "CASE", "WHEN", "THEN", "ELSE", "END", "IN", "ANY", "ALL", "SOME", "ARRAY", "DISTINCT"]);
+const RESERVED = new Set([
+  "AND",
+  "OR",
+  "NOT",
+  "IS",
+  "NULL",
+  "TRUE",
+  "FALSE",
+  "SELECT",
+  "FROM",
+  "WHERE",
+  "AS",
+  "EXISTS",
+  "CASE",
+  "WHEN",
+  "THEN",
+  "ELSE",
+  "END",
+  "IN",
+  "ANY",
+  "ALL",
+  "SOME",
+  "ARRAY",
+  "DISTINCT",
+]);
 /** Words format_type prints after a type's name: `character varying`, `timestamp with time zone`, `double precision`. */
 const TYPE_WORDS = new Set(["VARYING", "PRECISION", "WITH", "WITHOUT", "TIME", "ZONE"]);
 
@@ -305,12 +360,20 @@ class ExpressionParser {
     this.at++;
   }
   private fail(): never {
-    const near = this.tokens.slice(this.at, this.at + 6).map((token) => token.text).join(" ");
-    throw new Error(`the policy lint cannot read this policy expression near "${near || "the end"}"; extend its parser`);
+    const near = this.tokens
+      .slice(this.at, this.at + 6)
+      .map((token) => token.text)
+      .join(" ");
+    throw new Error(
+      `the policy lint cannot read this policy expression near "${near || "the end"}"; extend its parser`,
+    );
   }
   private isName(offset = 0) {
     const token = this.peek(offset);
-    return token?.kind === "quoted" || (token?.kind === "word" && !RESERVED.has(token.text.toUpperCase()));
+    return (
+      token?.kind === "quoted" ||
+      (token?.kind === "word" && !RESERVED.has(token.text.toUpperCase()))
+    );
   }
   private names(): string[] {
     if (!this.isName()) this.fail();
@@ -342,7 +405,12 @@ class ExpressionParser {
         const negated = this.acceptWord("NOT");
         if (this.acceptWord("DISTINCT")) {
           this.expectWord("FROM");
-          left = { type: "compare", op: negated ? "is not distinct from" : "is distinct from", left, right: this.operators() };
+          left = {
+            type: "compare",
+            op: negated ? "is not distinct from" : "is distinct from",
+            left,
+            right: this.operators(),
+          };
         } else if (this.acceptWord("NULL") || this.acceptWord("TRUE") || this.acceptWord("FALSE")) {
           left = { type: "op", op: "is", args: [left] };
         } else this.fail();
@@ -352,11 +420,15 @@ class ExpressionParser {
         this.expectSymbol(")");
       } else if (this.peek()?.kind === "symbol" && COMPARISONS.has(this.peek()!.text)) {
         const op = this.tokens[this.at++].text;
-        if ((this.isWord("ANY") || this.isWord("ALL") || this.isWord("SOME")) && this.isSymbol("(", 1)) {
+        if (
+          (this.isWord("ANY") || this.isWord("ALL") || this.isWord("SOME")) &&
+          this.isSymbol("(", 1)
+        ) {
           const quantifier = this.tokens[this.at].text.toUpperCase();
           this.at += 2;
           // `= ANY (SELECT …)` prints as IN; these are the other operators.
-          if (this.isWord("SELECT")) left = { type: "sublink", kind: "quantified", test: left, select: this.select() };
+          if (this.isWord("SELECT"))
+            left = { type: "sublink", kind: "quantified", test: left, select: this.select() };
           else left = { type: "compare", op: `${op} ${quantifier}`, left, right: this.or() };
           this.expectSymbol(")");
         } else left = { type: "compare", op, left, right: this.operators() };
@@ -367,7 +439,12 @@ class ExpressionParser {
     let left = this.unary();
     for (;;) {
       const token = this.peek();
-      if (token?.kind !== "symbol" || COMPARISONS.has(token.text) || ["::", "(", ")", "[", "]", ",", "."].includes(token.text)) return left;
+      if (
+        token?.kind !== "symbol" ||
+        COMPARISONS.has(token.text) ||
+        ["::", "(", ")", "[", "]", ",", "."].includes(token.text)
+      )
+        return left;
       this.at++;
       left = { type: "op", op: token.text, args: [left, this.unary()] };
     }
@@ -393,7 +470,8 @@ class ExpressionParser {
   }
   private typeName() {
     this.names();
-    while (this.peek()?.kind === "word" && TYPE_WORDS.has(this.peek()!.text.toUpperCase())) this.at++;
+    while (this.peek()?.kind === "word" && TYPE_WORDS.has(this.peek()!.text.toUpperCase()))
+      this.at++;
     if (this.isSymbol("(")) {
       this.at++;
       while (this.peek()?.kind === "number" || this.isSymbol(",")) this.at++;
@@ -404,7 +482,13 @@ class ExpressionParser {
   private primary(): Expr {
     const token = this.peek();
     if (!token) this.fail();
-    if (token.kind === "string" || token.kind === "number" || this.isWord("TRUE") || this.isWord("FALSE") || this.isWord("NULL")) {
+    if (
+      token.kind === "string" ||
+      token.kind === "number" ||
+      this.isWord("TRUE") ||
+      this.isWord("FALSE") ||
+      this.isWord("NULL")
+    ) {
       this.at++;
       return { type: "const" };
     }
@@ -438,7 +522,9 @@ class ExpressionParser {
     }
     if (this.isSymbol("(")) {
       this.at++;
-      const expr: Expr = this.isWord("SELECT") ? { type: "sublink", kind: "scalar", test: null, select: this.select() } : this.or();
+      const expr: Expr = this.isWord("SELECT")
+        ? { type: "sublink", kind: "scalar", test: null, select: this.select() }
+        : this.or();
       this.expectSymbol(")");
       return expr;
     }
@@ -455,7 +541,12 @@ class ExpressionParser {
         }
       }
       this.expectSymbol(")");
-      return { type: "call", schema: parts.length === 2 ? parts[0] : null, name: parts.at(-1)!, args };
+      return {
+        type: "call",
+        schema: parts.length === 2 ? parts[0] : null,
+        name: parts.at(-1)!,
+        args,
+      };
     }
     return { type: "column", qualifier: parts.length === 2 ? parts[0] : null, name: parts.at(-1)! };
   }
@@ -503,7 +594,10 @@ function children(expr: Expr): Expr[] {
   }
 }
 
-const selectParts = (select: Select): Expr[] => [...select.targets, ...(select.where ? [select.where] : [])];
+const selectParts = (select: Select): Expr[] => [
+  ...select.targets,
+  ...(select.where ? [select.where] : []),
+];
 
 /** A relation an expression reads, as one level of scope sees it. */
 interface Binding {
@@ -516,7 +610,10 @@ interface Binding {
  * unqualified column is the policy's own table's; a qualified one is the
  * innermost relation of that name or alias.
  */
-function resolve(column: Extract<Expr, { type: "column" }>, scopes: Binding[][]): { binding: Binding; level: number } {
+function resolve(
+  column: Extract<Expr, { type: "column" }>,
+  scopes: Binding[][],
+): { binding: Binding; level: number } {
   if (column.qualifier === null) {
     if (scopes.length !== 1) throw new Error(`unqualified column ${column.name} inside a subquery`);
     return { binding: scopes[0][0], level: 0 };
@@ -528,21 +625,27 @@ function resolve(column: Extract<Expr, { type: "column" }>, scopes: Binding[][])
   throw new Error(`column ${column.qualifier}.${column.name} names no relation in scope`);
 }
 
-const innerScopes = (scopes: Binding[][], select: Select) => [...scopes, select.from.map(({ table, alias }) => ({ table, alias }))];
+const innerScopes = (scopes: Binding[][], select: Select) => [
+  ...scopes,
+  select.from.map(({ table, alias }) => ({ table, alias })),
+];
 
 /** The functions that read the caller (claims, tenant): constant for a whole statement. */
 const CALLER_SCHEMAS = new Set(["auth", "warden"]);
-const isCallerCall = (expr: Expr) => expr.type === "call" && expr.schema !== null && CALLER_SCHEMAS.has(expr.schema);
+const isCallerCall = (expr: Expr) =>
+  expr.type === "call" && expr.schema !== null && CALLER_SCHEMAS.has(expr.schema);
 
 function some(expr: Expr, test: (expr: Expr) => boolean): boolean {
   if (test(expr)) return true;
-  if (expr.type === "sublink" && selectParts(expr.select).some((part) => some(part, test))) return true;
+  if (expr.type === "sublink" && selectParts(expr.select).some((part) => some(part, test)))
+    return true;
   return children(expr).some((child) => some(child, test));
 }
 
 /** The caller's id, tenant or claims: a caller function over constants, reading no table and no column. */
 const isCallerValue = (expr: Expr) =>
-  some(expr, isCallerCall) && !some(expr, (e) => e.type === "column" || (e.type === "sublink" && e.select.from.length > 0));
+  some(expr, isCallerCall) &&
+  !some(expr, (e) => e.type === "column" || (e.type === "sublink" && e.select.from.length > 0));
 
 interface Policy {
   table: string;
@@ -551,7 +654,12 @@ interface Policy {
 }
 
 async function policies(db: Db): Promise<Policy[]> {
-  const found = await rows<{ table: string; name: string; using: string | null; check: string | null }>(
+  const found = await rows<{
+    table: string;
+    name: string;
+    using: string | null;
+    check: string | null;
+  }>(
     db,
     `select (n.nspname || '.' || c.relname) collate "C" as table, p.polname::text collate "C" as name,
             pg_get_expr(p.polqual, p.polrelid) as using, pg_get_expr(p.polwithcheck, p.polrelid) as check
@@ -568,7 +676,9 @@ async function policies(db: Db): Promise<Policy[]> {
   }));
 }
 
-const topScope = (table: string): Binding[][] => [[{ table, alias: table.slice(table.indexOf(".") + 1) }]];
+const topScope = (table: string): Binding[][] => [
+  [{ table, alias: table.slice(table.indexOf(".") + 1) }],
+];
 
 // ---------------------------------------------------------------------------
 // 3. Caller functions once per statement
@@ -587,27 +697,46 @@ const topScope = (table: string): Binding[][] => [[{ table, alias: table.slice(t
 function unwrappedCallsIn(policy: Policy): string[] {
   return policy.clauses.flatMap(({ clause, text }) => {
     const found: string[] = [];
-    const report = (problem: string) => found.push(`${policy.table} "${policy.name}" ${clause}: ${problem}`);
-    const visit = (expr: Expr, scopes: Binding[][], enclosing: { sublink: Extract<Expr, { type: "sublink" }>; level: number } | null) => {
+    const report = (problem: string) =>
+      found.push(`${policy.table} "${policy.name}" ${clause}: ${problem}`);
+    const visit = (
+      expr: Expr,
+      scopes: Binding[][],
+      enclosing: { sublink: Extract<Expr, { type: "sublink" }>; level: number } | null,
+    ) => {
       if (expr.type === "call" && isCallerCall(expr)) {
         const call = `${expr.schema}.${expr.name}()`;
         const wrapper = enclosing?.sublink;
-        if (!wrapper || wrapper.kind !== "scalar" || wrapper.select.from.length > 0 || wrapper.select.where) {
+        if (
+          !wrapper ||
+          wrapper.kind !== "scalar" ||
+          wrapper.select.from.length > 0 ||
+          wrapper.select.where
+        ) {
           report(`${call} is not wrapped in a scalar subquery (SELECT ${call})`);
         } else {
           const outer = new Set<string>();
           const collect = (e: Expr, s: Binding[][]) => {
-            if (e.type === "column" && resolve(e, s).level < enclosing.level) outer.add(`${e.qualifier}.${e.name}`);
-            if (e.type === "sublink") selectParts(e.select).forEach((part) => collect(part, innerScopes(s, e.select)));
+            if (e.type === "column" && resolve(e, s).level < enclosing.level)
+              outer.add(`${e.qualifier}.${e.name}`);
+            if (e.type === "sublink")
+              selectParts(e.select).forEach((part) => collect(part, innerScopes(s, e.select)));
             children(e).forEach((child) => collect(child, s));
           };
-          selectParts(wrapper.select).forEach((part) => collect(part, scopes.slice(0, enclosing.level + 1)));
-          if (outer.size > 0) report(`${call} is wrapped together with ${[...outer].join(", ")} of each row, so it runs per row`);
+          selectParts(wrapper.select).forEach((part) =>
+            collect(part, scopes.slice(0, enclosing.level + 1)),
+          );
+          if (outer.size > 0)
+            report(
+              `${call} is wrapped together with ${[...outer].join(", ")} of each row, so it runs per row`,
+            );
         }
       }
       if (expr.type === "sublink") {
         const inner = innerScopes(scopes, expr.select);
-        selectParts(expr.select).forEach((part) => visit(part, inner, { sublink: expr, level: scopes.length }));
+        selectParts(expr.select).forEach((part) =>
+          visit(part, inner, { sublink: expr, level: scopes.length }),
+        );
       }
       children(expr).forEach((child) => visit(child, scopes, enclosing));
     };
@@ -644,7 +773,11 @@ async function indexes(db: Db): Promise<Index[]> {
   );
   return found.map(({ table, unique, columns }) => {
     const expression = columns.indexOf(null);
-    return { table, unique: unique && expression === -1, columns: (expression === -1 ? columns : columns.slice(0, expression)) as string[] };
+    return {
+      table,
+      unique: unique && expression === -1,
+      columns: (expression === -1 ? columns : columns.slice(0, expression)) as string[],
+    };
   });
 }
 
@@ -654,7 +787,11 @@ interface Pin {
 }
 
 /** All combinations of one alternative from each list: AND over ORs. */
-const product = (lists: Pin[][][]): Pin[][] => lists.reduce<Pin[][]>((acc, list) => acc.flatMap((left) => list.map((right) => [...left, ...right])), [[]]);
+const product = (lists: Pin[][][]): Pin[][] =>
+  lists.reduce<Pin[][]>(
+    (acc, list) => acc.flatMap((left) => list.map((right) => [...left, ...right])),
+    [[]],
+  );
 
 /**
  * Where an expression sits: its truth filters rows (`positive`), under an
@@ -667,7 +804,9 @@ type Polarity = "positive" | "negative" | "value";
 function equalityPins(expr: Extract<Expr, { type: "compare" }>, scopes: Binding[][]): Pin[] {
   if (expr.op !== "=") return [];
   const sides = [expr.left, expr.right];
-  const columns = sides.flatMap((side) => (side.type === "column" ? [{ column: side.name, binding: resolve(side, scopes).binding }] : []));
+  const columns = sides.flatMap((side) =>
+    side.type === "column" ? [{ column: side.name, binding: resolve(side, scopes).binding }] : [],
+  );
   if (columns.length === 2) return columns[0].binding === columns[1].binding ? [] : columns;
   return columns.length === 1 && sides.some(isCallerValue) ? columns : [];
 }
@@ -689,11 +828,16 @@ function terms(expr: Expr, scopes: Binding[][], polarity: Polarity = "positive")
     case "and":
     case "or": {
       const parts = expr.args.map((arg) => terms(arg, scopes, polarity));
-      const conjunction = polarity === "value" || (expr.type === "and") === (polarity === "positive");
+      const conjunction =
+        polarity === "value" || (expr.type === "and") === (polarity === "positive");
       return conjunction ? product(parts) : parts.flat();
     }
     case "not":
-      return terms(expr.arg, scopes, polarity === "positive" ? "negative" : polarity === "negative" ? "positive" : "value");
+      return terms(
+        expr.arg,
+        scopes,
+        polarity === "positive" ? "negative" : polarity === "negative" ? "positive" : "value",
+      );
     case "compare":
       return product([[polarity === "positive" ? equalityPins(expr, scopes) : []], values(expr)]);
     case "sublink": {
@@ -703,7 +847,8 @@ function terms(expr: Expr, scopes: Binding[][], polarity: Polarity = "positive")
       const pins: Pin[] = [];
       if (polarity === "positive" && expr.kind === "in" && expr.test?.type === "column") {
         const test = { column: expr.test.name, binding: resolve(expr.test, scopes).binding };
-        if (target.type === "column") pins.push(test, { column: target.name, binding: resolve(target, inner).binding });
+        if (target.type === "column")
+          pins.push(test, { column: target.name, binding: resolve(target, inner).binding });
         else if (isCallerValue(target)) pins.push(test);
       }
       return product([[pins], where, values(expr)]);
@@ -722,7 +867,8 @@ function terms(expr: Expr, scopes: Binding[][], polarity: Polarity = "positive")
  * of theirs would be used (local_sessions' `id` beside `user_id`).
  */
 function servedByIndex(column: string, pinned: Set<string>, tableIndexes: Index[]): boolean {
-  if (tableIndexes.some((index) => index.unique && index.columns.every((c) => pinned.has(c)))) return true;
+  if (tableIndexes.some((index) => index.unique && index.columns.every((c) => pinned.has(c))))
+    return true;
   return tableIndexes.some((index) => {
     const position = index.columns.indexOf(column);
     return position !== -1 && index.columns.slice(0, position).every((c) => pinned.has(c));
@@ -736,11 +882,15 @@ async function unindexedPolicyColumnViolations(db: Db): Promise<string[]> {
     for (const { text } of policy.clauses) {
       for (const term of terms(ExpressionParser.parse(text), topScope(policy.table))) {
         const byBinding = new Map<Binding, Set<string>>();
-        for (const { binding, column } of term) byBinding.set(binding, (byBinding.get(binding) ?? new Set()).add(column));
+        for (const { binding, column } of term)
+          byBinding.set(binding, (byBinding.get(binding) ?? new Set()).add(column));
         for (const [binding, pinned] of byBinding) {
           const tableIndexes = allIndexes.filter((index) => index.table === binding.table);
           for (const column of pinned) {
-            if (!servedByIndex(column, pinned, tableIndexes)) found.add(`${binding.table}.${column}: no index serves it (policy ${policy.table} "${policy.name}")`);
+            if (!servedByIndex(column, pinned, tableIndexes))
+              found.add(
+                `${binding.table}.${column}: no index serves it (policy ${policy.table} "${policy.name}")`,
+              );
           }
         }
       }
@@ -768,7 +918,9 @@ async function loginRoleViolations(db: Db, roles: readonly string[]): Promise<st
        from pg_roles r where r.rolname = any($1) order by r.rolname`,
     [roles],
   );
-  const missing = roles.filter((role) => !attributes.some(({ rolname }) => rolname === role)).map((role) => `${role}: does not exist`);
+  const missing = roles
+    .filter((role) => !attributes.some(({ rolname }) => rolname === role))
+    .map((role) => `${role}: does not exist`);
   const memberships = await rows<{ line: string }>(
     db,
     `select (m.member::regrole::text || ': is a member of ' || m.roleid::regrole::text) collate "C" as line
@@ -810,7 +962,11 @@ async function loginRoleViolations(db: Db, roles: readonly string[]): Promise<st
 
 /** PUBLIC is every role there is and ever will be, the directory's writer included. */
 async function publicGrantViolations(db: Db): Promise<string[]> {
-  return (await grantLines(db)).filter((line) => / -> PUBLIC: /.test(line) && /^(table|view|materialized view|sequence|column|function) /.test(line));
+  return (await grantLines(db)).filter(
+    (line) =>
+      / -> PUBLIC: /.test(line) &&
+      /^(table|view|materialized view|sequence|column|function) /.test(line),
+  );
 }
 
 /**
@@ -850,8 +1006,12 @@ async function securityDefinerViolations(db: Db, loginRoles: readonly string[]):
       .split(",")
       .map((schema) => schema.trim().replace(/^"(.*)"$/, "$1"));
     const untrusted = path.filter((schema) => schema === "$user" || writable.has(schema));
-    if (untrusted.length > 0) problems.unshift(`${name}: search_path holds ${untrusted.join(", ")}, where others can create objects`);
-    if (path.at(-1) !== "pg_temp") problems.unshift(`${name}: search_path does not end with pg_temp`);
+    if (untrusted.length > 0)
+      problems.unshift(
+        `${name}: search_path holds ${untrusted.join(", ")}, where others can create objects`,
+      );
+    if (path.at(-1) !== "pg_temp")
+      problems.unshift(`${name}: search_path does not end with pg_temp`);
     return problems;
   });
 }
@@ -863,7 +1023,9 @@ async function securityDefinerViolations(db: Db, loginRoles: readonly string[]):
 describe("the migrated database", () => {
   it("matches the committed snapshot of policies, grants, login roles, SECURITY DEFINER functions and triggers", async () => {
     const text = await rolledBack(snapshotText);
-    expect(text).toMatch(/^public\.todos "crud-admin_backend-policy-select": SELECT permissive to admin_backend$/m);
+    expect(text).toMatch(
+      /^public\.todos "crud-admin_backend-policy-select": SELECT permissive to admin_backend$/m,
+    );
     await expect(text).toMatchFileSnapshot("./__snapshots__/policy-snapshot.txt");
   });
 
@@ -873,7 +1035,10 @@ describe("the migrated database", () => {
 
   it("3. calls auth.* and warden.* in its policies once per statement", async () => {
     const all = await rolledBack(policies);
-    expect(all.filter((policy) => policy.clauses.some(({ text }) => /\b(auth|warden)\./.test(text))).length).toBeGreaterThan(20);
+    expect(
+      all.filter((policy) => policy.clauses.some(({ text }) => /\b(auth|warden)\./.test(text)))
+        .length,
+    ).toBeGreaterThan(20);
     expect(await rolledBack(unwrappedCallViolations)).toEqual([]);
   });
 
@@ -909,15 +1074,24 @@ describe("the migrated database", () => {
     // warden.revert_transaction runs as its caller too: what it may revert is what their policies let them change.
     const callers = ["admin_backend", "authenticated_backend", "moderator_backend", "postgres"];
     expect(executors).toEqual(
-      ["auth.session()", "auth.user_id()", "warden.active_org_id()", "warden.claims_org_id()", "warden.claims_tenant_id()", "warden.enter(text,text)", "warden.revert_transaction(bigint)", "warden.tenant_id()"].map(
-        (fn) => ({ fn, roles: callers }),
-      ),
+      [
+        "auth.session()",
+        "auth.user_id()",
+        "warden.active_org_id()",
+        "warden.claims_org_id()",
+        "warden.claims_tenant_id()",
+        "warden.enter(text,text)",
+        "warden.revert_transaction(bigint)",
+        "warden.tenant_id()",
+      ].map((fn) => ({ fn, roles: callers })),
     );
   });
 
   it("6. does not let PUBLIC execute a function the owner creates later (role setup's default privileges)", async () => {
     const grantees = await rolledBack(async (db) => {
-      await db.query("create function public.policy_lint_probe() returns int language sql as 'select 1'");
+      await db.query(
+        "create function public.policy_lint_probe() returns int language sql as 'select 1'",
+      );
       return rows<{ grantee: string }>(
         db,
         `select ${granteeName("x.grantee")} as grantee from pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) x where p.oid = 'public.policy_lint_probe()'::regprocedure`,
@@ -946,14 +1120,24 @@ describe("the migrated database", () => {
       { fn: "directory.require_member_owner()", executable: false },
     ]);
 
-    const { rows: inserted } = await rawAs(identityFor(member, "org:member"), "insert into todos (task) values ('lint') returning id");
+    const { rows: inserted } = await rawAs(
+      identityFor(member, "org:member"),
+      "insert into todos (task) values ('lint') returning id",
+    );
     const id = Number(inserted[0].id);
-    const { rows: logged } = await owner.query("select actor, db_role from audit.audit_log where table_name = 'todos' and row_id = $1", [id]);
+    const { rows: logged } = await owner.query(
+      "select actor, db_role from audit.audit_log where table_name = 'todos' and row_id = $1",
+      [id],
+    );
     expect(logged).toEqual([{ actor: member, db_role: "authenticated_backend" }]);
 
     const asAdmin = identityFor(admin, "org:admin");
-    await expect(rawAs(asAdmin, "update todos set tenant_id = 'org_globex' where id = $1", [id])).rejects.toThrow(/the tenant of a todos row cannot change/);
-    await expect(rawAs(asAdmin, "update todos set user_id = $2 where id = $1", [id, freshUserId("stranger")])).rejects.toThrow(/is not a member of org_acme/);
+    await expect(
+      rawAs(asAdmin, "update todos set tenant_id = 'org_globex' where id = $1", [id]),
+    ).rejects.toThrow(/the tenant of a todos row cannot change/);
+    await expect(
+      rawAs(asAdmin, "update todos set user_id = $2 where id = $1", [id, freshUserId("stranger")]),
+    ).rejects.toThrow(/is not a member of org_acme/);
   });
 });
 
@@ -973,27 +1157,39 @@ describe("each lint reports what is broken", () => {
       })
     ).split("\n");
     const changed = loosened.filter((line, index) => line !== clean[index]);
-    expect(changed).toEqual([expect.stringMatching(/^CREATE TRIGGER todos_owner_is_member_on_update .*; DISABLED$/)]);
+    expect(changed).toEqual([
+      expect.stringMatching(/^CREATE TRIGGER todos_owner_is_member_on_update .*; DISABLED$/),
+    ]);
   });
 
   it("the snapshot shows a widened policy and a widened grant as changed lines", async () => {
     const clean = await rolledBack(snapshotText);
     const widened = await rolledBack(async (db) => {
-      await db.query(`alter policy "crud-admin_backend-policy-select" on audit.audit_log using (true)`);
+      await db.query(
+        `alter policy "crud-admin_backend-policy-select" on audit.audit_log using (true)`,
+      );
       await db.query("grant delete on audit.audit_log to admin_backend");
       return snapshotText(db);
     });
     const before = clean.split("\n");
     const after = widened.split("\n");
     expect(after).toHaveLength(before.length);
-    const changed = after.flatMap((line, index) => (line === before[index] ? [] : [{ previous: after[index - 1], before: before[index], after: line }]));
+    const changed = after.flatMap((line, index) =>
+      line === before[index]
+        ? []
+        : [{ previous: after[index - 1], before: before[index], after: line }],
+    );
     expect(changed).toEqual([
       {
         previous: `audit.audit_log "crud-admin_backend-policy-select": SELECT permissive to admin_backend`,
         before: "    using (tenant_id = ( SELECT warden.active_org_id() AS active_org_id))",
         after: "    using true",
       },
-      { previous: expect.any(String), before: "table audit.audit_log -> admin_backend: SELECT", after: "table audit.audit_log -> admin_backend: DELETE, SELECT" },
+      {
+        previous: expect.any(String),
+        before: "table audit.audit_log -> admin_backend: SELECT",
+        after: "table audit.audit_log -> admin_backend: DELETE, SELECT",
+      },
     ]);
   });
 
@@ -1002,7 +1198,9 @@ describe("each lint reports what is broken", () => {
       await db.query(`create schema ${FIXTURE}`);
       await db.query(`create table ${FIXTURE}.open (id int)`);
       await db.query(`create view ${FIXTURE}.owners_view as select id from public.todos`);
-      await db.query(`create view ${FIXTURE}.callers_view with (security_invoker) as select id from public.todos`);
+      await db.query(
+        `create view ${FIXTURE}.callers_view with (security_invoker) as select id from public.todos`,
+      );
       await db.query(`create materialized view ${FIXTURE}.copy as select id from public.todos`);
       await db.query("alter table public.todos disable row level security");
       return rlsViolations(db);
@@ -1018,17 +1216,32 @@ describe("each lint reports what is broken", () => {
   it("3. reports caller functions called per row, at any depth, and passes wrapped ones", async () => {
     const found = await rolledBack(async (db) => {
       await db.query(`create schema ${FIXTURE}`);
-      await db.query(`create table ${FIXTURE}.notes (id int primary key, owner_id text, suffix text)`);
+      await db.query(
+        `create table ${FIXTURE}.notes (id int primary key, owner_id text, suffix text)`,
+      );
       await db.query(`create table ${FIXTURE}.shares (note_id int, tenant_id text)`);
-      const policy = (name: string, using: string) => db.query(`create policy ${name} on ${FIXTURE}.notes using (${using})`);
+      const policy = (name: string, using: string) =>
+        db.query(`create policy ${name} on ${FIXTURE}.notes using (${using})`);
       await policy("bare", "owner_id = auth.user_id()");
       await policy("with_a_column", "owner_id = (select auth.user_id() || notes.suffix)");
       await policy("reading_a_table", `owner_id = (select auth.user_id() from ${FIXTURE}.shares)`);
-      await policy("in_a_subquery", `exists (select 1 from ${FIXTURE}.shares s where s.note_id = notes.id and s.tenant_id = warden.tenant_id())`);
+      await policy(
+        "in_a_subquery",
+        `exists (select 1 from ${FIXTURE}.shares s where s.note_id = notes.id and s.tenant_id = warden.tenant_id())`,
+      );
       await policy("in_a_list", "owner_id in (select warden.active_org_id())");
-      await policy("as_an_argument", "owner_id = (select lower(auth.user_id())) and suffix = lower(auth.session() ->> 'sfx')");
-      await policy("wrapped", `owner_id = (select auth.user_id()) and exists (select 1 from ${FIXTURE}.shares s where s.note_id = notes.id and s.tenant_id = (select warden.tenant_id()))`);
-      await policy("wrapped_expression", "id::text = (select auth.session() ->> 'sid') and not (suffix is distinct from (select (auth.session() -> 'o' ->> 'id')::text))");
+      await policy(
+        "as_an_argument",
+        "owner_id = (select lower(auth.user_id())) and suffix = lower(auth.session() ->> 'sfx')",
+      );
+      await policy(
+        "wrapped",
+        `owner_id = (select auth.user_id()) and exists (select 1 from ${FIXTURE}.shares s where s.note_id = notes.id and s.tenant_id = (select warden.tenant_id()))`,
+      );
+      await policy(
+        "wrapped_expression",
+        "id::text = (select auth.session() ->> 'sid') and not (suffix is distinct from (select (auth.session() -> 'o' ->> 'id')::text))",
+      );
       return unwrappedCallViolations(db);
     });
     const notes = `${FIXTURE}.notes`;
@@ -1045,20 +1258,41 @@ describe("each lint reports what is broken", () => {
   it("4. reports policy columns no index serves, and passes prefixes and unique lookups", async () => {
     const found = await rolledBack(async (db) => {
       await db.query(`create schema ${FIXTURE}`);
-      await db.query(`create table ${FIXTURE}.docs (id int primary key, tenant_id text, owner_id text, folder_id int)`);
+      await db.query(
+        `create table ${FIXTURE}.docs (id int primary key, tenant_id text, owner_id text, folder_id int)`,
+      );
       await db.query(`create index on ${FIXTURE}.docs (folder_id, owner_id)`);
       await db.query(`create index on ${FIXTURE}.docs (lower(tenant_id))`);
       await db.query(`create table ${FIXTURE}.folders (id int, tenant_id text)`);
-      const policy = (name: string, using: string) => db.query(`create policy ${name} on ${FIXTURE}.docs using (${using})`);
+      const policy = (name: string, using: string) =>
+        db.query(`create policy ${name} on ${FIXTURE}.docs using (${using})`);
       await policy("unindexed", "tenant_id = (select warden.tenant_id())");
       await policy("second_column", "owner_id = (select auth.user_id())");
-      await policy("joined", `exists (select 1 from ${FIXTURE}.folders f where f.id = docs.folder_id and f.tenant_id = (select warden.tenant_id()))`);
-      await policy("one_of_two", "owner_id = (select auth.user_id()) or folder_id = (select (auth.session() ->> 'folder')::int)");
-      await policy("prefix", "folder_id = (select (auth.session() ->> 'folder')::int) and owner_id = (select auth.user_id())");
-      await policy("one_row", "id = (select (auth.session() ->> 'doc')::int) and tenant_id = (select warden.tenant_id())");
+      await policy(
+        "joined",
+        `exists (select 1 from ${FIXTURE}.folders f where f.id = docs.folder_id and f.tenant_id = (select warden.tenant_id()))`,
+      );
+      await policy(
+        "one_of_two",
+        "owner_id = (select auth.user_id()) or folder_id = (select (auth.session() ->> 'folder')::int)",
+      );
+      await policy(
+        "prefix",
+        "folder_id = (select (auth.session() ->> 'folder')::int) and owner_id = (select auth.user_id())",
+      );
+      await policy(
+        "one_row",
+        "id = (select (auth.session() ->> 'doc')::int) and tenant_id = (select warden.tenant_id())",
+      );
       await policy("constant", "owner_id = 'nobody' and tenant_id is not null");
-      await policy("negated", "not (owner_id = (select auth.user_id())) and case when tenant_id = (select warden.tenant_id()) then true else false end");
-      await policy("anti_join", `not exists (select 1 from ${FIXTURE}.folders f where f.id = docs.folder_id)`);
+      await policy(
+        "negated",
+        "not (owner_id = (select auth.user_id())) and case when tenant_id = (select warden.tenant_id()) then true else false end",
+      );
+      await policy(
+        "anti_join",
+        `not exists (select 1 from ${FIXTURE}.folders f where f.id = docs.folder_id)`,
+      );
       return unindexedPolicyColumnViolations(db);
     });
     const docs = `${FIXTURE}.docs`;
@@ -1109,7 +1343,9 @@ describe("each lint reports what is broken", () => {
       await db.query(`create role ${role} login superuser`);
       return loginRoleViolations(db, [role]);
     });
-    expect(superuser).toEqual(expect.arrayContaining([`${role}: has SUPERUSER`, `${role}: may CREATE in schema public`]));
+    expect(superuser).toEqual(
+      expect.arrayContaining([`${role}: has SUPERUSER`, `${role}: may CREATE in schema public`]),
+    );
   });
 
   it("6. reports PUBLIC grants and SECURITY DEFINER functions without a safe search_path or callable by a login role", async () => {
@@ -1123,7 +1359,9 @@ describe("each lint reports what is broken", () => {
       await db.query(`create function ${FIXTURE}.open() returns int language sql as 'select 1'`);
       await db.query(`grant execute on function ${FIXTURE}.open() to public`);
       const definer = async (name: string, path: string | null) => {
-        await db.query(`create function ${FIXTURE}.${name}() returns int language sql security definer ${path === null ? "" : `set search_path = ${path}`} as 'select 1'`);
+        await db.query(
+          `create function ${FIXTURE}.${name}() returns int language sql security definer ${path === null ? "" : `set search_path = ${path}`} as 'select 1'`,
+        );
         await db.query(`revoke all on function ${FIXTURE}.${name}() from public`);
       };
       await definer("no_path", null);
@@ -1133,7 +1371,10 @@ describe("each lint reports what is broken", () => {
       await db.query(`grant create on schema ${FIXTURE} to directory_backend`);
       await definer("callable", "pg_catalog, pg_temp");
       await db.query(`grant execute on function ${FIXTURE}.callable() to authenticated_backend`);
-      return { publicGrants: await publicGrantViolations(db), definers: await securityDefinerViolations(db, LOGIN_ROLE_NAMES) };
+      return {
+        publicGrants: await publicGrantViolations(db),
+        definers: await securityDefinerViolations(db, LOGIN_ROLE_NAMES),
+      };
     });
     expect(found.publicGrants).toEqual([
       `sequence ${FIXTURE}.counter -> PUBLIC: USAGE`,

@@ -12,7 +12,10 @@ import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
  * whether the session survived; a dead one is destroyed, not handed to the
  * next caller.
  */
-export function pooledDatabase<TSchema extends Record<string, unknown>>(pool: Pool, schema: TSchema): NeonDatabase<TSchema> {
+export function pooledDatabase<TSchema extends Record<string, unknown>>(
+  pool: Pool,
+  schema: TSchema,
+): NeonDatabase<TSchema> {
   const transaction: NeonDatabase<TSchema>["transaction"] = async (run, config) => {
     const client = await pool.connect();
     let dead: Error | undefined;

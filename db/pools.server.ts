@@ -34,7 +34,11 @@ export async function warmRolePools(perRole = 2): Promise<void> {
   await Promise.allSettled(
     BACKEND_ROLE_NAMES.map(async (role) => {
       const { pool } = rolePool(role);
-      const clients = await Promise.allSettled(Array.from({ length: Math.min(perRole, pool.options.max ?? perRole) }, () => pool.connect()));
+      const clients = await Promise.allSettled(
+        Array.from({ length: Math.min(perRole, pool.options.max ?? perRole) }, () =>
+          pool.connect(),
+        ),
+      );
       for (const client of clients) if (client.status === "fulfilled") client.value.release();
     }),
   );

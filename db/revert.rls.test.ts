@@ -61,15 +61,26 @@ const as = (userId: string, orgRole: ClerkOrgRole | null, orgId = org) => {
 };
 
 /** Runs `run` as the caller and returns the transaction id its changes were written in. */
-async function act(userId: string, orgRole: ClerkOrgRole | null, run: (tx: ScopedTx) => Promise<unknown>): Promise<number> {
-  return as(userId, orgRole)(async (tx) => {
+async function act(
+  userId: string,
+  orgRole: ClerkOrgRole | null,
+  run: (tx: ScopedTx) => Promise<unknown>,
+): Promise<number> {
+  return as(
+    userId,
+    orgRole,
+  )(async (tx) => {
     await run(tx);
     return currentTransactionId(tx);
   });
 }
 
-const revertAs = (userId: string, orgRole: ClerkOrgRole | null, txId: number, orgId = org): Promise<RevertOutcome> =>
-  as(userId, orgRole, orgId)((tx) => revertTransaction(tx, txId));
+const revertAs = (
+  userId: string,
+  orgRole: ClerkOrgRole | null,
+  txId: number,
+  orgId = org,
+): Promise<RevertOutcome> => as(userId, orgRole, orgId)((tx) => revertTransaction(tx, txId));
 
 async function seed(userId: string, n: number, label: string): Promise<number[]> {
   const { rows } = await owner.query<{ id: string }>(
@@ -80,7 +91,10 @@ async function seed(userId: string, n: number, label: string): Promise<number[]>
 }
 
 async function seedReview(todoId: number, reviewerId: string, verdict: "approved" | "flagged") {
-  await owner.query("insert into todo_reviews (todo_id, tenant_id, reviewer_id, verdict, reason, note) values ($1, $2, $3, $4, case when $4::review_verdict = 'flagged' then 'spam'::review_reason end, 'seeded')", [todoId, org, reviewerId, verdict]);
+  await owner.query(
+    "insert into todo_reviews (todo_id, tenant_id, reviewer_id, verdict, reason, note) values ($1, $2, $3, $4, case when $4::review_verdict = 'flagged' then 'spam'::review_reason end, 'seeded')",
+    [todoId, org, reviewerId, verdict],
+  );
 }
 
 /** Every column of the organization's todos and reviews, as the owner sees them: "identical" means identical. */
@@ -115,19 +129,33 @@ describe("an admin's undo of a bulk action", () => {
     expect(outcome).toEqual({ status: "reverted", txId: expect.any(Number) });
     expect(await tables()).toEqual(before);
     const revertTx = (outcome as { txId: number }).txId;
-    const { rows } = await owner.query("select actor, db_role, entries::int, reverts_tx_id::text from audit.transactions where tx_id = $1 and tenant_id = $2", [revertTx, org]);
-    expect(rows).toEqual([{ actor: admin, db_role: "admin_backend", entries: 5, reverts_tx_id: String(txId) }]);
-    const log = await as(admin, "org:admin")((tx) => listAudit(tx, { txId: revertTx }));
-    expect(log.rows.map((entry) => ({ txId: entry.txId, revertsTxId: entry.revertsTxId, rowId: entry.rowId })).sort((a, b) => a.rowId - b.rowId)).toEqual(
-      ids.map((rowId) => ({ txId: revertTx, revertsTxId: txId, rowId })),
+    const { rows } = await owner.query(
+      "select actor, db_role, entries::int, reverts_tx_id::text from audit.transactions where tx_id = $1 and tenant_id = $2",
+      [revertTx, org],
     );
+    expect(rows).toEqual([
+      { actor: admin, db_role: "admin_backend", entries: 5, reverts_tx_id: String(txId) },
+    ]);
+    const log = await as(admin, "org:admin")((tx) => listAudit(tx, { txId: revertTx }));
+    expect(
+      log.rows
+        .map((entry) => ({ txId: entry.txId, revertsTxId: entry.revertsTxId, rowId: entry.rowId }))
+        .sort((a, b) => a.rowId - b.rowId),
+    ).toEqual(ids.map((rowId) => ({ txId: revertTx, revertsTxId: txId, rowId })));
   });
 
   it("gives reassigned todos back to their owner", async () => {
     const ids = await seed(member, 4, "reassign me");
     const before = await tables();
-    const txId = await act(admin, "org:admin", bulk({ action: "reassign", target: { ids }, owner: otherMember }));
-    const { rows } = await owner.query("select distinct user_id from todos where id = any($1::bigint[])", [ids]);
+    const txId = await act(
+      admin,
+      "org:admin",
+      bulk({ action: "reassign", target: { ids }, owner: otherMember }),
+    );
+    const { rows } = await owner.query(
+      "select distinct user_id from todos where id = any($1::bigint[])",
+      [ids],
+    );
     expect(rows).toEqual([{ user_id: otherMember }]);
     expect(await revertAs(admin, "org:admin", txId)).toMatchObject({ status: "reverted" });
     expect(await tables()).toEqual(before);
@@ -146,10 +174,15 @@ describe("an admin's undo of a bulk action", () => {
 
   it("brings 10,000 deleted todos back: the organization's tables are identical to before, column for column", async () => {
     const ids = await seed(otherMember, 10_000, "ten thousand");
-    for (const id of ids.slice(0, 50)) await seedReview(id, moderator, id % 2 ? "approved" : "flagged");
+    for (const id of ids.slice(0, 50))
+      await seedReview(id, moderator, id % 2 ? "approved" : "flagged");
     await owner.query("analyze todos");
     const before = await tables();
-    const txId = await act(admin, "org:admin", bulk({ action: "delete", target: { filter: { owner: otherMember } } }));
+    const txId = await act(
+      admin,
+      "org:admin",
+      bulk({ action: "delete", target: { filter: { owner: otherMember } } }),
+    );
     expect((await tables()).n).toBe(before.n - 10_000);
     expect(await revertAs(admin, "org:admin", txId)).toMatchObject({ status: "reverted" });
     expect(await tables()).toEqual(before);
@@ -166,7 +199,9 @@ describe("an admin's undo of a bulk action", () => {
     const again = await revertAs(admin, "org:admin", (restore as { txId: number }).txId);
     expect(again).toMatchObject({ status: "reverted" });
     expect(await tables()).toEqual(afterDelete);
-    expect(await revertAs(admin, "org:admin", (again as { txId: number }).txId)).toMatchObject({ status: "reverted" });
+    expect(await revertAs(admin, "org:admin", (again as { txId: number }).txId)).toMatchObject({
+      status: "reverted",
+    });
     expect(await tables()).toEqual(original);
   });
 });
@@ -178,7 +213,11 @@ describe("conflicts refuse the whole revert and name the rows", () => {
     await owner.query("update todos set task = 'edited since' where id = $1", [ids[1]]);
     const before = await tables();
     const audit = await auditState();
-    expect(await revertAs(admin, "org:admin", txId)).toEqual({ status: "conflict", reason: "changed", rows: [{ table: "todos", id: ids[1] }] });
+    expect(await revertAs(admin, "org:admin", txId)).toEqual({
+      status: "conflict",
+      reason: "changed",
+      rows: [{ table: "todos", id: ids[1] }],
+    });
     expect(await tables()).toEqual(before);
     expect(await auditState()).toEqual(audit);
   });
@@ -186,21 +225,33 @@ describe("conflicts refuse the whole revert and name the rows", () => {
   it("a created todo reviewed since is a conflict: reverting would delete the review", async () => {
     let created = 0;
     const createdTx = await act(member, "org:member", async (tx) => {
-      const { rows } = await tx.execute<{ id: string }>(sql`insert into todos (task) values ('reviewed later') returning id`);
+      const { rows } = await tx.execute<{ id: string }>(
+        sql`insert into todos (task) values ('reviewed later') returning id`,
+      );
       created = Number(rows[0].id);
     });
     await seedReview(created, moderator, "approved");
     const before = await tables();
-    expect(await revertAs(member, "org:member", createdTx)).toEqual({ status: "conflict", reason: "changed", rows: [{ table: "todos", id: created }] });
+    expect(await revertAs(member, "org:member", createdTx)).toEqual({
+      status: "conflict",
+      reason: "changed",
+      rows: [{ table: "todos", id: created }],
+    });
     expect(await tables()).toEqual(before);
   });
 
   it("a deleted todo whose id was taken again is a conflict", async () => {
     const ids = await seed(member, 2, "gone");
     const deleted = await act(member, "org:member", bulk({ action: "delete", target: { ids } }));
-    await owner.query("insert into todos (id, tenant_id, user_id, task) values ($1, $2, $3, 'squatter')", [ids[0], org, otherMember]);
+    await owner.query(
+      "insert into todos (id, tenant_id, user_id, task) values ($1, $2, $3, 'squatter')",
+      [ids[0], org, otherMember],
+    );
     const before = await tables();
-    expect(await revertAs(member, "org:member", deleted)).toEqual({ status: "conflict", reason: "constraint" });
+    expect(await revertAs(member, "org:member", deleted)).toEqual({
+      status: "conflict",
+      reason: "constraint",
+    });
     expect(await tables()).toEqual(before);
   });
 
@@ -208,7 +259,11 @@ describe("conflicts refuse the whole revert and name the rows", () => {
     const ids = await seed(member, 2, "twice");
     const txId = await act(admin, "org:admin", bulk({ action: "complete", target: { ids } }));
     const first = await revertAs(admin, "org:admin", txId);
-    expect(await revertAs(admin, "org:admin", txId)).toEqual({ status: "conflict", reason: "reverted", by: (first as { txId: number }).txId });
+    expect(await revertAs(admin, "org:admin", txId)).toEqual({
+      status: "conflict",
+      reason: "reverted",
+      by: (first as { txId: number }).txId,
+    });
   });
 });
 
@@ -217,7 +272,9 @@ describe("a member undoes their own delete", () => {
     const [id] = await seed(member, 1, "my own");
     await seedReview(id, moderator, "approved");
     const before = await tables();
-    const txId = await act(member, "org:member", (tx) => tx.execute(sql`delete from todos where id = ${id}`));
+    const txId = await act(member, "org:member", (tx) =>
+      tx.execute(sql`delete from todos where id = ${id}`),
+    );
     expect(await revertAs(member, "org:member", txId)).toMatchObject({ status: "reverted" });
     expect(await tables()).toEqual(before);
   });
@@ -239,8 +296,14 @@ describe("forbidden reverts are refused by the database and change nothing", () 
     ["the member whose todos they were", () => revertAs(member, "org:member", txId)],
     ["a moderator of the organization", () => revertAs(moderator, "org:moderator", txId)],
     ["an admin of another organization", () => revertAs(otherAdmin, "org:admin", txId, otherOrg)],
-    ["the same admin outside the organization (personal workspace)", () => revertAs(admin, null, txId, org)],
-    ["an admin naming a transaction that never was", () => revertAs(admin, "org:admin", 9_000_000_000_000)],
+    [
+      "the same admin outside the organization (personal workspace)",
+      () => revertAs(admin, null, txId, org),
+    ],
+    [
+      "an admin naming a transaction that never was",
+      () => revertAs(admin, "org:admin", 9_000_000_000_000),
+    ],
   ])("%s: 404", async (_, attempt) => {
     expect(await attempt()).toEqual({ status: "not-found" });
     expect(await tables()).toEqual(before);
@@ -248,8 +311,16 @@ describe("forbidden reverts are refused by the database and change nothing", () 
   });
 
   it("in raw SQL too, with no RETURNING: the function refuses before any row moves", async () => {
-    await expect(rawAs(identityFor(member, "org:member", org), "select warden.revert_transaction($1)", [txId])).rejects.toMatchObject({ code: "WD404" });
-    await expect(rawAs(identityFor(otherAdmin, "org:admin", otherOrg), "select warden.revert_transaction($1)", [txId])).rejects.toMatchObject({ code: "WD404" });
+    await expect(
+      rawAs(identityFor(member, "org:member", org), "select warden.revert_transaction($1)", [txId]),
+    ).rejects.toMatchObject({ code: "WD404" });
+    await expect(
+      rawAs(
+        identityFor(otherAdmin, "org:admin", otherOrg),
+        "select warden.revert_transaction($1)",
+        [txId],
+      ),
+    ).rejects.toMatchObject({ code: "WD404" });
     expect(await tables()).toEqual(before);
     expect(await auditState()).toEqual(audit);
   });
@@ -259,7 +330,10 @@ describe("forbidden reverts are refused by the database and change nothing", () 
     const done = await act(admin, "org:admin", bulk({ action: "complete", target: { ids } }));
     const state = await tables();
     const log = await auditState();
-    expect(await revertAs(admin, "org:moderator", done)).toEqual({ status: "forbidden", reason: "refused" });
+    expect(await revertAs(admin, "org:moderator", done)).toEqual({
+      status: "forbidden",
+      reason: "refused",
+    });
     expect(await tables()).toEqual(state);
     expect(await auditState()).toEqual(log);
   });
@@ -270,7 +344,10 @@ describe("forbidden reverts are refused by the database and change nothing", () 
     const restored = await revertAs(admin, "org:admin", deleted);
     const state = await tables();
     const log = await auditState();
-    expect(await revertAs(admin, "org:moderator", (restored as { txId: number }).txId)).toEqual({ status: "forbidden", reason: "refused" });
+    expect(await revertAs(admin, "org:moderator", (restored as { txId: number }).txId)).toEqual({
+      status: "forbidden",
+      reason: "refused",
+    });
     expect(await tables()).toEqual(state);
     expect(await auditState()).toEqual(log);
   });
@@ -278,30 +355,49 @@ describe("forbidden reverts are refused by the database and change nothing", () 
   it("a transaction the log no longer holds whole (an entry pruned by the owner) is not reverted in part (403)", async () => {
     const ids = await seed(member, 3, "pruned");
     const done = await act(admin, "org:admin", bulk({ action: "complete", target: { ids } }));
-    await owner.query("delete from audit.audit_log where id = (select min(id) from audit.audit_log where tx_id = $1)", [done]);
+    await owner.query(
+      "delete from audit.audit_log where id = (select min(id) from audit.audit_log where tx_id = $1)",
+      [done],
+    );
     const state = await tables();
-    expect(await revertAs(admin, "org:admin", done)).toEqual({ status: "forbidden", reason: "hidden" });
+    expect(await revertAs(admin, "org:admin", done)).toEqual({
+      status: "forbidden",
+      reason: "hidden",
+    });
     expect(await tables()).toEqual(state);
   });
 
   it("setup work (no actor) is not revertible from a request (403)", async () => {
     await seed(member, 1, "setup");
-    const { rows } = await owner.query<{ tx_id: string }>("select tx_id::text from audit.transactions where tenant_id = $1 and actor is null order by tx_id desc limit 1", [org]);
+    const { rows } = await owner.query<{ tx_id: string }>(
+      "select tx_id::text from audit.transactions where tenant_id = $1 and actor is null order by tx_id desc limit 1",
+      [org],
+    );
     const state = await tables();
-    expect(await revertAs(admin, "org:admin", Number(rows[0].tx_id))).toEqual({ status: "forbidden", reason: "setup" });
+    expect(await revertAs(admin, "org:admin", Number(rows[0].tx_id))).toEqual({
+      status: "forbidden",
+      reason: "setup",
+    });
     expect(await tables()).toEqual(state);
   });
 
   it("a forged 'reverting' setting restores no review onto a todo that is not the deleted one, exactly", async () => {
     const [id] = await seed(member, 1, "forge");
     await seedReview(id, moderator, "flagged");
-    const deleted = await act(member, "org:member", (tx) => tx.execute(sql`delete from todos where id = ${id}`));
+    const deleted = await act(member, "org:member", (tx) =>
+      tx.execute(sql`delete from todos where id = ${id}`),
+    );
     // Same id, different text: the row is the member's to insert, but it is not the row the transaction deleted.
     await act(member, "org:member", async (tx) => {
       await tx.execute(sql`select set_config('warden.reverting', ${String(deleted)}, true)`);
-      await tx.execute(sql`insert into todos (id, tenant_id, user_id, task) values (${id}, ${org}, ${member}, 'something else')`);
+      await tx.execute(
+        sql`insert into todos (id, tenant_id, user_id, task) values (${id}, ${org}, ${member}, 'something else')`,
+      );
     });
-    const { rows } = await owner.query("select count(*)::int as n from todo_reviews where todo_id = $1", [id]);
+    const { rows } = await owner.query(
+      "select count(*)::int as n from todo_reviews where todo_id = $1",
+      [id],
+    );
     expect(rows[0].n).toBe(0);
   });
 });
@@ -319,11 +415,19 @@ describe("the review queue's claims and escalations", () => {
 
   it("a transaction that claimed a todo is refused as a whole, and nothing changes", async () => {
     const [id] = await seed(member, 1, "claimed");
-    const claimed = await act(moderator, "org:moderator", (tx) => claimTodo(tx, { todoId: id, minutes: 15 }));
+    const claimed = await act(moderator, "org:moderator", (tx) =>
+      claimTodo(tx, { todoId: id, minutes: 15 }),
+    );
     const before = { ...(await tables()), ...(await queueTables()) };
     const log = await auditState();
-    for (const [userId, orgRole] of [[moderator, "org:moderator"], [admin, "org:admin"]] as const) {
-      expect(await revertAs(userId, orgRole, claimed)).toEqual({ status: "conflict", reason: "queue" });
+    for (const [userId, orgRole] of [
+      [moderator, "org:moderator"],
+      [admin, "org:admin"],
+    ] as const) {
+      expect(await revertAs(userId, orgRole, claimed)).toEqual({
+        status: "conflict",
+        reason: "queue",
+      });
     }
     expect({ ...(await tables()), ...(await queueTables()) }).toEqual(before);
     expect(await auditState()).toEqual(log);
@@ -332,26 +436,41 @@ describe("the review queue's claims and escalations", () => {
   it("a verdict that ended its holder's claim is not reverted in part: the review stays, and so does the claim's end", async () => {
     const [id] = await seed(member, 1, "verdict on a claim");
     await act(moderator, "org:moderator", (tx) => claimTodo(tx, { todoId: id, minutes: 15 }));
-    const verdict = await act(moderator, "org:moderator", (tx) => recordReview(tx, { todoId: id, verdict: "flagged", reason: "duplicate", note: null }));
+    const verdict = await act(moderator, "org:moderator", (tx) =>
+      recordReview(tx, { todoId: id, verdict: "flagged", reason: "duplicate", note: null }),
+    );
     const before = { ...(await tables()), ...(await queueTables()) };
-    expect(await revertAs(admin, "org:admin", verdict)).toEqual({ status: "conflict", reason: "queue" });
+    expect(await revertAs(admin, "org:admin", verdict)).toEqual({
+      status: "conflict",
+      reason: "queue",
+    });
     expect({ ...(await tables()), ...(await queueTables()) }).toEqual(before);
   });
 
   it("an escalation and its resolution are refused alike", async () => {
     const [id] = await seed(member, 1, "escalated");
-    const escalated = await act(moderator, "org:moderator", (tx) => escalateTodo(tx, { todoId: id, reason: "abuse", note: null }));
+    const escalated = await act(moderator, "org:moderator", (tx) =>
+      escalateTodo(tx, { todoId: id, reason: "abuse", note: null }),
+    );
     const resolved = await act(admin, "org:admin", (tx) => resolveEscalation(tx, id));
     const before = await queueTables();
-    expect(await revertAs(admin, "org:admin", escalated)).toEqual({ status: "conflict", reason: "queue" });
-    expect(await revertAs(admin, "org:admin", resolved)).toEqual({ status: "conflict", reason: "queue" });
+    expect(await revertAs(admin, "org:admin", escalated)).toEqual({
+      status: "conflict",
+      reason: "queue",
+    });
+    expect(await revertAs(admin, "org:admin", resolved)).toEqual({
+      status: "conflict",
+      reason: "queue",
+    });
     expect(await queueTables()).toEqual(before);
   });
 
   it("deleting a claimed, escalated todo touches neither, so undoing the delete is whole and finds them as they were", async () => {
     const ids = await seed(member, 2, "delete the escalated");
     await act(moderator, "org:moderator", (tx) => claimTodo(tx, { todoId: ids[0], minutes: 15 }));
-    await act(moderator, "org:moderator", (tx) => escalateTodo(tx, { todoId: ids[0], reason: "spam", note: "again" }));
+    await act(moderator, "org:moderator", (tx) =>
+      escalateTodo(tx, { todoId: ids[0], reason: "spam", note: "again" }),
+    );
     const before = { ...(await tables()), ...(await queueTables()) };
     const deleted = await act(admin, "org:admin", bulk({ action: "delete", target: { ids } }));
     expect(await queueTables()).toEqual({ claims: before.claims, escalations: before.escalations });
@@ -361,7 +480,13 @@ describe("the review queue's claims and escalations", () => {
 
   it("in raw SQL too: the function refuses with WD409 and the hint the app reads", async () => {
     const [id] = await seed(member, 1, "raw claim");
-    const claimed = await act(moderator, "org:moderator", (tx) => claimTodo(tx, { todoId: id, minutes: 15 }));
-    await expect(rawAs(identityFor(admin, "org:admin", org), "select warden.revert_transaction($1)", [claimed])).rejects.toMatchObject({ code: "WD409", hint: "queue" });
+    const claimed = await act(moderator, "org:moderator", (tx) =>
+      claimTodo(tx, { todoId: id, minutes: 15 }),
+    );
+    await expect(
+      rawAs(identityFor(admin, "org:admin", org), "select warden.revert_transaction($1)", [
+        claimed,
+      ]),
+    ).rejects.toMatchObject({ code: "WD409", hint: "queue" });
   });
 });

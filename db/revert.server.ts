@@ -30,10 +30,19 @@ function refusal(error: DatabaseError): RevertOutcome | null {
     case "WD404":
       return { status: "not-found" };
     case "WD403":
-      return { status: "forbidden", reason: error.hint === "setup" || error.hint === "hidden" ? error.hint : "refused" };
+      return {
+        status: "forbidden",
+        reason: error.hint === "setup" || error.hint === "hidden" ? error.hint : "refused",
+      };
     case "WD409":
-      if (error.hint === "changed") return { status: "conflict", reason: "changed", rows: JSON.parse(error.detail ?? "[]") as RevertedRow[] };
-      if (error.hint === "reverted") return { status: "conflict", reason: "reverted", by: Number(error.detail) };
+      if (error.hint === "changed")
+        return {
+          status: "conflict",
+          reason: "changed",
+          rows: JSON.parse(error.detail ?? "[]") as RevertedRow[],
+        };
+      if (error.hint === "reverted")
+        return { status: "conflict", reason: "reverted", by: Number(error.detail) };
       if (error.hint === "queue") return { status: "conflict", reason: "queue" };
       return { status: "conflict", reason: "constraint" };
     default:
@@ -43,9 +52,13 @@ function refusal(error: DatabaseError): RevertOutcome | null {
 
 export async function revertTransaction(tx: ScopedTx, txId: number): Promise<RevertOutcome> {
   try {
-    const { rows } = await tx.execute<{ tx_id: string | null }>(sql`select warden.revert_transaction(${txId}) as tx_id`);
+    const { rows } = await tx.execute<{ tx_id: string | null }>(
+      sql`select warden.revert_transaction(${txId}) as tx_id`,
+    );
     const reverting = rows[0].tx_id;
-    return reverting === null ? { status: "nothing" } : { status: "reverted", txId: Number(reverting) };
+    return reverting === null
+      ? { status: "nothing" }
+      : { status: "reverted", txId: Number(reverting) };
   } catch (error) {
     const known = databaseErrorOf(error);
     const outcome = known && refusal(known);

@@ -35,7 +35,11 @@ export async function queueCounts(tx: ScopedTx): Promise<QueueCounts> {
            count(*) filter (where verdict = 'flagged') as flagged
     from latest`);
   const { total, approved, flagged } = rows[0];
-  return { unreviewed: Number(total) - Number(approved) - Number(flagged), approved: Number(approved), flagged: Number(flagged) };
+  return {
+    unreviewed: Number(total) - Number(approved) - Number(flagged),
+    approved: Number(approved),
+    flagged: Number(flagged),
+  };
 }
 
 /**
@@ -79,7 +83,11 @@ export async function flaggedTodos(tx: ScopedTx, limit: number): Promise<QueueIt
  * `missing`: the todo is gone; `own-todo`: the policies refuse a verdict on
  * the caller's own todo; `taken`: someone else holds a live claim on it.
  */
-export type ReviewOutcome = { status: "recorded" } | { status: "missing" } | { status: "own-todo" } | { status: "taken"; by: PersonRef };
+export type ReviewOutcome =
+  | { status: "recorded" }
+  | { status: "missing" }
+  | { status: "own-todo" }
+  | { status: "taken"; by: PersonRef };
 
 /**
  * Records a verdict as the caller (reviewer_id defaults to auth.user_id();
@@ -89,10 +97,22 @@ export type ReviewOutcome = { status: "recorded" } | { status: "missing" } | { s
  * the queue, so the app honours it, though it is no permission. The same
  * transaction ends the caller's own claim on the todo, if any.
  */
-export async function recordReview(tx: ScopedTx, input: { todoId: number; verdict: ReviewVerdict; reason: ReviewReason | null; note: string | null }): Promise<ReviewOutcome> {
+export async function recordReview(
+  tx: ScopedTx,
+  input: {
+    todoId: number;
+    verdict: ReviewVerdict;
+    reason: ReviewReason | null;
+    note: string | null;
+  },
+): Promise<ReviewOutcome> {
   try {
     const [{ rows }] = await Promise.all([
-      tx.execute<{ review_id: string | null; claimant_id: string | null; claimant_name: string | null }>(sql`
+      tx.execute<{
+        review_id: string | null;
+        claimant_id: string | null;
+        claimant_name: string | null;
+      }>(sql`
         with holder as (${liveClaimOn(input.todoId)}),
         recorded as (
           insert into todo_reviews (todo_id, verdict, reason, note)
@@ -101,11 +121,16 @@ export async function recordReview(tx: ScopedTx, input: { todoId: number; verdic
           returning id)
         select (select id from recorded) as review_id, h.claimant_id, h.claimant_name
         from (select 1) one left join holder h on not h.mine`),
-      tx.execute(sql`delete from todo_claims where todo_id = ${input.todoId} and claimant_id = (select auth.user_id())`),
+      tx.execute(
+        sql`delete from todo_claims where todo_id = ${input.todoId} and claimant_id = (select auth.user_id())`,
+      ),
     ]);
     const [row] = rows;
     if (row.review_id !== null) return { status: "recorded" };
-    return { status: "taken", by: holderOf({ claimant_id: row.claimant_id!, claimant_name: row.claimant_name }) };
+    return {
+      status: "taken",
+      by: holderOf({ claimant_id: row.claimant_id!, claimant_name: row.claimant_name }),
+    };
   } catch (error) {
     const code = sqlStateOf(error);
     if (code === "23503") return { status: "missing" };

@@ -1,7 +1,30 @@
 import { sql, type SQL } from "drizzle-orm";
 import { crudPolicy } from "drizzle-orm/neon";
-import { CLAIM_MINUTES_MAX, REVIEW_NOTE_MAX_LENGTH, REVIEW_REASONS, REVIEW_VERDICTS } from "./limits";
-import { bigint, boolean, check, foreignKey, index, jsonb, pgEnum, pgPolicy, pgRole, pgSchema, pgTable, primaryKey, text, timestamp, unique, uniqueIndex, type AnyPgColumn } from "drizzle-orm/pg-core";
+import {
+  CLAIM_MINUTES_MAX,
+  REVIEW_NOTE_MAX_LENGTH,
+  REVIEW_REASONS,
+  REVIEW_VERDICTS,
+} from "./limits";
+import {
+  bigint,
+  boolean,
+  check,
+  foreignKey,
+  index,
+  jsonb,
+  pgEnum,
+  pgPolicy,
+  pgRole,
+  pgSchema,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  type AnyPgColumn,
+} from "drizzle-orm/pg-core";
 
 /**
  * What each backend role may do lives here and only here: the migrations are
@@ -27,8 +50,10 @@ export const ownedByCaller = (column: AnyPgColumn): SQL => sql`${column} = (sele
  * the claims through `auth.session()` (migrations/0006_tenant_functions.sql),
  * are evaluated once per statement, and lead every index of a tenant table.
  */
-export const inCallersTenant = (column: AnyPgColumn): SQL => sql`${column} = (select warden.tenant_id())`;
-export const inCallersOrg = (column: AnyPgColumn): SQL => sql`${column} = (select warden.active_org_id())`;
+export const inCallersTenant = (column: AnyPgColumn): SQL =>
+  sql`${column} = (select warden.tenant_id())`;
+export const inCallersOrg = (column: AnyPgColumn): SQL =>
+  sql`${column} = (select warden.active_org_id())`;
 const callersTenant = sql`(warden.tenant_id())`;
 
 export const todos = pgTable(
@@ -46,7 +71,12 @@ export const todos = pgTable(
   },
   (table) => [
     // A member's own todos, newest or oldest first, without a sort.
-    index("todos_tenant_user_inserted_at_id_idx").on(table.tenantId, table.userId, table.insertedAt, table.id),
+    index("todos_tenant_user_inserted_at_id_idx").on(
+      table.tenantId,
+      table.userId,
+      table.insertedAt,
+      table.id,
+    ),
     // Keyset pagination over a whole organization (moderators, admins) in either direction.
     index("todos_tenant_inserted_at_id_idx").on(table.tenantId, table.insertedAt, table.id),
     // What a review's composite foreign key points at: the todo and its tenant together.
@@ -56,8 +86,16 @@ export const todos = pgTable(
       read: sql`${inCallersTenant(table.tenantId)} and ${ownedByCaller(table.userId)}`,
       modify: sql`${inCallersTenant(table.tenantId)} and ${ownedByCaller(table.userId)}`,
     }),
-    crudPolicy({ role: moderatorBackend, read: inCallersOrg(table.tenantId), modify: sql`${inCallersOrg(table.tenantId)} and ${ownedByCaller(table.userId)}` }),
-    crudPolicy({ role: adminBackend, read: inCallersOrg(table.tenantId), modify: inCallersOrg(table.tenantId) }),
+    crudPolicy({
+      role: moderatorBackend,
+      read: inCallersOrg(table.tenantId),
+      modify: sql`${inCallersOrg(table.tenantId)} and ${ownedByCaller(table.userId)}`,
+    }),
+    crudPolicy({
+      role: adminBackend,
+      read: inCallersOrg(table.tenantId),
+      modify: inCallersOrg(table.tenantId),
+    }),
   ],
 ).enableRLS();
 
@@ -109,10 +147,22 @@ export const todoReviews = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
-    foreignKey({ name: "todo_reviews_todo_tenant_fk", columns: [table.todoId, table.tenantId], foreignColumns: [todos.id, todos.tenantId] }).onDelete("cascade"),
-    index("todo_reviews_tenant_todo_created_at_idx").on(table.tenantId, table.todoId, table.createdAt.desc(), table.id.desc()),
+    foreignKey({
+      name: "todo_reviews_todo_tenant_fk",
+      columns: [table.todoId, table.tenantId],
+      foreignColumns: [todos.id, todos.tenantId],
+    }).onDelete("cascade"),
+    index("todo_reviews_tenant_todo_created_at_idx").on(
+      table.tenantId,
+      table.todoId,
+      table.createdAt.desc(),
+      table.id.desc(),
+    ),
     index("todo_reviews_reviewer_id_idx").on(table.reviewerId),
-    check("todo_reviews_note_length", sql`char_length(${table.note}) <= ${sql.raw(String(REVIEW_NOTE_MAX_LENGTH))}`),
+    check(
+      "todo_reviews_note_length",
+      sql`char_length(${table.note}) <= ${sql.raw(String(REVIEW_NOTE_MAX_LENGTH))}`,
+    ),
     crudPolicy({
       role: authenticatedBackend,
       read: sql`${inCallersTenant(table.tenantId)} and ${table.todoId} in (select ${todos.id} from ${todos})`,
@@ -123,15 +173,27 @@ export const todoReviews = pgTable(
       read: inCallersOrg(table.tenantId),
       modify: sql`${inCallersOrg(table.tenantId)} and ${ownedByCaller(table.reviewerId)} and ${notOwnersVerdict(table)}`,
     }),
-    pgPolicy("crud-admin_backend-policy-select", { for: "select", to: adminBackend, using: inCallersOrg(table.tenantId) }),
-    pgPolicy("crud-admin_backend-policy-insert", { for: "insert", to: adminBackend, withCheck: sql`${inCallersOrg(table.tenantId)} and ${notOwnersVerdict(table)}` }),
+    pgPolicy("crud-admin_backend-policy-select", {
+      for: "select",
+      to: adminBackend,
+      using: inCallersOrg(table.tenantId),
+    }),
+    pgPolicy("crud-admin_backend-policy-insert", {
+      for: "insert",
+      to: adminBackend,
+      withCheck: sql`${inCallersOrg(table.tenantId)} and ${notOwnersVerdict(table)}`,
+    }),
     pgPolicy("crud-admin_backend-policy-update", {
       for: "update",
       to: adminBackend,
       using: inCallersOrg(table.tenantId),
       withCheck: sql`${inCallersOrg(table.tenantId)} and ${notOwnersVerdict(table)}`,
     }),
-    pgPolicy("crud-admin_backend-policy-delete", { for: "delete", to: adminBackend, using: inCallersOrg(table.tenantId) }),
+    pgPolicy("crud-admin_backend-policy-delete", {
+      for: "delete",
+      to: adminBackend,
+      using: inCallersOrg(table.tenantId),
+    }),
   ],
 ).enableRLS();
 
@@ -149,7 +211,8 @@ export type TodoReview = typeof todoReviews.$inferSelect;
  * same separation of duties as verdicts.
  */
 const reviewers = [moderatorBackend, adminBackend];
-const othersTodo = (todoId: AnyPgColumn): SQL => sql`exists (select 1 from ${todos} where ${todos.id} = ${todoId} and ${todos.userId} <> (select auth.user_id()))`;
+const othersTodo = (todoId: AnyPgColumn): SQL =>
+  sql`exists (select 1 from ${todos} where ${todos.id} = ${todoId} and ${todos.userId} <> (select auth.user_id()))`;
 
 /**
  * At most one claim per todo, ever: a row per claimed todo, which lives
@@ -174,8 +237,15 @@ export const todoClaims = pgTable(
   (table) => [
     unique("todo_claims_todo_id_key").on(table.todoId),
     index("todo_claims_tenant_claimant_idx").on(table.tenantId, table.claimantId),
-    check("todo_claims_lifetime", sql`${table.expiresAt} > ${table.claimedAt} and ${table.expiresAt} <= ${table.claimedAt} + interval '${sql.raw(String(CLAIM_MINUTES_MAX))} minutes'`),
-    pgPolicy("todo_claims_read", { for: "select", to: reviewers, using: inCallersOrg(table.tenantId) }),
+    check(
+      "todo_claims_lifetime",
+      sql`${table.expiresAt} > ${table.claimedAt} and ${table.expiresAt} <= ${table.claimedAt} + interval '${sql.raw(String(CLAIM_MINUTES_MAX))} minutes'`,
+    ),
+    pgPolicy("todo_claims_read", {
+      for: "select",
+      to: reviewers,
+      using: inCallersOrg(table.tenantId),
+    }),
     pgPolicy("todo_claims_claim", {
       for: "insert",
       to: reviewers,
@@ -187,7 +257,11 @@ export const todoClaims = pgTable(
       using: sql`${inCallersOrg(table.tenantId)} and (${ownedByCaller(table.claimantId)} or ${table.expiresAt} <= now())`,
       withCheck: sql`${inCallersOrg(table.tenantId)} and ${ownedByCaller(table.claimantId)} and ${table.claimedAt} = now() and ${othersTodo(table.todoId)}`,
     }),
-    pgPolicy("todo_claims_release_own", { for: "delete", to: reviewers, using: sql`${inCallersOrg(table.tenantId)} and ${ownedByCaller(table.claimantId)}` }),
+    pgPolicy("todo_claims_release_own", {
+      for: "delete",
+      to: reviewers,
+      using: sql`${inCallersOrg(table.tenantId)} and ${ownedByCaller(table.claimantId)}`,
+    }),
   ],
 ).enableRLS();
 
@@ -215,10 +289,22 @@ export const todoEscalations = pgTable(
     index("todo_escalations_tenant_todo_idx").on(table.tenantId, table.todoId),
     index("todo_escalations_tenant_escalated_by_idx").on(table.tenantId, table.escalatedBy),
     index("todo_escalations_tenant_resolved_by_idx").on(table.tenantId, table.resolvedBy),
-    uniqueIndex("todo_escalations_one_open_per_todo").on(table.todoId).where(sql`resolved_at is null`),
-    check("todo_escalations_note_length", sql`char_length(${table.note}) <= ${sql.raw(String(REVIEW_NOTE_MAX_LENGTH))}`),
-    check("todo_escalations_resolved_with_resolver", sql`(${table.resolvedBy} is null) = (${table.resolvedAt} is null)`),
-    pgPolicy("todo_escalations_read", { for: "select", to: reviewers, using: inCallersOrg(table.tenantId) }),
+    uniqueIndex("todo_escalations_one_open_per_todo")
+      .on(table.todoId)
+      .where(sql`resolved_at is null`),
+    check(
+      "todo_escalations_note_length",
+      sql`char_length(${table.note}) <= ${sql.raw(String(REVIEW_NOTE_MAX_LENGTH))}`,
+    ),
+    check(
+      "todo_escalations_resolved_with_resolver",
+      sql`(${table.resolvedBy} is null) = (${table.resolvedAt} is null)`,
+    ),
+    pgPolicy("todo_escalations_read", {
+      for: "select",
+      to: reviewers,
+      using: inCallersOrg(table.tenantId),
+    }),
     pgPolicy("todo_escalations_escalate", {
       for: "insert",
       to: moderatorBackend,
@@ -293,7 +379,11 @@ export const auditLog = auditSchema
         read: sql`${inCallersTenant(table.tenantId)} and ${visibleOrOwnDoing(table)} and ${table.tableName} in ('todos', 'todo_reviews')`,
         modify: false,
       }),
-      crudPolicy({ role: moderatorBackend, read: sql`${inCallersOrg(table.tenantId)} and ${visibleOrOwnDoing(table)}`, modify: false }),
+      crudPolicy({
+        role: moderatorBackend,
+        read: sql`${inCallersOrg(table.tenantId)} and ${visibleOrOwnDoing(table)}`,
+        modify: false,
+      }),
       crudPolicy({ role: adminBackend, read: inCallersOrg(table.tenantId), modify: false }),
     ],
   )
@@ -325,8 +415,16 @@ export const auditTransactions = auditSchema
       primaryKey({ columns: [table.txId, table.tenantId] }),
       index("transactions_tenant_actor_tx_idx").on(table.tenantId, table.actor, table.txId),
       index("transactions_tenant_reverts_tx_idx").on(table.tenantId, table.revertsTxId),
-      crudPolicy({ role: authenticatedBackend, read: sql`${inCallersTenant(table.tenantId)} and ${ownedByCaller(table.actor)}`, modify: false }),
-      crudPolicy({ role: moderatorBackend, read: sql`${inCallersOrg(table.tenantId)} and ${ownedByCaller(table.actor)}`, modify: false }),
+      crudPolicy({
+        role: authenticatedBackend,
+        read: sql`${inCallersTenant(table.tenantId)} and ${ownedByCaller(table.actor)}`,
+        modify: false,
+      }),
+      crudPolicy({
+        role: moderatorBackend,
+        read: sql`${inCallersOrg(table.tenantId)} and ${ownedByCaller(table.actor)}`,
+        modify: false,
+      }),
       crudPolicy({ role: adminBackend, read: inCallersOrg(table.tenantId), modify: false }),
     ],
   )
@@ -356,8 +454,16 @@ export const localSessions = pgTable(
     endedAt: timestamp("ended_at", { withTimezone: true }),
   },
   (table) => [
-    pgPolicy("local_sessions_select_own", { for: "select", to: requestRoles, using: ownSession(table) }),
-    pgPolicy("local_sessions_insert_own", { for: "insert", to: requestRoles, withCheck: sql`${ownSession(table)} and ${table.endedAt} is null` }),
+    pgPolicy("local_sessions_select_own", {
+      for: "select",
+      to: requestRoles,
+      using: ownSession(table),
+    }),
+    pgPolicy("local_sessions_insert_own", {
+      for: "insert",
+      to: requestRoles,
+      withCheck: sql`${ownSession(table)} and ${table.endedAt} is null`,
+    }),
     pgPolicy("local_sessions_end_own", {
       for: "update",
       to: requestRoles,
@@ -381,7 +487,8 @@ export const directoryBackend = pgRole("directory_backend").existing();
 
 /** A live row: never a tombstone. */
 const live = (deletedAt: AnyPgColumn): SQL => sql`${deletedAt} is null`;
-const directoryWriter = (name: string) => pgPolicy(name, { for: "all", to: directoryBackend, using: sql`true`, withCheck: sql`true` });
+const directoryWriter = (name: string) =>
+  pgPolicy(name, { for: "all", to: directoryBackend, using: sql`true`, withCheck: sql`true` });
 
 export const directoryOrganizations = directorySchema
   .table(
@@ -394,7 +501,11 @@ export const directoryOrganizations = directorySchema
       deletedAt: timestamp("deleted_at", { withTimezone: true, precision: 3 }),
     },
     (table) => [
-      pgPolicy("organizations_read_active", { for: "select", to: requestRoles, using: sql`${live(table.deletedAt)} and ${inCallersOrg(table.id)}` }),
+      pgPolicy("organizations_read_active", {
+        for: "select",
+        to: requestRoles,
+        using: sql`${live(table.deletedAt)} and ${inCallersOrg(table.id)}`,
+      }),
       directoryWriter("organizations_directory_writer"),
     ],
   )
@@ -413,7 +524,11 @@ export const directoryMemberships = directorySchema
     (table) => [
       primaryKey({ columns: [table.organizationId, table.userId] }),
       index("memberships_user_id_idx").on(table.userId),
-      pgPolicy("memberships_read_active_org", { for: "select", to: requestRoles, using: sql`${live(table.deletedAt)} and ${inCallersOrg(table.organizationId)}` }),
+      pgPolicy("memberships_read_active_org", {
+        for: "select",
+        to: requestRoles,
+        using: sql`${live(table.deletedAt)} and ${inCallersOrg(table.organizationId)}`,
+      }),
       directoryWriter("memberships_directory_writer"),
     ],
   )
@@ -466,6 +581,9 @@ export const directoryWebhookMessages = directorySchema
       id: text("id").primaryKey(),
       receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
     },
-    (table) => [index("webhook_messages_received_at_idx").on(table.receivedAt), directoryWriter("webhook_messages_directory_writer")],
+    (table) => [
+      index("webhook_messages_received_at_idx").on(table.receivedAt),
+      directoryWriter("webhook_messages_directory_writer"),
+    ],
   )
   .enableRLS();

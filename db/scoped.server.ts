@@ -40,7 +40,11 @@ const entry = (identity: Identity, options: ScopeOptions): Statement => ({
  * callback's first batch of queries, then one round trip per further batch,
  * then COMMIT. Use it for anything that reads, decides, then writes.
  */
-export function withIdentity<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>, options: ScopeOptions = {}): Promise<T> {
+export function withIdentity<T>(
+  identity: Identity,
+  run: (tx: ScopedTx) => Promise<T>,
+  options: ScopeOptions = {},
+): Promise<T> {
   return scope(identity, run, options, false);
 }
 
@@ -52,7 +56,11 @@ export function withIdentity<T>(identity: Identity, run: (tx: ScopedTx) => Promi
  * independent ones. A callback that waits for one answer before asking the
  * next question needs `withIdentity`.
  */
-export function withIdentityAtOnce<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>, options: ScopeOptions = {}): Promise<T> {
+export function withIdentityAtOnce<T>(
+  identity: Identity,
+  run: (tx: ScopedTx) => Promise<T>,
+  options: ScopeOptions = {},
+): Promise<T> {
   return scope(identity, run, options, true);
 }
 
@@ -71,7 +79,12 @@ const waitMs = () => Number(process.env.WARDEN_DB_WAIT_MS ?? 10_000);
  * a scope that is not idempotent) it may have committed, so it is not retried
  * and the caller answers it as unavailable.
  */
-async function scope<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>, options: ScopeOptions, oneMessage: boolean): Promise<T> {
+async function scope<T>(
+  identity: Identity,
+  run: (tx: ScopedTx) => Promise<T>,
+  options: ScopeOptions,
+  oneMessage: boolean,
+): Promise<T> {
   const deadline = Date.now() + waitMs();
   for (let attempt = 0; ; attempt++) {
     const outcome = await attemptScope(identity, run, options, oneMessage);
@@ -84,18 +97,26 @@ async function scope<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>, o
 
 type Attempt<T> = { ok: true; value: T } | { ok: false; error: unknown; retryable: boolean };
 
-async function attemptScope<T>(identity: Identity, run: (tx: ScopedTx) => Promise<T>, options: ScopeOptions, oneMessage: boolean): Promise<Attempt<T>> {
+async function attemptScope<T>(
+  identity: Identity,
+  run: (tx: ScopedTx) => Promise<T>,
+  options: ScopeOptions,
+  oneMessage: boolean,
+): Promise<Attempt<T>> {
   let client: PoolClient;
   try {
     client = await rolePool(identity.backendRole).pool.connect();
   } catch (error) {
     return { ok: false, error, retryable: isDatabaseUnavailable(error) };
   }
-  const opening = oneMessage ? [entry(identity, options)] : [{ text: "begin" }, entry(identity, options)];
+  const opening = oneMessage
+    ? [entry(identity, options)]
+    : [{ text: "begin" }, entry(identity, options)];
   const batching = new BatchingClient(client, opening, oneMessage);
   let broken: Error | undefined;
   let committing = false;
-  const mayHaveCommitted = () => (oneMessage ? batching.started && !options.idempotent : committing);
+  const mayHaveCommitted = () =>
+    oneMessage ? batching.started && !options.idempotent : committing;
   try {
     // drizzle only ever calls query(config, values) on its client, which the batching client answers.
     const value = await run(drizzle(batching as unknown as PoolClient));
@@ -105,7 +126,10 @@ async function attemptScope<T>(identity: Identity, run: (tx: ScopedTx) => Promis
     return { ok: true, value };
   } catch (error) {
     // ROLLBACK ends an explicit transaction and, either way, tells whether the connection survived.
-    if (batching.started) await runPipeline(client, [{ text: "rollback" }]).catch((rollbackError: Error) => (broken = rollbackError));
+    if (batching.started)
+      await runPipeline(client, [{ text: "rollback" }]).catch(
+        (rollbackError: Error) => (broken = rollbackError),
+      );
     return { ok: false, error, retryable: !mayHaveCommitted() && isDatabaseUnavailable(error) };
   } finally {
     batching.close();

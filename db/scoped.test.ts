@@ -38,13 +38,17 @@ it("checks out one connection of the identity's role per transaction", async () 
 describe("claims", () => {
   it("with no claims set, a backend role sees zero rows", async () => {
     const { pool } = rolePool("authenticated_backend");
-    const { rows } = await pool.query("select count(*)::int as n, auth.user_id() as uid from todos");
+    const { rows } = await pool.query(
+      "select count(*)::int as n, auth.user_id() as uid from todos",
+    );
     expect(rows[0]).toEqual({ n: 0, uid: null });
   });
 
   it("with no claims set, even the moderator's insert is refused", async () => {
     const { pool } = rolePool("moderator_backend");
-    await expect(pool.query("insert into todos (task) values ('anonymous')")).rejects.toMatchObject({ code: expect.stringMatching(/^(23502|42501)$/) });
+    await expect(pool.query("insert into todos (task) values ('anonymous')")).rejects.toMatchObject(
+      { code: expect.stringMatching(/^(23502|42501)$/) },
+    );
   });
 
   const connectionState = async () => {
@@ -56,7 +60,9 @@ describe("claims", () => {
 
   it("do not leak to the next borrower after COMMIT", async () => {
     const pid = await withIdentity(aliceIdentity, async (tx) => {
-      const { rows } = await tx.execute<{ pid: number; visible: number }>(sql`select pg_backend_pid() as pid, (select count(*)::int from todos) as visible`);
+      const { rows } = await tx.execute<{ pid: number; visible: number }>(
+        sql`select pg_backend_pid() as pid, (select count(*)::int from todos) as visible`,
+      );
       expect(rows[0].visible).toBe(2);
       return rows[0].pid;
     });
@@ -91,7 +97,10 @@ describe("reads in one message", () => {
 
   it("see the claims in every statement of the message, and leave none behind", async () => {
     const [first, second] = await withIdentityAtOnce(aliceIdentity, (tx) =>
-      Promise.all([tx.execute<{ pid: number; visible: number }>(pidAndVisible), tx.select().from(todos)]),
+      Promise.all([
+        tx.execute<{ pid: number; visible: number }>(pidAndVisible),
+        tx.select().from(todos),
+      ]),
     );
     expect(first.rows[0].visible).toBe(2);
     expect(second.map((todo) => todo.task).sort()).toEqual(["a", "b"]);
@@ -106,16 +115,25 @@ describe("reads in one message", () => {
     await expect(
       withIdentity(aliceIdentity, async (tx) => {
         pid = (await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`)).rows[0].pid;
-        return Promise.all([tx.execute(sql`select 1 / 0`), tx.insert(todos).values({ task: marker })]);
+        return Promise.all([
+          tx.execute(sql`select 1 / 0`),
+          tx.insert(todos).values({ task: marker }),
+        ]);
       }),
     ).rejects.toMatchObject({ cause: { code: "22012" } });
-    await expect(withIdentityAtOnce(aliceIdentity, (tx) => Promise.all([tx.execute(sql`select 1 / 0`), tx.insert(todos).values({ task: marker })]))).rejects.toMatchObject({
+    await expect(
+      withIdentityAtOnce(aliceIdentity, (tx) =>
+        Promise.all([tx.execute(sql`select 1 / 0`), tx.insert(todos).values({ task: marker })]),
+      ),
+    ).rejects.toMatchObject({
       cause: { code: "22012" },
     });
     const after = await connectionState();
     expect(after.pid).toBe(pid);
     expect(after).toMatchObject({ claims: "", uid: null, visible: 0 });
-    const { rows } = await owner.query("select count(*)::int as n from todos where task = $1", [marker]);
+    const { rows } = await owner.query("select count(*)::int as n from todos where task = $1", [
+      marker,
+    ]);
     expect(rows[0].n).toBe(0);
   });
 
@@ -146,7 +164,9 @@ describe("reads in one message", () => {
       setImmediate(() => (late = tx.execute(pidAndVisible)));
     });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    await expect(late).rejects.toMatchObject({ cause: { message: expect.stringMatching(/after its scoped transaction had ended/) } });
+    await expect(late).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/after its scoped transaction had ended/) },
+    });
     expect(await connectionState()).toMatchObject({ claims: "", uid: null, visible: 0 });
   });
 });
@@ -154,23 +174,33 @@ describe("reads in one message", () => {
 describe("an ended session", () => {
   const sessionOf = async (ended: boolean) => {
     const id = `sess_${crypto.randomUUID()}`;
-    await owner.query("insert into local_sessions (id, user_id, expires_at, ended_at) values ($1, $2, now() + interval '1 hour', $3)", [
-      id,
-      alice,
-      ended ? new Date() : null,
-    ]);
-    return { sessionId: id, identity: { ...aliceIdentity, claims: { ...aliceIdentity.claims, sid: id } } };
+    await owner.query(
+      "insert into local_sessions (id, user_id, expires_at, ended_at) values ($1, $2, now() + interval '1 hour', $3)",
+      [id, alice, ended ? new Date() : null],
+    );
+    return {
+      sessionId: id,
+      identity: { ...aliceIdentity, claims: { ...aliceIdentity.claims, sid: id } },
+    };
   };
 
   it("stops the statements pipelined behind the check: the write sent with it never happens", async () => {
     const marker = `after-sign-out-${Date.now()}`;
     const { sessionId, identity } = await sessionOf(true);
     for (const scope of [withIdentity, withIdentityAtOnce]) {
-      await expect(scope(identity, (tx) => tx.insert(todos).values({ task: marker }), { sessionId })).rejects.toMatchObject({ cause: { code: SESSION_ENDED } });
+      await expect(
+        scope(identity, (tx) => tx.insert(todos).values({ task: marker }), { sessionId }),
+      ).rejects.toMatchObject({ cause: { code: SESSION_ENDED } });
     }
-    const { rows } = await owner.query("select count(*)::int as n from todos where task = $1", [marker]);
+    const { rows } = await owner.query("select count(*)::int as n from todos where task = $1", [
+      marker,
+    ]);
     expect(rows[0].n).toBe(0);
-    expect(await rolePool("authenticated_backend").pool.query("select current_setting('request.jwt.claims', true) as claims")).toMatchObject({ rows: [{ claims: "" }] });
+    expect(
+      await rolePool("authenticated_backend").pool.query(
+        "select current_setting('request.jwt.claims', true) as claims",
+      ),
+    ).toMatchObject({ rows: [{ claims: "" }] });
   });
 
   it("a live one lets them through", async () => {
@@ -190,8 +220,14 @@ describe("a connection lost after the message went out", () => {
     process.env.WARDEN_DB_WAIT_MS = "600";
     try {
       const attempts = { write: 0, read: 0 };
-      await expect(withIdentityAtOnce(aliceIdentity, (tx) => (attempts.write++, tx.execute(dies)))).rejects.toMatchObject({ cause: { code: "57P01" } });
-      await expect(withIdentityAtOnce(aliceIdentity, (tx) => (attempts.read++, tx.execute(dies)), { idempotent: true })).rejects.toMatchObject({ cause: { code: "57P01" } });
+      await expect(
+        withIdentityAtOnce(aliceIdentity, (tx) => (attempts.write++, tx.execute(dies))),
+      ).rejects.toMatchObject({ cause: { code: "57P01" } });
+      await expect(
+        withIdentityAtOnce(aliceIdentity, (tx) => (attempts.read++, tx.execute(dies)), {
+          idempotent: true,
+        }),
+      ).rejects.toMatchObject({ cause: { code: "57P01" } });
       expect(attempts.write).toBe(1);
       expect(attempts.read).toBeGreaterThan(1);
     } finally {

@@ -23,10 +23,19 @@ interface SaslSession {
  */
 export class NativeScramClient extends Client {
   async _handleAuthSASLContinue(message: { data: string }) {
-    const self = this as unknown as { saslSession: SaslSession; password: unknown; connection: { sendSCRAMClientFinalMessage(response: string): void } };
+    const self = this as unknown as {
+      saslSession: SaslSession;
+      password: unknown;
+      connection: { sendSCRAMClientFinalMessage(response: string): void };
+    };
     const session = self.saslSession;
     const password = self.password;
-    if (session.message !== "SASLInitialResponse" || typeof password !== "string" || typeof message.data !== "string") throw new Error("SASL: protocol error");
+    if (
+      session.message !== "SASLInitialResponse" ||
+      typeof password !== "string" ||
+      typeof message.data !== "string"
+    )
+      throw new Error("SASL: protocol error");
     const attributes = new Map(
       message.data.split(",").map((pair) => {
         if (!/^.=/.test(pair)) throw new Error("SASL: Invalid attribute pair entry");
@@ -36,13 +45,26 @@ export class NativeScramClient extends Client {
     const nonce = attributes.get("r");
     const salt = attributes.get("s");
     const iterations = attributes.get("i");
-    if (!nonce || !/^[!-+--~]+$/.test(nonce)) throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: nonce missing/unprintable");
-    if (!salt || !/^(?:[a-zA-Z0-9+/]{4})*(?:[a-zA-Z0-9+/]{2}==|[a-zA-Z0-9+/]{3}=)?$/.test(salt)) throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: salt missing/not base64");
-    if (!iterations || !/^[1-9][0-9]*$/.test(iterations)) throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: missing/invalid iteration count");
-    if (!nonce.startsWith(session.clientNonce)) throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: server nonce does not start with client nonce");
-    if (nonce.length === session.clientNonce.length) throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: server nonce is too short");
+    if (!nonce || !/^[!-+--~]+$/.test(nonce))
+      throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: nonce missing/unprintable");
+    if (!salt || !/^(?:[a-zA-Z0-9+/]{4})*(?:[a-zA-Z0-9+/]{2}==|[a-zA-Z0-9+/]{3}=)?$/.test(salt))
+      throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: salt missing/not base64");
+    if (!iterations || !/^[1-9][0-9]*$/.test(iterations))
+      throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: missing/invalid iteration count");
+    if (!nonce.startsWith(session.clientNonce))
+      throw new Error(
+        "SASL: SCRAM-SERVER-FIRST-MESSAGE: server nonce does not start with client nonce",
+      );
+    if (nonce.length === session.clientNonce.length)
+      throw new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: server nonce is too short");
 
-    const salted = await derive(Buffer.from(password, "utf8"), Buffer.from(salt, "base64"), Number(iterations), 32, "sha256");
+    const salted = await derive(
+      Buffer.from(password, "utf8"),
+      Buffer.from(salt, "base64"),
+      Number(iterations),
+      32,
+      "sha256",
+    );
     const hmac = (key: Buffer, text: string) => createHmac("sha256", key).update(text).digest();
     const clientKey = hmac(salted, "Client Key");
     const storedKey = createHash("sha256").update(clientKey).digest();

@@ -8,7 +8,10 @@ import type { ScopedTx } from "./scoped.server";
  * session of the token that is asking.
  */
 
-export async function startSession(tx: ScopedTx, input: { id: string; expiresAt: Date }): Promise<void> {
+export async function startSession(
+  tx: ScopedTx,
+  input: { id: string; expiresAt: Date },
+): Promise<void> {
   await tx.insert(localSessions).values({ id: input.id, expiresAt: input.expiresAt });
 }
 

@@ -18,7 +18,8 @@ export interface DatabaseError {
 /** A Postgres error, bare or wrapped by drizzle; undefined for anything else. */
 export function databaseErrorOf(error: unknown): DatabaseError | undefined {
   const cause = (error as { cause?: Partial<DatabaseError> } | undefined)?.cause;
-  const found = typeof cause?.code === "string" ? cause : (error as Partial<DatabaseError> | undefined);
+  const found =
+    typeof cause?.code === "string" ? cause : (error as Partial<DatabaseError> | undefined);
   return typeof found?.code === "string" ? (found as DatabaseError) : undefined;
 }
 
@@ -26,4 +27,5 @@ export function databaseErrorOf(error: unknown): DatabaseError | undefined {
 export const sqlStateOf = (error: unknown): string | undefined => databaseErrorOf(error)?.code;
 
 /** A timestamp as ISO 8601 in UTC, as `<time dateTime>` and `Date` want it. */
-export const isoTime = (column: SQL): SQL => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+export const isoTime = (column: SQL): SQL =>
+  sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

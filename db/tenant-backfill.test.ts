@@ -47,13 +47,18 @@ beforeAll(async () => {
   await admin.query(`drop database if exists ${DATABASE}`);
   await admin.query(`create database ${DATABASE}`);
   owner = createPool(inDatabase(process.env.DATABASE_URL!), { max: 1 });
-  for (const statement of roleSetupStatements({ sessionJwtAvailable: false })) await owner.query(statement);
+  for (const statement of roleSetupStatements({ sessionJwtAvailable: false }))
+    await owner.query(statement);
   oldMigrations = migrationsBeforeTenants();
   await migrate(drizzle(owner), { migrationsFolder: oldMigrations });
 
   // Life before tenants: todos of two people, a review, an edit and a deletion in the audit log.
-  await owner.query("insert into todos (user_id, task) values ('user_old_a', 'a1'), ('user_old_a', 'a2'), ('user_old_b', 'b1'), ('user_old_b', 'b2')");
-  await owner.query("insert into todo_reviews (todo_id, reviewer_id, verdict) select id, 'user_old_mod', 'flagged' from todos where task = 'b1'");
+  await owner.query(
+    "insert into todos (user_id, task) values ('user_old_a', 'a1'), ('user_old_a', 'a2'), ('user_old_b', 'b1'), ('user_old_b', 'b2')",
+  );
+  await owner.query(
+    "insert into todo_reviews (todo_id, reviewer_id, verdict) select id, 'user_old_mod', 'flagged' from todos where task = 'b1'",
+  );
   await owner.query("update todos set is_complete = true where task = 'a1'");
   await owner.query("delete from todos where task = 'b2'");
 
@@ -68,7 +73,9 @@ afterAll(async () => {
 });
 
 it("moves every todo into its owner's personal workspace, and nothing else changes", async () => {
-  const { rows } = await owner.query("select tenant_id, user_id, task, is_complete from todos order by task");
+  const { rows } = await owner.query(
+    "select tenant_id, user_id, task, is_complete from todos order by task",
+  );
   expect(rows).toEqual([
     { tenant_id: "personal:user_old_a", user_id: "user_old_a", task: "a1", is_complete: true },
     { tenant_id: "personal:user_old_a", user_id: "user_old_a", task: "a2", is_complete: false },
@@ -77,23 +84,32 @@ it("moves every todo into its owner's personal workspace, and nothing else chang
 });
 
 it("keeps reviews with their todo's tenant, and gives every audit entry one", async () => {
-  expect((await owner.query("select tenant_id, verdict::text from todo_reviews")).rows).toEqual([{ tenant_id: "personal:user_old_b", verdict: "flagged" }]);
-  const { rows } = await owner.query("select table_name, action::text, tenant_id from audit.audit_log order by id");
+  expect((await owner.query("select tenant_id, verdict::text from todo_reviews")).rows).toEqual([
+    { tenant_id: "personal:user_old_b", verdict: "flagged" },
+  ]);
+  const { rows } = await owner.query(
+    "select table_name, action::text, tenant_id from audit.audit_log order by id",
+  );
   expect(rows.length).toBe(7);
   expect(rows.filter((row) => row.tenant_id === null)).toEqual([]);
   // The deleted todo's entries kept its owner's workspace too.
-  expect(rows.filter((row) => row.action === "delete")).toEqual([{ table_name: "todos", action: "delete", tenant_id: "personal:user_old_b" }]);
+  expect(rows.filter((row) => row.action === "delete")).toEqual([
+    { table_name: "todos", action: "delete", tenant_id: "personal:user_old_b" },
+  ]);
   // The backfill itself wrote no audit entries.
   expect(rows.filter((row) => row.action === "update")).toHaveLength(1);
 });
 
 async function visibleTo(claims: object, backendRole: "authenticated_backend" | "admin_backend") {
-  const envName = backendRole === "admin_backend" ? "DATABASE_ADMIN_URL" : "DATABASE_AUTHENTICATED_URL";
+  const envName =
+    backendRole === "admin_backend" ? "DATABASE_ADMIN_URL" : "DATABASE_AUTHENTICATED_URL";
   const pool = createPool(inDatabase(process.env[envName]!), { max: 1 });
   const client = await pool.connect();
   try {
     await client.query("begin");
-    await client.query("select set_config('request.jwt.claims', $1, true)", [JSON.stringify(claims)]);
+    await client.query("select set_config('request.jwt.claims', $1, true)", [
+      JSON.stringify(claims),
+    ]);
     const { rows } = await client.query("select task from todos order by task");
     await client.query("commit");
     return rows.map((row) => row.task);
@@ -109,6 +125,16 @@ it("each owner still reaches their own todos, in their personal workspace", asyn
 });
 
 it("no organization sees any of them, not even its admin", async () => {
-  expect(await visibleTo({ sub: "user_old_a", v: 2, o: { id: "org_acme", rol: "member" } }, "authenticated_backend")).toEqual([]);
-  expect(await visibleTo({ sub: "user_admin", v: 2, o: { id: "org_acme", rol: "admin" } }, "admin_backend")).toEqual([]);
+  expect(
+    await visibleTo(
+      { sub: "user_old_a", v: 2, o: { id: "org_acme", rol: "member" } },
+      "authenticated_backend",
+    ),
+  ).toEqual([]);
+  expect(
+    await visibleTo(
+      { sub: "user_admin", v: 2, o: { id: "org_acme", rol: "admin" } },
+      "admin_backend",
+    ),
+  ).toEqual([]);
 });

@@ -25,8 +25,10 @@ const ACME = { sub: "user_a", v: 2, o: { id: "org_acme", rol: "member" } };
 const GLOBEX = { sub: "user_a", v: 2, o: { id: "org_globex", rol: "member" } };
 const PERSONAL = { sub: "user_b" };
 
-const enter = (claims: unknown) => client.query("select warden.enter($1, null)", [JSON.stringify(claims)]);
-const setClaims = (claims: unknown) => client.query("select set_config('request.jwt.claims', $1, true)", [JSON.stringify(claims)]);
+const enter = (claims: unknown) =>
+  client.query("select warden.enter($1, null)", [JSON.stringify(claims)]);
+const setClaims = (claims: unknown) =>
+  client.query("select set_config('request.jwt.claims', $1, true)", [JSON.stringify(claims)]);
 
 async function answers() {
   const { rows } = await client.query(
@@ -34,7 +36,13 @@ async function answers() {
             warden.claims_tenant_id() as computed_tenant, warden.claims_org_id() as computed_org,
             current_setting('warden.claims', true) is not distinct from current_setting('request.jwt.claims', true) as stored`,
   );
-  return rows[0] as { tenant: string | null; org: string | null; computed_tenant: string | null; computed_org: string | null; stored: boolean };
+  return rows[0] as {
+    tenant: string | null;
+    org: string | null;
+    computed_tenant: string | null;
+    computed_org: string | null;
+    stored: boolean;
+  };
 }
 
 async function inTransaction<T>(work: () => Promise<T>): Promise<T> {
@@ -53,7 +61,13 @@ describe("after warden.enter, the stored tenant is the computed one", () => {
       return answers();
     });
     const org = tenant?.startsWith("org_") ? tenant : null;
-    expect(found).toEqual({ tenant, org, computed_tenant: tenant, computed_org: org, stored: true });
+    expect(found).toEqual({
+      tenant,
+      org,
+      computed_tenant: tenant,
+      computed_org: org,
+      stored: true,
+    });
   });
 });
 
@@ -80,7 +94,11 @@ describe("a stored tenant is never read for other claims", () => {
     const row = await inTransaction(async () => {
       await enter(ACME);
       await setClaims(PERSONAL);
-      return (await client.query("insert into todos (task) values ('whose?') returning tenant_id, user_id")).rows[0];
+      return (
+        await client.query(
+          "insert into todos (task) values ('whose?') returning tenant_id, user_id",
+        )
+      ).rows[0];
     });
     expect(row).toEqual({ tenant_id: "personal:user_b", user_id: "user_b" });
   });
@@ -114,7 +132,13 @@ describe("nothing outlives the transaction", () => {
                 nullif(current_setting('warden.claims', true), '') as stored_claims`,
       )
     ).rows[0];
-  const nothing = { tenant: null, org: null, stored_tenant: null, stored_org: null, stored_claims: null };
+  const nothing = {
+    tenant: null,
+    org: null,
+    stored_tenant: null,
+    stored_org: null,
+    stored_claims: null,
+  };
 
   it("after a commit, the next borrower of the connection has no tenant", async () => {
     await client.query("begin");
@@ -127,14 +151,18 @@ describe("nothing outlives the transaction", () => {
     await inTransaction(() => enter(GLOBEX));
     expect(await leftovers()).toEqual(nothing);
     await client.query("begin");
-    await expect(client.query("select warden.enter($1, 'no such session')", [JSON.stringify(ACME)])).rejects.toMatchObject({ code: "WD401" });
+    await expect(
+      client.query("select warden.enter($1, 'no such session')", [JSON.stringify(ACME)]),
+    ).rejects.toMatchObject({ code: "WD401" });
     await client.query("rollback");
     expect(await leftovers()).toEqual(nothing);
   });
 });
 
 it("the policies' tenant functions are inlined: no function call is left in the plan", async () => {
-  const { rows } = await client.query("explain (verbose, costs off) select warden.tenant_id(), warden.active_org_id()");
+  const { rows } = await client.query(
+    "explain (verbose, costs off) select warden.tenant_id(), warden.active_org_id()",
+  );
   const plan = rows.map((row: Record<string, string>) => row["QUERY PLAN"]).join("\n");
   expect(plan).toContain("current_setting('warden.claims'");
   expect(plan).not.toMatch(/warden\.(tenant_id|active_org_id)\(\)/);

@@ -25,7 +25,11 @@ let admin: string;
 let moderator: string;
 let member: string;
 let otherMember: string;
-const outsiders: Record<"admin" | "moderator" | "member", string> = { admin: "", moderator: "", member: "" };
+const outsiders: Record<"admin" | "moderator" | "member", string> = {
+  admin: "",
+  moderator: "",
+  member: "",
+};
 
 /** The todos of the story, by what happened to them. */
 const ids = { own: 0, others: 0, deletedByMember: 0, deletedByAdmin: 0, reassigned: 0 };
@@ -38,13 +42,20 @@ const as = (userId: string, orgRole: ClerkOrgRole | null, orgId = org) => {
 };
 
 const create = async (userId: string, orgRole: ClerkOrgRole, task: string) =>
-  (await as(userId, orgRole)((tx) => tx.insert(todos).values({ task }).returning({ id: todos.id })))[0].id;
+  (
+    await as(userId, orgRole)((tx) => tx.insert(todos).values({ task }).returning({ id: todos.id }))
+  )[0].id;
 
-const historyAs = (userId: string, orgRole: ClerkOrgRole, todoId: number, orgId = org): Promise<TodoHistory | null> =>
-  as(userId, orgRole, orgId)((tx) => readTodoHistory(tx, todoId));
+const historyAs = (
+  userId: string,
+  orgRole: ClerkOrgRole,
+  todoId: number,
+  orgId = org,
+): Promise<TodoHistory | null> => as(userId, orgRole, orgId)((tx) => readTodoHistory(tx, todoId));
 
 /** (table, action, actor) of each entry, newest first: the shape of a timeline. */
-const shape = (history: TodoHistory | null) => history?.entries.map((entry) => [entry.tableName, entry.action, entry.actor]);
+const shape = (history: TodoHistory | null) =>
+  history?.entries.map((entry) => [entry.tableName, entry.action, entry.actor]);
 
 beforeAll(async () => {
   org = fixtures.org("timeline");
@@ -53,7 +64,8 @@ beforeAll(async () => {
   moderator = fixtures.user("tl_moderator");
   member = fixtures.user("tl_member");
   otherMember = fixtures.user("tl_member2");
-  for (const role of ["admin", "moderator", "member"] as const) outsiders[role] = fixtures.user(`tl_out_${role}`);
+  for (const role of ["admin", "moderator", "member"] as const)
+    outsiders[role] = fixtures.user(`tl_out_${role}`);
   await addMembers(org, [
     { userId: admin, role: "org:admin", name: "Ada Admin" },
     { userId: moderator, role: "org:moderator", name: "Mo Moderator" },
@@ -68,12 +80,28 @@ beforeAll(async () => {
 
   // The member's own todo: created, edited, completed, reviewed by the moderator; the member undoes the completion.
   ids.own = await create(member, "org:member", "Draft the plan");
-  await as(member, "org:member")((tx) => tx.update(todos).set({ task: "Draft the final plan" }).where(eq(todos.id, ids.own)));
-  revertedTx = await as(member, "org:member")(async (tx) => {
-    await tx.update(todos).set({ isComplete: not(todos.isComplete) }).where(eq(todos.id, ids.own));
+  await as(
+    member,
+    "org:member",
+  )((tx) => tx.update(todos).set({ task: "Draft the final plan" }).where(eq(todos.id, ids.own)));
+  revertedTx = await as(
+    member,
+    "org:member",
+  )(async (tx) => {
+    await tx
+      .update(todos)
+      .set({ isComplete: not(todos.isComplete) })
+      .where(eq(todos.id, ids.own));
     return currentTransactionId(tx);
   });
-  await as(moderator, "org:moderator")((tx) => tx.insert(todoReviews).values({ todoId: ids.own, verdict: "flagged", reason: "spam", note: "too vague" }));
+  await as(
+    moderator,
+    "org:moderator",
+  )((tx) =>
+    tx
+      .insert(todoReviews)
+      .values({ todoId: ids.own, verdict: "flagged", reason: "spam", note: "too vague" }),
+  );
   const outcome = await as(member, "org:member")((tx) => revertTransaction(tx, revertedTx));
   expect(outcome).toMatchObject({ status: "reverted" });
   revertTx = (outcome as { txId: number }).txId;
@@ -87,7 +115,10 @@ beforeAll(async () => {
   await as(admin, "org:admin")((tx) => tx.delete(todos).where(eq(todos.id, ids.deletedByAdmin)));
 
   ids.reassigned = await create(member, "org:member", "Hand this over");
-  await as(admin, "org:admin")((tx) => tx.update(todos).set({ userId: otherMember }).where(eq(todos.id, ids.reassigned)));
+  await as(
+    admin,
+    "org:admin",
+  )((tx) => tx.update(todos).set({ userId: otherMember }).where(eq(todos.id, ids.reassigned)));
 });
 
 afterAll(async () => {
@@ -108,10 +139,27 @@ const OWN_TIMELINE = () => [
 describe("an admin", () => {
   it("reads every todo's whole timeline in the organization, with names", async () => {
     const own = await historyAs(admin, "org:admin", ids.own);
-    expect(own).toMatchObject({ fate: "visible", todo: { id: ids.own, task: "Draft the final plan", ownerName: "Mia Member", verdict: "flagged", reviewerName: "Mo Moderator" } });
+    expect(own).toMatchObject({
+      fate: "visible",
+      todo: {
+        id: ids.own,
+        task: "Draft the final plan",
+        ownerName: "Mia Member",
+        verdict: "flagged",
+        reviewerName: "Mo Moderator",
+      },
+    });
     expect(shape(own)).toEqual(OWN_TIMELINE());
-    expect(own!.entries.map((entry) => entry.actorName)).toEqual(["Mia Member", "Mo Moderator", "Mia Member", "Mia Member", "Mia Member"]);
-    expect(shape(await historyAs(admin, "org:admin", ids.others))).toEqual([["todos", "insert", otherMember]]);
+    expect(own!.entries.map((entry) => entry.actorName)).toEqual([
+      "Mia Member",
+      "Mo Moderator",
+      "Mia Member",
+      "Mia Member",
+      "Mia Member",
+    ]);
+    expect(shape(await historyAs(admin, "org:admin", ids.others))).toEqual([
+      ["todos", "insert", otherMember],
+    ]);
   });
 
   it("reads a deleted todo's timeline, whoever deleted it, with its last text", async () => {
@@ -127,7 +175,14 @@ describe("an admin", () => {
 
   it("sees a reassign with both owners by name", async () => {
     const [reassign] = (await historyAs(admin, "org:admin", ids.reassigned))!.entries;
-    expect(reassign).toMatchObject({ action: "update", actor: admin, actorName: "Ada Admin", dbRole: "admin_backend", ownerBeforeName: "Mia Member", ownerAfterName: "Otto Other" });
+    expect(reassign).toMatchObject({
+      action: "update",
+      actor: admin,
+      actorName: "Ada Admin",
+      dbRole: "admin_backend",
+      ownerBeforeName: "Mia Member",
+      ownerAfterName: "Otto Other",
+    });
     expect(reassign.before).toMatchObject({ user_id: member });
     expect(reassign.after).toMatchObject({ user_id: otherMember });
   });
@@ -141,7 +196,9 @@ describe("an admin", () => {
 describe("a moderator", () => {
   it("reads the timelines of the organization's todos", async () => {
     expect(shape(await historyAs(moderator, "org:moderator", ids.own))).toEqual(OWN_TIMELINE());
-    expect(shape(await historyAs(moderator, "org:moderator", ids.others))).toEqual([["todos", "insert", otherMember]]);
+    expect(shape(await historyAs(moderator, "org:moderator", ids.others))).toEqual([
+      ["todos", "insert", otherMember],
+    ]);
   });
 
   it("reads nothing of a deleted todo they had no hand in", async () => {
@@ -166,9 +223,15 @@ describe("a member", () => {
 
   it("reads nothing of another member's todo, not even in raw SQL without WHERE", async () => {
     expect(await historyAs(member, "org:member", ids.others)).toBeNull();
-    const { rows } = await rawAs(identityFor(member, "org:member", org), "select todo_id::int as todo_id from audit.audit_log");
+    const { rows } = await rawAs(
+      identityFor(member, "org:member", org),
+      "select todo_id::int as todo_id from audit.audit_log",
+    );
     expect(rows.filter((row) => row.todo_id === ids.others)).toEqual([]);
-    const { rows: mine } = await rawAs(identityFor(otherMember, "org:member", org), "select todo_id::int as todo_id from audit.audit_log");
+    const { rows: mine } = await rawAs(
+      identityFor(otherMember, "org:member", org),
+      "select todo_id::int as todo_id from audit.audit_log",
+    );
     expect(mine.filter((row) => row.todo_id === ids.others)).toHaveLength(1);
   });
 
@@ -203,18 +266,30 @@ describe("a member", () => {
   });
 });
 
-describe.each(["admin", "moderator", "member"] as const)("the %s of another organization", (role) => {
-  const orgRole = `org:${role}` as const;
+describe.each(["admin", "moderator", "member"] as const)(
+  "the %s of another organization",
+  (role) => {
+    const orgRole = `org:${role}` as const;
 
-  it("reads no todo's timeline of this organization", async () => {
-    for (const todoId of Object.values(ids)) expect(await historyAs(outsiders[role], orgRole, todoId, otherOrg)).toBeNull();
-  });
+    it("reads no todo's timeline of this organization", async () => {
+      for (const todoId of Object.values(ids))
+        expect(await historyAs(outsiders[role], orgRole, todoId, otherOrg)).toBeNull();
+    });
 
-  it("reads 0 of its entries and transactions in raw SQL without WHERE", async () => {
-    const identity = identityFor(outsiders[role], orgRole, otherOrg);
-    const { rows: entries } = await rawAs(identity, "select todo_id::int as todo_id, tenant_id from audit.audit_log");
-    expect(entries.filter((row) => row.tenant_id === org || Object.values(ids).includes(row.todo_id))).toEqual([]);
-    const { rows: transactions } = await rawAs(identity, "select tenant_id from audit.transactions");
-    expect(transactions.filter((row) => row.tenant_id === org)).toEqual([]);
-  });
-});
+    it("reads 0 of its entries and transactions in raw SQL without WHERE", async () => {
+      const identity = identityFor(outsiders[role], orgRole, otherOrg);
+      const { rows: entries } = await rawAs(
+        identity,
+        "select todo_id::int as todo_id, tenant_id from audit.audit_log",
+      );
+      expect(
+        entries.filter((row) => row.tenant_id === org || Object.values(ids).includes(row.todo_id)),
+      ).toEqual([]);
+      const { rows: transactions } = await rawAs(
+        identity,
+        "select tenant_id from audit.transactions",
+      );
+      expect(transactions.filter((row) => row.tenant_id === org)).toEqual([]);
+    });
+  },
+);

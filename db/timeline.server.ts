@@ -3,7 +3,13 @@ import { toAuditRow, type AuditRow, type RawAudit } from "./audit.server";
 import { joinPerson, personName } from "./directory/people.server";
 import type { ScopedTx } from "./scoped.server";
 import { isoTime } from "./sql";
-import { TODO_ROW_COLUMNS, TODO_ROW_JOINS, toTodoRow, type RawTodoRow, type TodoListRow } from "./todo-list.server";
+import {
+  TODO_ROW_COLUMNS,
+  TODO_ROW_JOINS,
+  toTodoRow,
+  type RawTodoRow,
+  type TodoListRow,
+} from "./todo-list.server";
 
 /**
  * One todo and its history, for /todos/:id. There is no authorization
@@ -47,16 +53,31 @@ type RawEntry = RawAudit & { owner_before_name: string | null; owner_after_name:
  * scoped read); null when the caller may see neither the todo nor any entry
  * about it, which is exactly what a todo that never existed looks like.
  */
-export async function readTodoHistory(tx: ScopedTx, todoId: number, before?: number): Promise<TodoHistory | null> {
-  const [todo, page, last] = await Promise.all([findTodo(tx, todoId), listTimeline(tx, todoId, before), lastEntry(tx, todoId)]);
+export async function readTodoHistory(
+  tx: ScopedTx,
+  todoId: number,
+  before?: number,
+): Promise<TodoHistory | null> {
+  const [todo, page, last] = await Promise.all([
+    findTodo(tx, todoId),
+    listTimeline(tx, todoId, before),
+    lastEntry(tx, todoId),
+  ]);
   if (todo) return { todo, fate: "visible", lastTask: null, ...page };
   if (!last) return null;
   const deleted = last.table_name === "todos" && last.action === "delete";
-  return { todo: null, fate: deleted ? "deleted" : "hidden", lastTask: deleted ? last.task : null, ...page };
+  return {
+    todo: null,
+    fate: deleted ? "deleted" : "hidden",
+    lastTask: deleted ? last.task : null,
+    ...page,
+  };
 }
 
 async function findTodo(tx: ScopedTx, id: number): Promise<TodoListRow | null> {
-  const { rows } = await tx.execute<RawTodoRow>(sql`select ${TODO_ROW_COLUMNS} from todos t ${TODO_ROW_JOINS} where t.id = ${id}`);
+  const { rows } = await tx.execute<RawTodoRow>(
+    sql`select ${TODO_ROW_COLUMNS} from todos t ${TODO_ROW_JOINS} where t.id = ${id}`,
+  );
   return rows[0] ? toTodoRow(rows[0]) : null;
 }
 
@@ -75,14 +96,15 @@ async function listTimeline(tx: ScopedTx, todoId: number, before?: number): Prom
     where a.todo_id = ${todoId} ${below}
     order by a.id desc
     limit ${TIMELINE_PAGE_SIZE + 1}`);
-  const entries = rows.slice(0, TIMELINE_PAGE_SIZE).map(
-    (row): TimelineEntry => ({
-      ...toAuditRow(row),
-      ownerBeforeName: row.owner_before_name,
-      ownerAfterName: row.owner_after_name,
-    }),
-  );
-  return { entries, older: rows.length > TIMELINE_PAGE_SIZE ? entries[entries.length - 1].id : null };
+  const entries = rows.slice(0, TIMELINE_PAGE_SIZE).map((row): TimelineEntry => ({
+    ...toAuditRow(row),
+    ownerBeforeName: row.owner_before_name,
+    ownerAfterName: row.owner_after_name,
+  }));
+  return {
+    entries,
+    older: rows.length > TIMELINE_PAGE_SIZE ? entries[entries.length - 1].id : null,
+  };
 }
 
 /**
@@ -91,7 +113,11 @@ async function listTimeline(tx: ScopedTx, todoId: number, before?: number): Prom
  * "deleted" and "not found" never depend on which page was asked for.
  */
 async function lastEntry(tx: ScopedTx, todoId: number) {
-  const { rows } = await tx.execute<{ table_name: string; action: TimelineEntry["action"]; task: string | null }>(sql`
+  const { rows } = await tx.execute<{
+    table_name: string;
+    action: TimelineEntry["action"];
+    task: string | null;
+  }>(sql`
     select a.table_name, a.action, a.before ->> 'task' as task
     from audit.audit_log a
     where a.todo_id = ${todoId}

@@ -72,8 +72,10 @@ function filterConditions(filter: TodoFilter): SQL[] {
   if (filter.owner) conditions.push(sql`t.user_id = ${filter.owner}`);
   if (filter.status) conditions.push(sql`t.is_complete = ${filter.status === "complete"}`);
   if (filter.q) conditions.push(sql`t.task ilike ${`%${escapeLike(filter.q)}%`}`);
-  if (filter.verdict === "unreviewed") conditions.push(sql`not exists (select 1 from todo_reviews r where r.todo_id = t.id)`);
-  else if (filter.verdict) conditions.push(sql`(${LATEST_VERDICT}) = ${filter.verdict}::review_verdict`);
+  if (filter.verdict === "unreviewed")
+    conditions.push(sql`not exists (select 1 from todo_reviews r where r.todo_id = t.id)`);
+  else if (filter.verdict)
+    conditions.push(sql`(${LATEST_VERDICT}) = ${filter.verdict}::review_verdict`);
   return conditions;
 }
 
@@ -107,7 +109,12 @@ export function buildListQuery(query: TodoListQuery): SQL {
   const descending = newestFirst !== backwards;
   const cursor = query.after ?? query.before;
   const beyond = descending ? sql`<` : sql`>`;
-  const where = filterWhere(query, cursor ? [sql`(t.inserted_at, t.id) ${beyond} (${cursor.at}::timestamptz, ${cursor.id}::bigint)`] : []);
+  const where = filterWhere(
+    query,
+    cursor
+      ? [sql`(t.inserted_at, t.id) ${beyond} (${cursor.at}::timestamptz, ${cursor.id}::bigint)`]
+      : [],
+  );
   const direction = descending ? sql.raw("desc") : sql.raw("asc");
   return sql`select ${TODO_ROW_COLUMNS}
     from todos t
@@ -172,7 +179,8 @@ export async function listTodoPage(tx: ScopedTx, query: TodoListQuery): Promise<
   if (backwards) page.reverse();
   const first = page[0];
   const last = page[page.length - 1];
-  const at = (row: TodoListRow | undefined): Cursor | null => (row ? { at: row.insertedAt, id: row.id } : null);
+  const at = (row: TodoListRow | undefined): Cursor | null =>
+    row ? { at: row.insertedAt, id: row.id } : null;
   return {
     rows: page,
     modifiable: shown.filter((row) => row.modifiable).map((row) => Number(row.id)),
@@ -182,15 +190,27 @@ export async function listTodoPage(tx: ScopedTx, query: TodoListQuery): Promise<
 }
 
 /** One chunk of an export: `limit` rows in the list's order after `query.after`, without the page's locking read. */
-export async function listTodoChunk(tx: ScopedTx, query: TodoListQuery & { limit: number }): Promise<{ rows: TodoListRow[]; next: Cursor | null }> {
+export async function listTodoChunk(
+  tx: ScopedTx,
+  query: TodoListQuery & { limit: number },
+): Promise<{ rows: TodoListRow[]; next: Cursor | null }> {
   const { rows } = await tx.execute<RawTodoRow>(buildListQuery({ ...query, before: undefined }));
   const chunk = rows.slice(0, query.limit).map(toTodoRow);
   const last = chunk[chunk.length - 1];
-  return { rows: chunk, next: rows.length > query.limit ? { at: last.insertedAt, id: last.id } : null };
+  return {
+    rows: chunk,
+    next: rows.length > query.limit ? { at: last.insertedAt, id: last.id } : null,
+  };
 }
 
 /** How many rows the filter matches, counting no further than `cap + 1` (enough to say "more than cap"). */
-export async function countMatching(tx: ScopedTx, filter: TodoFilter, cap: number): Promise<number> {
-  const { rows } = await tx.execute<{ n: string }>(sql`select count(*) as n from (select 1 from todos t ${filterWhere(filter)} limit ${cap + 1}) matching`);
+export async function countMatching(
+  tx: ScopedTx,
+  filter: TodoFilter,
+  cap: number,
+): Promise<number> {
+  const { rows } = await tx.execute<{ n: string }>(
+    sql`select count(*) as n from (select 1 from todos t ${filterWhere(filter)} limit ${cap + 1}) matching`,
+  );
   return Number(rows[0].n);
 }

@@ -6,7 +6,13 @@ import type { ClerkOrgRole } from "../roles/roles";
 import { freshUserId, ownerPool, identityFor } from "./testing/identities";
 import { closeRolePools } from "./pools.server";
 import { withIdentity } from "./scoped.server";
-import { listTodoPage, type Cursor, type TodoFilter, type TodoListQuery, type TodoPage } from "./todo-list.server";
+import {
+  listTodoPage,
+  type Cursor,
+  type TodoFilter,
+  type TodoListQuery,
+  type TodoPage,
+} from "./todo-list.server";
 
 const owner = ownerPool();
 const LIMIT = 7;
@@ -33,7 +39,8 @@ const searchIds = new Map<string, number>();
  * three pages, so only the id can order it), and 20 rows one microsecond
  * apart (a cursor rounded to milliseconds would skip or repeat them).
  */
-const offsetFor = (k: number) => (k < 20 ? Math.floor(k / 2) * 1_000_000 : k < 40 ? 50_000_000 : 60_000_000 + (k - 40));
+const offsetFor = (k: number) =>
+  k < 20 ? Math.floor(k / 2) * 1_000_000 : k < 40 ? 50_000_000 : 60_000_000 + (k - 40);
 
 /** Deterministic shuffle, so insertion (and so id) order disagrees with time order. */
 function shuffled<T>(items: T[]): T[] {
@@ -48,13 +55,23 @@ function shuffled<T>(items: T[]): T[] {
 }
 
 beforeAll(async () => {
-  const plan = shuffled([...Array(TOTAL).keys()]).map((k) => ({ k, userId: owners[k % 3], isComplete: k % 4 === 0, offset: offsetFor(k) }));
+  const plan = shuffled([...Array(TOTAL).keys()]).map((k) => ({
+    k,
+    userId: owners[k % 3],
+    isComplete: k % 4 === 0,
+    offset: offsetFor(k),
+  }));
   for (const row of plan) {
     const { rows } = await owner.query<{ id: string }>(
       "insert into todos (user_id, task, is_complete, inserted_at) values ($1, $2, $3, $4::timestamptz + $5::bigint * interval '1 microsecond') returning id",
       [row.userId, `${marker} row ${row.k}.`, row.isComplete, BASE, row.offset],
     );
-    seeded.push({ id: Number(rows[0].id), userId: row.userId, isComplete: row.isComplete, offset: row.offset });
+    seeded.push({
+      id: Number(rows[0].id),
+      userId: row.userId,
+      isComplete: row.isComplete,
+      offset: row.offset,
+    });
   }
   // Each task is a trap for one unescaped LIKE wildcard: it matches only if `%`, `_` or `\` act as patterns.
   const tasks = ["100% done_x", "1000 done", "1000 doneyx", "a_b", "ab", "path\\to", "htdocs"];
@@ -68,16 +85,23 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await owner.query("delete from todos where user_id = any($1::text[])", [[...owners, searchOwner]]);
+  await owner.query("delete from todos where user_id = any($1::text[])", [
+    [...owners, searchOwner],
+  ]);
   await owner.end();
   await closeRolePools();
 });
 
 /** Expected order computed here, not by Postgres: newest first, ties broken by the larger id. */
-const newestFirst = (rows: Seeded[]) => [...rows].sort((a, b) => b.offset - a.offset || b.id - a.id).map((row) => row.id);
+const newestFirst = (rows: Seeded[]) =>
+  [...rows].sort((a, b) => b.offset - a.offset || b.id - a.id).map((row) => row.id);
 
 const identities = new Map<string, Identity>();
-async function page(userId: string, orgRole: ClerkOrgRole, query: TodoListQuery): Promise<TodoPage> {
+async function page(
+  userId: string,
+  orgRole: ClerkOrgRole,
+  query: TodoListQuery,
+): Promise<TodoPage> {
   const key = `${userId} ${orgRole}`;
   if (!identities.has(key)) identities.set(key, identityFor(userId, orgRole));
   return withIdentity(identities.get(key)!, (tx) => listTodoPage(tx, { limit: LIMIT, ...query }));
@@ -93,7 +117,10 @@ const viaUrl = (cursor: Cursor) => {
 const moderator = freshUserId("pager_mod");
 const ids = (p: TodoPage) => p.rows.map((row) => row.id);
 
-async function walkForward(query: TodoListQuery, as: [string, ClerkOrgRole] = [moderator, "org:moderator"]) {
+async function walkForward(
+  query: TodoListQuery,
+  as: [string, ClerkOrgRole] = [moderator, "org:moderator"],
+) {
   const pages: TodoPage[] = [await page(...as, query)];
   while (pages.at(-1)!.next) {
     expect(pages.length).toBeLessThan(TOTAL);
@@ -106,7 +133,9 @@ async function walkBackward(query: TodoListQuery, from: TodoPage) {
   const pages: TodoPage[] = [from];
   while (pages.at(-1)!.previous) {
     expect(pages.length).toBeLessThan(TOTAL);
-    pages.push(await page(moderator, "org:moderator", { ...query, before: viaUrl(pages.at(-1)!.previous!) }));
+    pages.push(
+      await page(moderator, "org:moderator", { ...query, before: viaUrl(pages.at(-1)!.previous!) }),
+    );
   }
   return pages;
 }
@@ -117,7 +146,8 @@ function expectWellFormed(pages: TodoPage[]) {
   for (const [i, p] of pages.entries()) {
     if (i < pages.length - 1) expect(p.rows).toHaveLength(LIMIT);
     if (i > 0) expect(p.previous).toEqual({ at: p.rows[0].insertedAt, id: p.rows[0].id });
-    if (i < pages.length - 1) expect(p.next).toEqual({ at: p.rows.at(-1)!.insertedAt, id: p.rows.at(-1)!.id });
+    if (i < pages.length - 1)
+      expect(p.next).toEqual({ at: p.rows.at(-1)!.insertedAt, id: p.rows.at(-1)!.id });
   }
 }
 
@@ -158,7 +188,10 @@ describe("keyset pages, as a moderator", () => {
 
   it("a forward step from a page reached backwards lands on the page after it", async () => {
     const forward = await walkForward(query);
-    const third = await page(moderator, "org:moderator", { ...query, before: viaUrl(forward[3].previous!) });
+    const third = await page(moderator, "org:moderator", {
+      ...query,
+      before: viaUrl(forward[3].previous!),
+    });
     expect(ids(third)).toEqual(ids(forward[2]));
     const fourth = await page(moderator, "org:moderator", { ...query, after: viaUrl(third.next!) });
     expect(ids(fourth)).toEqual(ids(forward[3]));
@@ -184,7 +217,8 @@ describe("keyset pages, as a moderator", () => {
 });
 
 describe("filters", () => {
-  const walkedIds = async (filter: TodoFilter) => (await walkForward({ sort: "newest", ...filter })).flatMap(ids);
+  const walkedIds = async (filter: TodoFilter) =>
+    (await walkForward({ sort: "newest", ...filter })).flatMap(ids);
 
   it.each([
     ["open", false],
@@ -202,13 +236,17 @@ describe("filters", () => {
   });
 
   it("owner and status together", async () => {
-    expect(await walkedIds({ owner: owners[0], status: "complete" })).toEqual(newestFirst(seeded.filter((row) => row.userId === owners[0] && row.isComplete)));
+    expect(await walkedIds({ owner: owners[0], status: "complete" })).toEqual(
+      newestFirst(seeded.filter((row) => row.userId === owners[0] && row.isComplete)),
+    );
   });
 
   it("q matches anywhere in the task, case-insensitively", async () => {
     expect(await walkedIds({ q: marker.toUpperCase() })).toEqual(newestFirst(seeded));
     const one = seeded[0];
-    const { rows } = await owner.query<{ task: string }>("select task from todos where id = $1", [one.id]);
+    const { rows } = await owner.query<{ task: string }>("select task from todos where id = $1", [
+      one.id,
+    ]);
     // The trailing "." keeps "row 1." from matching "row 10.".
     expect(await walkedIds({ q: rows[0].task.toUpperCase() })).toEqual([one.id]);
   });
@@ -224,7 +262,9 @@ describe("filters", () => {
     ["h\\t", ["path\\to"]],
     ["1000 done", ["1000 doneyx", "1000 done"]],
   ])("q=%j matches %j literally", async (q, tasks) => {
-    expect(await walkedIds({ owner: searchOwner, q })).toEqual(tasks.map((task) => searchIds.get(task)));
+    expect(await walkedIds({ owner: searchOwner, q })).toEqual(
+      tasks.map((task) => searchIds.get(task)),
+    );
   });
 });
 
@@ -235,7 +275,9 @@ describe("as a member", () => {
     expectWellFormed(pages);
     const rows = pages.flatMap((p) => p.rows);
     expect(rows.every((row) => row.userId === member)).toBe(true);
-    expect(rows.map((row) => row.id)).toEqual(newestFirst(seeded.filter((row) => row.userId === member)));
+    expect(rows.map((row) => row.id)).toEqual(
+      newestFirst(seeded.filter((row) => row.userId === member)),
+    );
   });
 
   it("filtering by someone else's id finds nothing rather than their rows", async () => {

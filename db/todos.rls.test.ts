@@ -15,19 +15,27 @@ const created: number[] = [];
 const victims: string[] = [];
 
 async function seedTodo(userId: string, task = "seeded") {
-  const { rows } = await owner.query<{ id: string }>("insert into todos (user_id, task) values ($1, $2) returning id", [userId, task]);
+  const { rows } = await owner.query<{ id: string }>(
+    "insert into todos (user_id, task) values ($1, $2) returning id",
+    [userId, task],
+  );
   created.push(Number(rows[0].id));
   return Number(rows[0].id);
 }
 
 async function ownerRow(id: number) {
-  const { rows } = await owner.query("select user_id, task, is_complete from todos where id = $1", [id]);
+  const { rows } = await owner.query("select user_id, task, is_complete from todos where id = $1", [
+    id,
+  ]);
   return rows[0] ?? null;
 }
 
 afterAll(async () => {
   await owner.query("delete from todos where id = any($1::bigint[])", [created]);
-  await owner.query("delete from directory.memberships where organization_id = $1 and user_id = any($2::text[])", [DEMO_ORG_ID, victims]);
+  await owner.query(
+    "delete from directory.memberships where organization_id = $1 and user_id = any($2::text[])",
+    [DEMO_ORG_ID, victims],
+  );
   await owner.query("delete from directory.users where id = any($1::text[])", [victims]);
   await owner.end();
   await closeRolePools();
@@ -35,10 +43,34 @@ afterAll(async () => {
 });
 
 type Expect = { own: number; other: number };
-const matrix: { orgRole: ClerkOrgRole; select: Expect; update: Expect; delete: Expect; insertOther: boolean }[] = [
-  { orgRole: "org:member", select: { own: 1, other: 0 }, update: { own: 1, other: 0 }, delete: { own: 1, other: 0 }, insertOther: false },
-  { orgRole: "org:moderator", select: { own: 1, other: 1 }, update: { own: 1, other: 0 }, delete: { own: 1, other: 0 }, insertOther: false },
-  { orgRole: "org:admin", select: { own: 1, other: 1 }, update: { own: 1, other: 1 }, delete: { own: 1, other: 1 }, insertOther: true },
+const matrix: {
+  orgRole: ClerkOrgRole;
+  select: Expect;
+  update: Expect;
+  delete: Expect;
+  insertOther: boolean;
+}[] = [
+  {
+    orgRole: "org:member",
+    select: { own: 1, other: 0 },
+    update: { own: 1, other: 0 },
+    delete: { own: 1, other: 0 },
+    insertOther: false,
+  },
+  {
+    orgRole: "org:moderator",
+    select: { own: 1, other: 1 },
+    update: { own: 1, other: 0 },
+    delete: { own: 1, other: 0 },
+    insertOther: false,
+  },
+  {
+    orgRole: "org:admin",
+    select: { own: 1, other: 1 },
+    update: { own: 1, other: 1 },
+    delete: { own: 1, other: 1 },
+    insertOther: true,
+  },
 ];
 
 describe.each(matrix)("todos policies for $orgRole", (row) => {
@@ -74,8 +106,11 @@ describe.each(matrix)("todos policies for $orgRole", (row) => {
   it("update: own and other's rows", async () => {
     await fresh();
     const counts = await withIdentity(identity, async (tx) => ({
-      own: (await tx.update(todos).set({ task: "changed" }).where(eq(todos.id, ownId)).returning()).length,
-      other: (await tx.update(todos).set({ task: "changed" }).where(eq(todos.id, otherId)).returning()).length,
+      own: (await tx.update(todos).set({ task: "changed" }).where(eq(todos.id, ownId)).returning())
+        .length,
+      other: (
+        await tx.update(todos).set({ task: "changed" }).where(eq(todos.id, otherId)).returning()
+      ).length,
     }));
     expect(counts).toEqual(row.update);
     expect((await ownerRow(otherId)).task).toBe(row.update.other ? "changed" : "theirs");
@@ -88,7 +123,9 @@ describe.each(matrix)("todos policies for $orgRole", (row) => {
       other: (await tx.delete(todos).where(eq(todos.id, otherId)).returning()).length,
     }));
     expect(counts).toEqual(row.delete);
-    expect(await ownerRow(otherId)).toEqual(row.delete.other ? null : expect.objectContaining({ user_id: victim }));
+    expect(await ownerRow(otherId)).toEqual(
+      row.delete.other ? null : expect.objectContaining({ user_id: victim }),
+    );
   });
 
   it("insert: own row, and one without user_id takes the caller's id", async () => {
@@ -102,25 +139,38 @@ describe.each(matrix)("todos policies for $orgRole", (row) => {
   });
 
   it(`insert for another user is ${row.insertOther ? "allowed" : "rejected by WITH CHECK"}`, async () => {
-    const attempt = withIdentity(identity, async (tx) => (await tx.insert(todos).values({ userId: victim, task: "forged" }).returning())[0]);
+    const attempt = withIdentity(
+      identity,
+      async (tx) =>
+        (await tx.insert(todos).values({ userId: victim, task: "forged" }).returning())[0],
+    );
     if (row.insertOther) {
       const inserted = await attempt;
       created.push(inserted.id);
       expect(inserted.userId).toBe(victim);
     } else {
-      await expect(attempt).rejects.toMatchObject({ cause: expect.objectContaining({ code: "42501" }) });
-      const { rowCount } = await owner.query("select 1 from todos where user_id = $1 and task = 'forged'", [victim]);
+      await expect(attempt).rejects.toMatchObject({
+        cause: expect.objectContaining({ code: "42501" }),
+      });
+      const { rowCount } = await owner.query(
+        "select 1 from todos where user_id = $1 and task = 'forged'",
+        [victim],
+      );
       expect(rowCount).toBe(0);
     }
   });
 
   it("cannot move an own row to another user", async () => {
     await fresh();
-    const attempt = withIdentity(identity, (tx) => tx.update(todos).set({ userId: victim }).where(eq(todos.id, ownId)).returning());
+    const attempt = withIdentity(identity, (tx) =>
+      tx.update(todos).set({ userId: victim }).where(eq(todos.id, ownId)).returning(),
+    );
     if (row.orgRole === "org:admin") {
       expect(await attempt).toHaveLength(1);
     } else {
-      await expect(attempt).rejects.toMatchObject({ cause: expect.objectContaining({ code: "42501" }) });
+      await expect(attempt).rejects.toMatchObject({
+        cause: expect.objectContaining({ code: "42501" }),
+      });
       expect((await ownerRow(ownId)).user_id).toBe(actor);
     }
   });
@@ -132,7 +182,10 @@ describe("the same query, different scoped views", () => {
     const bob = freshUserId("bob");
     const ids = [await seedTodo(alice), await seedTodo(alice), await seedTodo(bob)];
     const visible = async (userId: string, orgRole: ClerkOrgRole) =>
-      withIdentity(identityFor(userId, orgRole), async (tx) => (await tx.select().from(todos).where(inArray(todos.id, ids))).length);
+      withIdentity(
+        identityFor(userId, orgRole),
+        async (tx) => (await tx.select().from(todos).where(inArray(todos.id, ids))).length,
+      );
     expect(await visible(alice, "org:member")).toBe(2);
     expect(await visible(bob, "org:member")).toBe(1);
     expect(await visible(freshUserId("maya"), "org:moderator")).toBe(3);

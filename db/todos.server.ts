@@ -25,7 +25,11 @@ export async function updateTask(tx: ScopedTx, id: number, task: string): Promis
 }
 
 export async function toggleTodo(tx: ScopedTx, id: number): Promise<Todo | null> {
-  const [row] = await tx.update(todos).set({ isComplete: not(todos.isComplete) }).where(eq(todos.id, id)).returning();
+  const [row] = await tx
+    .update(todos)
+    .set({ isComplete: not(todos.isComplete) })
+    .where(eq(todos.id, id))
+    .returning();
   return row ?? null;
 }
 
@@ -41,7 +45,8 @@ export async function deleteTodo(tx: ScopedTx, id: number): Promise<Todo | null>
  * weakest lock and is released when the read-only transaction ends. `ids`
  * is a list of ids or a subquery yielding them (the page query's own rows).
  */
-export const modifiableAmong = (ids: SQL) => sql`select m.id from todos m where m.id = any(${ids}) for key share`;
+export const modifiableAmong = (ids: SQL) =>
+  sql`select m.id from todos m where m.id = any(${ids}) for key share`;
 
 export async function modifiableIds(tx: ScopedTx, ids: number[]): Promise<number[]> {
   if (ids.length === 0) return [];

@@ -16,10 +16,22 @@ type Row = { visitor: string; page: string; scheme: "light" | "dark" } & Record<
 
 async function scan(page: Page) {
   const { violations } = await new AxeBuilder({ page }).analyze();
-  const counts = Object.fromEntries(IMPACTS.map((impact) => [impact, violations.filter((violation) => violation.impact === impact).length])) as Record<Impact, number>;
+  const counts = Object.fromEntries(
+    IMPACTS.map((impact) => [
+      impact,
+      violations.filter((violation) => violation.impact === impact).length,
+    ]),
+  ) as Record<Impact, number>;
   const blocking = violations
     .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => [`${violation.impact}: ${violation.id} — ${violation.help}`, ...violation.nodes.map((node) => `  ${node.target.join(" ")}: ${node.failureSummary?.split("\n")[1]?.trim()}`)].join("\n"));
+    .map((violation) =>
+      [
+        `${violation.impact}: ${violation.id} — ${violation.help}`,
+        ...violation.nodes.map(
+          (node) => `  ${node.target.join(" ")}: ${node.failureSummary?.split("\n")[1]?.trim()}`,
+        ),
+      ].join("\n"),
+    );
   return { counts, blocking };
 }
 
@@ -27,13 +39,18 @@ const table = (rows: Row[]) =>
   [
     `| page | scheme | ${IMPACTS.join(" | ")} |`,
     `|---|---|${IMPACTS.map(() => "---").join("|")}|`,
-    ...rows.map((row) => `| ${row.page} | ${row.scheme} | ${IMPACTS.map((impact) => row[impact]).join(" | ")} |`),
+    ...rows.map(
+      (row) =>
+        `| ${row.page} | ${row.scheme} | ${IMPACTS.map((impact) => row[impact]).join(" | ")} |`,
+    ),
   ].join("\n");
 
 test.describe.configure({ timeout: 180_000 });
 
 for (const visitor of VISITORS) {
-  test(`${visitor.label}: no serious or critical axe violations, light and dark`, async ({ page }, testInfo) => {
+  test(`${visitor.label}: no serious or critical axe violations, light and dark`, async ({
+    page,
+  }, testInfo) => {
     await signInAs(page, visitor);
     const rows: Row[] = [];
     for (const scheme of ["light", "dark"] as const) {
@@ -46,7 +63,13 @@ for (const visitor of VISITORS) {
       }
     }
     console.log(`\naxe, ${visitor.label}: violations by impact\n${table(rows)}\n`);
-    await testInfo.attach(`axe-${visitor.label}.json`, { body: JSON.stringify(rows, null, 2), contentType: "application/json" });
-    await testInfo.attach(`axe-${visitor.label}.md`, { body: table(rows), contentType: "text/markdown" });
+    await testInfo.attach(`axe-${visitor.label}.json`, {
+      body: JSON.stringify(rows, null, 2),
+      contentType: "application/json",
+    });
+    await testInfo.attach(`axe-${visitor.label}.md`, {
+      body: table(rows),
+      contentType: "text/markdown",
+    });
   });
 }

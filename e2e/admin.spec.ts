@@ -1,7 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { createTodo, signIn, todoRow, uniqueTask, postAs } from "./support";
 
-test("adam bulk-completes alice's and bob's todos, deletes two after confirming; alice sees it; /audit shows adam", async ({ browser }, testInfo) => {
+test("adam bulk-completes alice's and bob's todos, deletes two after confirming; alice sees it; /audit shows adam", async ({
+  browser,
+}, testInfo) => {
   const alice = await browser.newPage();
   await signIn(alice, "user_alice");
   const aliceTasks = [uniqueTask("Alice bulk one"), uniqueTask("Alice bulk two")];
@@ -24,7 +26,11 @@ test("adam bulk-completes alice's and bob's todos, deletes two after confirming;
   await expect(adam.getByText("Selected rows (4)")).toBeVisible();
   await adam.getByRole("button", { name: "Mark complete" }).click();
   await expect(adam.getByTestId("flash")).toHaveText("Marked 4 todos complete.");
-  for (const task of all) await expect(todoRow(adam, task).getByRole("checkbox", { name: /Reopen/ })).toHaveAttribute("aria-checked", "true");
+  for (const task of all)
+    await expect(todoRow(adam, task).getByRole("checkbox", { name: /Reopen/ })).toHaveAttribute(
+      "aria-checked",
+      "true",
+    );
   await adam.screenshot({ path: testInfo.outputPath("adam-todos.png"), fullPage: true });
 
   await checkbox(aliceTasks[0]).click();
@@ -41,22 +47,40 @@ test("adam bulk-completes alice's and bob's todos, deletes two after confirming;
 
   await alice.reload();
   await expect(todoRow(alice, aliceTasks[0])).toHaveCount(0);
-  await expect(todoRow(alice, aliceTasks[1]).getByRole("checkbox")).toHaveAttribute("aria-checked", "true");
+  await expect(todoRow(alice, aliceTasks[1]).getByRole("checkbox")).toHaveAttribute(
+    "aria-checked",
+    "true",
+  );
 
   await adam.getByRole("link", { name: "Audit" }).click();
   await expect(adam).toHaveURL(/\/audit$/);
-  const entries = adam.getByTestId("audit-entry").filter({ has: adam.getByTestId("audit-actor").getByText("Adam", { exact: true }) });
-  await expect(adam.locator('[data-testid="audit-entry"][data-actor="user_adam"][data-action="delete"]').first()).toBeVisible();
-  await expect(adam.locator('[data-testid="audit-entry"][data-actor="user_adam"][data-action="update"]').first()).toBeVisible();
+  const entries = adam
+    .getByTestId("audit-entry")
+    .filter({ has: adam.getByTestId("audit-actor").getByText("Adam", { exact: true }) });
+  await expect(
+    adam
+      .locator('[data-testid="audit-entry"][data-actor="user_adam"][data-action="delete"]')
+      .first(),
+  ).toBeVisible();
+  await expect(
+    adam
+      .locator('[data-testid="audit-entry"][data-actor="user_adam"][data-action="update"]')
+      .first(),
+  ).toBeVisible();
   expect(await entries.count()).toBeGreaterThanOrEqual(6);
   await adam.getByLabel("Actor").fill("user_adam");
   await adam.locator("select[name=action]").selectOption("delete");
   await adam.getByRole("button", { name: "Apply" }).click();
   await expect(adam).toHaveURL(/actor=user_adam/);
-  for (const action of await adam.getByTestId("audit-entry").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-action")))) expect(action).toBe("delete");
+  for (const action of await adam
+    .getByTestId("audit-entry")
+    .evaluateAll((rows) => rows.map((row) => row.getAttribute("data-action"))))
+    expect(action).toBe("delete");
 });
 
-test("bulk editing without JavaScript: plain form posts and a server confirmation", async ({ browser }) => {
+test("bulk editing without JavaScript: plain form posts and a server confirmation", async ({
+  browser,
+}) => {
   const alice = await browser.newPage({ javaScriptEnabled: false });
   await signIn(alice, "user_alice");
   const task = uniqueTask("No-JS bulk target");
@@ -64,7 +88,9 @@ test("bulk editing without JavaScript: plain form posts and a server confirmatio
 
   const adam = await browser.newPage({ javaScriptEnabled: false });
   await signIn(adam, "user_adam");
-  await todoRow(adam, task).getByRole("checkbox", { name: /Select/ }).check();
+  await todoRow(adam, task)
+    .getByRole("checkbox", { name: /Select/ })
+    .check();
   await adam.getByRole("button", { name: "Delete…" }).click();
   await expect(adam.getByRole("alertdialog")).toContainText("Delete 1 todo?");
   await adam.getByRole("button", { name: "Delete 1 todo" }).click();
@@ -79,7 +105,11 @@ test("members and moderators are refused bulk edits and the audit log", async ({
     await signIn(page, identity);
     await expect(page.getByRole("button", { name: "Mark complete" })).toHaveCount(0);
     await expect(page.getByRole("link", { name: "Audit" })).toHaveCount(0);
-    const bulk = await postAs(page, "/todos", { intent: "bulk", action: "complete", scope: "filter" });
+    const bulk = await postAs(page, "/todos", {
+      intent: "bulk",
+      action: "complete",
+      scope: "filter",
+    });
     expect(bulk.status(), identity).toBe(403);
     expect((await page.request.get("/audit", { maxRedirects: 0 })).status(), identity).toBe(403);
     await page.close();

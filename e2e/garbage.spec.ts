@@ -11,7 +11,8 @@ import { uniqueTask } from "./support";
  */
 
 // What only a database error would put in a response.
-const POSTGRES_TEXT = /syntax error|invalid input syntax|violates|relation "|SQLSTATE|invalid byte sequence|out of range for type|current transaction is aborted|permission denied for|duplicate key value|Failed query|NeonDbError/i;
+const POSTGRES_TEXT =
+  /syntax error|invalid input syntax|violates|relation "|SQLSTATE|invalid byte sequence|out of range for type|current transaction is aborted|permission denied for|duplicate key value|Failed query|NeonDbError/i;
 
 const ROUTE_IDS: Record<string, string> = {
   "/": "routes/_index",
@@ -28,7 +29,11 @@ const ROUTES = [...Object.keys(ROUTE_IDS), "/healthz", "/.well-known/jwks.json"]
 async function signedInCookie(userId: string): Promise<string> {
   const anonymous = await outsideClient();
   try {
-    const response = await anonymous.post("/sign-in", { form: { identity: userId }, headers: { Origin: APP_ORIGIN }, maxRedirects: 0 });
+    const response = await anonymous.post("/sign-in", {
+      form: { identity: userId },
+      headers: { Origin: APP_ORIGIN },
+      maxRedirects: 0,
+    });
     expect(response.status(), `sign in as ${userId}`).toBe(302);
     const [cookie] = setCookies(response, "__warden_session");
     return cookie.split(";")[0];
@@ -40,7 +45,9 @@ async function signedInCookie(userId: string): Promise<string> {
 const signedInClient = async (userId: string) => outsideClient(await signedInCookie(userId));
 
 async function expectNoPostgresText(response: APIResponse, label: string) {
-  expect(await response.text(), `${label}: Postgres error text in the answer`).not.toMatch(POSTGRES_TEXT);
+  expect(await response.text(), `${label}: Postgres error text in the answer`).not.toMatch(
+    POSTGRES_TEXT,
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -50,7 +57,11 @@ async function expectNoPostgresText(response: APIResponse, label: string) {
 const MULTIPART = "multipart/form-data; boundary=warden-boundary";
 const multipart = (fields: [string, Buffer][]) =>
   Buffer.concat([
-    ...fields.flatMap(([name, value]) => [Buffer.from(`--warden-boundary\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`), value, Buffer.from("\r\n")]),
+    ...fields.flatMap(([name, value]) => [
+      Buffer.from(`--warden-boundary\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`),
+      value,
+      Buffer.from("\r\n"),
+    ]),
     Buffer.from("--warden-boundary--\r\n"),
   ]);
 
@@ -68,18 +79,34 @@ interface BodyCase {
  */
 const VALID_FORMS: { path: string; form: Record<string, string>; free: string }[] = [
   { path: "/todos", form: { intent: "create", task: "a valid task" }, free: "task" },
-  { path: "/review", form: { intent: "review", id: "1", verdict: "approved", note: "a fine note" }, free: "note" },
+  {
+    path: "/review",
+    form: { intent: "review", id: "1", verdict: "approved", note: "a fine note" },
+    free: "note",
+  },
   { path: "/sign-in", form: { identity: "user_adam", returnTo: "/todos" }, free: "returnTo" },
-  { path: "/switch", form: { identity: "user_adam", org: "org_acme", returnTo: "/todos" }, free: "returnTo" },
+  {
+    path: "/switch",
+    form: { identity: "user_adam", org: "org_acme", returnTo: "/todos" },
+    free: "returnTo",
+  },
 ];
 
 const urlencoded = (form: Record<string, string>, free?: string, escape = "") =>
   Object.entries(form)
-    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}${name === free ? escape : ""}`)
+    .map(
+      ([name, value]) =>
+        `${encodeURIComponent(name)}=${encodeURIComponent(value)}${name === free ? escape : ""}`,
+    )
     .join("&");
 
 const multipartWith = (form: Record<string, string>, free: string, bytes: number[]) =>
-  multipart(Object.entries(form).map(([name, value]) => [name, name === free ? Buffer.concat([Buffer.from(value), Buffer.from(bytes)]) : Buffer.from(value)]));
+  multipart(
+    Object.entries(form).map(([name, value]) => [
+      name,
+      name === free ? Buffer.concat([Buffer.from(value), Buffer.from(bytes)]) : Buffer.from(value),
+    ]),
+  );
 
 function bodyCases(): BodyCase[] {
   const cases: BodyCase[] = [];
@@ -88,18 +115,66 @@ function bodyCases(): BodyCase[] {
     for (const url of [path, dataPath(path, ROUTE_IDS[path])]) {
       const limit = path === "/todos" ? 1024 * 1024 : 64 * 1024;
       cases.push(
-        { label: "over the limit", path: url, body: `${urlencoded(form)}&filler=${"x".repeat(limit + 1)}`, contentType: FORM, status: 413 },
-        { label: "JSON", path: url, body: JSON.stringify(form), contentType: "application/json", status: 415 },
-        { label: "broken multipart", path: url, body: `--warden-boundary\r\nContent-Disposition: form-data; name="${free}"\r\n\r\nunterminated`, contentType: MULTIPART, status: 400 },
-        { label: `NUL in ${free}`, path: url, body: urlencoded(form, free, "%00"), contentType: FORM, status: 400 },
-        { label: `%FF in ${free}`, path: url, body: urlencoded(form, free, "%FF"), contentType: FORM, status: 400 },
-        { label: `NUL in multipart ${free}`, path: url, body: multipartWith(form, free, [0x00]), contentType: MULTIPART, status: 400 },
-        { label: `raw 0xFF in multipart ${free}`, path: url, body: multipartWith(form, free, [0xff]), contentType: MULTIPART, status: 400 },
+        {
+          label: "over the limit",
+          path: url,
+          body: `${urlencoded(form)}&filler=${"x".repeat(limit + 1)}`,
+          contentType: FORM,
+          status: 413,
+        },
+        {
+          label: "JSON",
+          path: url,
+          body: JSON.stringify(form),
+          contentType: "application/json",
+          status: 415,
+        },
+        {
+          label: "broken multipart",
+          path: url,
+          body: `--warden-boundary\r\nContent-Disposition: form-data; name="${free}"\r\n\r\nunterminated`,
+          contentType: MULTIPART,
+          status: 400,
+        },
+        {
+          label: `NUL in ${free}`,
+          path: url,
+          body: urlencoded(form, free, "%00"),
+          contentType: FORM,
+          status: 400,
+        },
+        {
+          label: `%FF in ${free}`,
+          path: url,
+          body: urlencoded(form, free, "%FF"),
+          contentType: FORM,
+          status: 400,
+        },
+        {
+          label: `NUL in multipart ${free}`,
+          path: url,
+          body: multipartWith(form, free, [0x00]),
+          contentType: MULTIPART,
+          status: 400,
+        },
+        {
+          label: `raw 0xFF in multipart ${free}`,
+          path: url,
+          body: multipartWith(form, free, [0xff]),
+          contentType: MULTIPART,
+          status: 400,
+        },
       );
     }
   }
   // The todos limit is 1 MB: a 100 KB form is read, and its task refused as too long.
-  cases.push({ label: "100 KB task (under the todos limit)", path: "/todos", body: urlencoded({ intent: "create", task: "x".repeat(100_000) }), contentType: FORM, status: 400 });
+  cases.push({
+    label: "100 KB task (under the todos limit)",
+    path: "/todos",
+    body: urlencoded({ intent: "create", task: "x".repeat(100_000) }),
+    contentType: FORM,
+    status: 400,
+  });
   return cases;
 }
 
@@ -113,7 +188,11 @@ test("oversized, non-form, broken and NUL or invalid UTF-8 bodies are 413, 415 o
       // A connection of its own per request: after a 413 the server resets the kept-alive connection, failing whatever is sent on it next.
       const client = await outsideClient(adam);
       try {
-        const response = await client.post(item.path, { data: item.body, headers: { Origin: APP_ORIGIN, "Content-Type": item.contentType }, maxRedirects: 0 });
+        const response = await client.post(item.path, {
+          data: item.body,
+          headers: { Origin: APP_ORIGIN, "Content-Type": item.contentType },
+          maxRedirects: 0,
+        });
         expect.soft(response.status(), label).toBe(item.status);
         await expectNoPostgresText(response, label);
       } finally {
@@ -130,7 +209,15 @@ test("NUL or invalid UTF-8 in any query string is 400", async () => {
   const db = await ownerDatabase();
   const adam = await signedInClient("user_adam");
   try {
-    const paths = ["/", "/todos", "/review", "/audit", "/sign-in", "/healthz", "/.well-known/jwks.json"];
+    const paths = [
+      "/",
+      "/todos",
+      "/review",
+      "/audit",
+      "/sign-in",
+      "/healthz",
+      "/.well-known/jwks.json",
+    ];
     const pages = ["/todos", "/review", "/audit", "/sign-in"];
     for (const bad of ["%00", "%FF", "%C3%28"]) {
       const urls = [
@@ -150,12 +237,23 @@ test("NUL or invalid UTF-8 in any query string is 400", async () => {
 
     // A valid form with a bad query string: each post on a session of its own, since one let through may end it.
     for (const { path, form } of [...VALID_FORMS, { path: "/sign-out", form: {} }]) {
-      for (const url of [`${path}?x=%00`, `${path}?x=%FF`, dataPath(`${path}?x=%00`, ROUTE_IDS[path])]) {
+      for (const url of [
+        `${path}?x=%00`,
+        `${path}?x=%FF`,
+        dataPath(`${path}?x=%00`, ROUTE_IDS[path]),
+      ]) {
         // Maya may review todo 1, alice may do the rest: the bad address is the only reason left to refuse.
         const client = await signedInClient(path === "/review" ? "user_maya" : "user_alice");
         try {
           const before = await databaseDigest(db);
-          const response = await client.post(url, { form: path === "/todos" ? { ...form, task: uniqueTask("Posted with a broken query") } : form, headers: { Origin: APP_ORIGIN }, maxRedirects: 0 });
+          const response = await client.post(url, {
+            form:
+              path === "/todos"
+                ? { ...form, task: uniqueTask("Posted with a broken query") }
+                : form,
+            headers: { Origin: APP_ORIGIN },
+            maxRedirects: 0,
+          });
           expect.soft(response.status(), `POST ${url}`).toBe(400);
           expect.soft(await databaseDigest(db), `database after POST ${url}`).toEqual(before);
         } finally {
@@ -204,14 +302,101 @@ test("a year-zero date and broken page cursors are 400", async () => {
 /** A field value: text (sent UTF-8, percent-encoded in a URL), bytes (sent as they are), or raw URL syntax sent verbatim. */
 type Piece = { text: string } | { bytes: number[] } | { raw: string };
 
-const FIELD_KEYS = ["intent", "id", "task", "action", "scope", "owner", "confirmed", "verdict", "note", "returnTo", "identity", "org"];
-const QUERY_KEYS = [...FIELD_KEYS, "after", "before", "from", "to", "q", "status", "sort", "actor", "todo", "_data", "index"];
+const FIELD_KEYS = [
+  "intent",
+  "id",
+  "task",
+  "action",
+  "scope",
+  "owner",
+  "confirmed",
+  "verdict",
+  "note",
+  "returnTo",
+  "identity",
+  "org",
+];
+const QUERY_KEYS = [
+  ...FIELD_KEYS,
+  "after",
+  "before",
+  "from",
+  "to",
+  "q",
+  "status",
+  "sort",
+  "actor",
+  "todo",
+  "_data",
+  "index",
+];
 const MEANINGFUL = [
-  ...["create", "update", "toggle", "delete", "bulk", "review", "complete", "reopen", "reassign", "filter", "selected", "yes"],
-  ...["approved", "flagged", "unreviewed", "open", "oldest", "newest", "insert", "own", "none", "org:admin", "org:moderator", "org:member", "org_acme", "org_globex", "org_eve", "personal:user_bob"],
-  ...["user_alice", "user_bob", "user_maya", "user_adam", "/todos", "//evil.example", "https://evil.example/", "javascript:alert(1)", ""],
-  ...["0", "-1", "1", "7", "999999999999999", "99999999999999999999", "9007199254740993", "1e308", "NaN", "0x10", " 1 "],
-  ...["0000-01-01", "9999-12-31", "2026-02-30", "1970-01-01T00:00:00Z", "'; select pg_sleep(1); --", "%_\\", "routes/todos", "root"],
+  ...[
+    "create",
+    "update",
+    "toggle",
+    "delete",
+    "bulk",
+    "review",
+    "complete",
+    "reopen",
+    "reassign",
+    "filter",
+    "selected",
+    "yes",
+  ],
+  ...[
+    "approved",
+    "flagged",
+    "unreviewed",
+    "open",
+    "oldest",
+    "newest",
+    "insert",
+    "own",
+    "none",
+    "org:admin",
+    "org:moderator",
+    "org:member",
+    "org_acme",
+    "org_globex",
+    "org_eve",
+    "personal:user_bob",
+  ],
+  ...[
+    "user_alice",
+    "user_bob",
+    "user_maya",
+    "user_adam",
+    "/todos",
+    "//evil.example",
+    "https://evil.example/",
+    "javascript:alert(1)",
+    "",
+  ],
+  ...[
+    "0",
+    "-1",
+    "1",
+    "7",
+    "999999999999999",
+    "99999999999999999999",
+    "9007199254740993",
+    "1e308",
+    "NaN",
+    "0x10",
+    " 1 ",
+  ],
+  ...[
+    "0000-01-01",
+    "9999-12-31",
+    "2026-02-30",
+    "1970-01-01T00:00:00Z",
+    "'; select pg_sleep(1); --",
+    "%_\\",
+    "routes/todos",
+    "root",
+  ],
   ...["MjAyNi0wMS0wMSAwMDowMDowMCswMHwx", "MDAwMC0wMS0wMSAwMDowMDowMCswMHwx", "fA", "=="],
 ];
 /** Bytes no field accepts: NUL, a lone 0xFF, a truncated sequence, an encoded surrogate, DEL. */
@@ -220,28 +405,59 @@ const POISON = [[0x00], [0xff], [0xc3], [0xed, 0xa0, 0x80], [0x7f], [0x01]];
 const piece: fc.Arbitrary<Piece> = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...MEANINGFUL).map((text) => ({ text })) },
   { weight: 4, arbitrary: fc.string({ unit: "binary", maxLength: 30 }).map((text) => ({ text })) },
-  { weight: 2, arbitrary: fc.uint8Array({ maxLength: 24 }).map((bytes) => ({ bytes: [...bytes] })) },
+  {
+    weight: 2,
+    arbitrary: fc.uint8Array({ maxLength: 24 }).map((bytes) => ({ bytes: [...bytes] })),
+  },
   { weight: 1, arbitrary: fc.constantFrom(...POISON).map((bytes) => ({ bytes })) },
-  { weight: 1, arbitrary: fc.constantFrom("%", "%G1", "%%", "%0", "&", "=", "a=b=c", "+", "%u0041", "%2", "%E2%82").map((raw) => ({ raw })) },
-  { weight: 1, arbitrary: fc.integer({ min: 1_000, max: 100_000 }).map((length) => ({ text: "x".repeat(length) })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom("%", "%G1", "%%", "%0", "&", "=", "a=b=c", "+", "%u0041", "%2", "%E2%82")
+      .map((raw) => ({ raw })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 1_000, max: 100_000 })
+      .map((length) => ({ text: "x".repeat(length) })),
+  },
 );
 
-const entries = (keys: string[], maxLength: number) => fc.array(fc.tuple(fc.constantFrom(...keys), piece), { maxLength });
+const entries = (keys: string[], maxLength: number) =>
+  fc.array(fc.tuple(fc.constantFrom(...keys), piece), { maxLength });
 
-const bytesOf = (value: Piece): Buffer => ("bytes" in value ? Buffer.from(value.bytes) : Buffer.from("text" in value ? value.text : value.raw, "utf8"));
+const bytesOf = (value: Piece): Buffer =>
+  "bytes" in value
+    ? Buffer.from(value.bytes)
+    : Buffer.from("text" in value ? value.text : value.raw, "utf8");
 
 /** Percent-encodes every byte outside the unreserved set, so any bytes can ride in a URL or a urlencoded form. */
 function percentEncode(bytes: Buffer): string {
   let out = "";
-  for (const byte of bytes) out += /[A-Za-z0-9\-_.~]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  for (const byte of bytes)
+    out += /[A-Za-z0-9\-_.~]/.test(String.fromCharCode(byte))
+      ? String.fromCharCode(byte)
+      : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   return out;
 }
 
-const encodePairs = (pairs: [string, Piece][]) => pairs.map(([key, value]) => `${percentEncode(Buffer.from(key))}=${"raw" in value ? value.raw : percentEncode(bytesOf(value))}`).join("&");
+const encodePairs = (pairs: [string, Piece][]) =>
+  pairs
+    .map(
+      ([key, value]) =>
+        `${percentEncode(Buffer.from(key))}=${"raw" in value ? value.raw : percentEncode(bytesOf(value))}`,
+    )
+    .join("&");
 
 type Body =
   | { kind: "urlencoded"; pairs: [string, Piece][] }
-  | { kind: "multipart"; pairs: [string, Piece][]; boundary: string; damage: "none" | "other-boundary" | "truncated" | "no-boundary" | "no-closing" }
+  | {
+      kind: "multipart";
+      pairs: [string, Piece][];
+      boundary: string;
+      damage: "none" | "other-boundary" | "truncated" | "no-boundary" | "no-closing";
+    }
   | { kind: "json"; pairs: [string, Piece][] }
   | { kind: "text"; text: string }
   | { kind: "octet"; bytes: number[] }
@@ -252,8 +468,18 @@ const body: fc.Arbitrary<Body> = fc.oneof(
   fc
     .record({
       pairs: entries(FIELD_KEYS, 8),
-      boundary: fc.oneof(fc.constant("warden-fuzz"), fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 80 })),
-      damage: fc.constantFrom("none", "none", "other-boundary", "truncated", "no-boundary", "no-closing"),
+      boundary: fc.oneof(
+        fc.constant("warden-fuzz"),
+        fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 80 }),
+      ),
+      damage: fc.constantFrom(
+        "none",
+        "none",
+        "other-boundary",
+        "truncated",
+        "no-boundary",
+        "no-closing",
+      ),
     })
     .map((value) => ({ kind: "multipart" as const, ...value })),
   entries(FIELD_KEYS, 8).map((pairs) => ({ kind: "json" as const, pairs })),
@@ -265,17 +491,41 @@ const body: fc.Arbitrary<Body> = fc.oneof(
 function encodeBody(value: Body): { data: Buffer; contentType: string } {
   switch (value.kind) {
     case "urlencoded":
-      return { data: Buffer.from(encodePairs(value.pairs)), contentType: "application/x-www-form-urlencoded" };
+      return {
+        data: Buffer.from(encodePairs(value.pairs)),
+        contentType: "application/x-www-form-urlencoded",
+      };
     case "multipart": {
       const written = value.damage === "other-boundary" ? `${value.boundary}x` : value.boundary;
-      const parts = value.pairs.map(([key, piece]) => Buffer.concat([Buffer.from(`--${written}\r\nContent-Disposition: form-data; name="${key}"\r\n\r\n`), bytesOf(piece), Buffer.from("\r\n")]));
-      let data = Buffer.concat([...parts, Buffer.from(value.damage === "no-closing" ? "" : `--${written}--\r\n`)]);
+      const parts = value.pairs.map(([key, piece]) =>
+        Buffer.concat([
+          Buffer.from(`--${written}\r\nContent-Disposition: form-data; name="${key}"\r\n\r\n`),
+          bytesOf(piece),
+          Buffer.from("\r\n"),
+        ]),
+      );
+      let data = Buffer.concat([
+        ...parts,
+        Buffer.from(value.damage === "no-closing" ? "" : `--${written}--\r\n`),
+      ]);
       if (value.damage === "truncated") data = data.subarray(0, Math.floor(data.length / 2));
-      const contentType = value.damage === "no-boundary" ? "multipart/form-data" : `multipart/form-data; boundary=${value.boundary}`;
+      const contentType =
+        value.damage === "no-boundary"
+          ? "multipart/form-data"
+          : `multipart/form-data; boundary=${value.boundary}`;
       return { data, contentType };
     }
     case "json":
-      return { data: Buffer.from(JSON.stringify(Object.fromEntries(value.pairs.map(([key, piece]) => [key, bytesOf(piece).toString("latin1")])))), contentType: "application/json" };
+      return {
+        data: Buffer.from(
+          JSON.stringify(
+            Object.fromEntries(
+              value.pairs.map(([key, piece]) => [key, bytesOf(piece).toString("latin1")]),
+            ),
+          ),
+        ),
+        contentType: "application/json",
+      };
     case "text":
       return { data: Buffer.from(value.text), contentType: "text/plain" };
     case "octet":
@@ -306,7 +556,9 @@ interface Garbage {
 
 /** Would the forgery check let this through? Then only a malformed body keeps it from changing state. */
 const passesForgeryCheck = (request: Pick<Garbage, "method" | "origin" | "fetchSite">) =>
-  request.method === "POST" && request.origin === "app" && (request.fetchSite === null || request.fetchSite === "same-origin");
+  request.method === "POST" &&
+  request.origin === "app" &&
+  (request.fetchSite === null || request.fetchSite === "same-origin");
 
 /**
  * Generated requests that get past the forgery check always carry a body
@@ -330,7 +582,11 @@ const garbage: fc.Arbitrary<Garbage> = fc
     if (request.route === "/sign-out") return { ...request, origin: "none" };
     const { body } = request;
     if (body.kind === "none") return { ...request, body: { kind: "octet", bytes: body.bytes } };
-    if (body.kind === "urlencoded" || body.kind === "multipart") return { ...request, body: { ...body, pairs: [[poison[0], { bytes: poison[1] }], ...body.pairs] } };
+    if (body.kind === "urlencoded" || body.kind === "multipart")
+      return {
+        ...request,
+        body: { ...body, pairs: [[poison[0], { bytes: poison[1] }], ...body.pairs] },
+      };
     return request;
   });
 
@@ -338,7 +594,10 @@ function urlOf(request: Garbage): string {
   const search = encodePairs(request.query);
   const path = search ? `${request.route}?${search}` : request.route;
   if (request.data === "none") return path;
-  return dataPath(path, request.data === "own" ? (ROUTE_IDS[request.route] ?? "root") : "routes/audit");
+  return dataPath(
+    path,
+    request.data === "own" ? (ROUTE_IDS[request.route] ?? "root") : "routes/audit",
+  );
 }
 
 async function fuzz(client: APIRequestContext, who: string) {
@@ -354,7 +613,12 @@ async function fuzz(client: APIRequestContext, who: string) {
         if (origin) headers.Origin = origin;
         if (request.fetchSite) headers["Sec-Fetch-Site"] = request.fetchSite;
         const url = urlOf(request);
-        const response = await client.fetch(url, { method: request.method, data: request.method === "GET" ? undefined : data, headers, maxRedirects: 0 });
+        const response = await client.fetch(url, {
+          method: request.method,
+          data: request.method === "GET" ? undefined : data,
+          headers,
+          maxRedirects: 0,
+        });
         const label = `${who}: ${request.method} ${url.slice(0, 120)}`;
         expect(response.status(), label).toBeLessThan(500);
         await expectNoPostgresText(response, label);

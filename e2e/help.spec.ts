@@ -12,9 +12,13 @@ test("the header's Help link shows the review shortcuts and marks your role", as
   await expect(page).toHaveURL(/\/help$/);
   await expect(page.getByRole("heading", { name: "Help", level: 1 })).toBeVisible();
   const shortcuts = page.getByTestId("shortcuts");
-  for (const key of ["j", "k", "a", "f"]) await expect(shortcuts.locator("kbd", { hasText: new RegExp(`^${key}$`) })).toHaveCount(1);
+  for (const key of ["j", "k", "a", "f"])
+    await expect(shortcuts.locator("kbd", { hasText: new RegExp(`^${key}$`) })).toHaveCount(1);
   await expect(page.getByTestId("role-help")).toHaveCount(3);
-  await expect(page.locator('[data-testid="role-help"][aria-current="true"]')).toHaveAttribute("data-role", "org:moderator");
+  await expect(page.locator('[data-testid="role-help"][aria-current="true"]')).toHaveAttribute(
+    "data-role",
+    "org:moderator",
+  );
   // Same security headers as every page: the nonce'd CSP among them.
   const response = await page.request.get("/help");
   expect(response.headers()["content-security-policy"]).toMatch(/script-src 'nonce-[^']+'/);

@@ -32,16 +32,27 @@ export class HttpClient {
   /** A form post carrying the app's own Origin, as the app's pages send it. */
   post(path: string, fields: FormFields): Promise<Answer> {
     const body = new URLSearchParams();
-    for (const [name, value] of Object.entries(fields)) for (const item of typeof value === "string" ? [value] : value) body.append(name, item);
+    for (const [name, value] of Object.entries(fields))
+      for (const item of typeof value === "string" ? [value] : value) body.append(name, item);
     return this.send("POST", path, body);
   }
 
-  private async send(method: "GET" | "POST", path: string, body?: URLSearchParams): Promise<Answer> {
+  private async send(
+    method: "GET" | "POST",
+    path: string,
+    body?: URLSearchParams,
+  ): Promise<Answer> {
     const headers: Record<string, string> = {};
-    if (this.cookies.size > 0) headers.Cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+    if (this.cookies.size > 0)
+      headers.Cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
     if (method === "POST") headers.Origin = this.origin;
     // Redirects are answers to check (303 after a write), not something to follow.
-    const response = await fetch(new URL(path, this.origin), { method, headers, body, redirect: "manual" });
+    const response = await fetch(new URL(path, this.origin), {
+      method,
+      headers,
+      body,
+      redirect: "manual",
+    });
     const text = await response.text();
     for (const line of response.headers.getSetCookie()) this.store(line);
     return { status: response.status, headers: response.headers, text };
@@ -64,9 +75,14 @@ export class HttpClient {
 }
 
 /** The Remix data-request form of a path: the route's loader answered as JSON. */
-export function dataUrl(path: string, routeId: string, params: Record<string, string | undefined> = {}): string {
+export function dataUrl(
+  path: string,
+  routeId: string,
+  params: Record<string, string | undefined> = {},
+): string {
   const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) if (value !== undefined) search.set(name, value);
+  for (const [name, value] of Object.entries(params))
+    if (value !== undefined) search.set(name, value);
   search.set("_data", routeId);
   return `${path}?${search}`;
 }
@@ -87,7 +103,9 @@ export interface Workspace {
 export function workspaceOf(identity: DemoIdentity, org: string | null): Workspace {
   const membership = identity.memberships.find((candidate) => candidate.orgId === org);
   if (org !== null && !membership) throw new Error(`${identity.userId} is not a member of ${org}`);
-  const claims = membership ? { sub: identity.userId, v: 2, o: { id: org, rol: membership.role.replace(/^org:/, "") } } : { sub: identity.userId, v: 2 };
+  const claims = membership
+    ? { sub: identity.userId, v: 2, o: { id: org, rol: membership.role.replace(/^org:/, "") } }
+    : { sub: identity.userId, v: 2 };
   const label = `${identity.userId}@${org ?? "personal"}`;
   const model: ModelIdentity = { label, role: backendRoleForClaims(claims), claims };
   return { label, identity, org, model, caller: callerOf(model) };
@@ -95,7 +113,10 @@ export function workspaceOf(identity: DemoIdentity, org: string | null): Workspa
 
 /** Every demo identity in each of its organizations, then its personal workspace. */
 export function demoWorkspaces(identities: readonly DemoIdentity[] = DEMO_IDENTITIES): Workspace[] {
-  return identities.flatMap((identity) => [...identity.memberships.map((membership) => workspaceOf(identity, membership.orgId)), workspaceOf(identity, null)]);
+  return identities.flatMap((identity) => [
+    ...identity.memberships.map((membership) => workspaceOf(identity, membership.orgId)),
+    workspaceOf(identity, null),
+  ]);
 }
 
 /**
@@ -106,15 +127,23 @@ export function demoWorkspaces(identities: readonly DemoIdentity[] = DEMO_IDENTI
 export async function openWorkspace(origin: string, workspace: Workspace): Promise<HttpClient> {
   const client = new HttpClient(origin);
   const signIn = await client.post("/sign-in", { identity: workspace.identity.userId });
-  if (signIn.status !== 302) throw new Error(`sign in as ${workspace.identity.userId}: ${signIn.status} ${signIn.text.slice(0, 200)}`);
+  if (signIn.status !== 302)
+    throw new Error(
+      `sign in as ${workspace.identity.userId}: ${signIn.status} ${signIn.text.slice(0, 200)}`,
+    );
   await switchWorkspace(client, workspace);
   return client;
 }
 
 /** The header's switcher: the session's next requests run as that workspace. */
 export async function switchWorkspace(client: HttpClient, workspace: Workspace): Promise<Answer> {
-  const answer = await client.post("/switch", { identity: workspace.identity.userId, org: workspace.org ?? "", returnTo: "/todos" });
-  if (answer.status !== 303) throw new Error(`switch to ${workspace.label}: ${answer.status} ${answer.text.slice(0, 200)}`);
+  const answer = await client.post("/switch", {
+    identity: workspace.identity.userId,
+    org: workspace.org ?? "",
+    returnTo: "/todos",
+  });
+  if (answer.status !== 303)
+    throw new Error(`switch to ${workspace.label}: ${answer.status} ${answer.text.slice(0, 200)}`);
   return answer;
 }
 

@@ -19,9 +19,17 @@ async function tabTo(page: Page, target: Locator, most = 120) {
 }
 
 /** Lets the page finish reacting to the last key: two frames, then the tasks they queued. */
-const settle = (page: Page) => page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 0)))));
+const settle = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise((resolve) =>
+        requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 0))),
+      ),
+  );
 
-test("alice does it all from the keyboard: add, complete, delete, undo; focus lands on each result", async ({ page }) => {
+test("alice does it all from the keyboard: add, complete, delete, undo; focus lands on each result", async ({
+  page,
+}) => {
   await signIn(page, "user_alice");
   await page.waitForLoadState("load");
   const newTask = page.getByRole("textbox", { name: "New todo" });
@@ -48,7 +56,9 @@ test("alice does it all from the keyboard: add, complete, delete, undo; focus la
   await expect(todoRow(page, task)).toHaveCount(1);
 });
 
-test("after a 400 focus goes to the error beside the field; after a bulk action, to the result", async ({ page }) => {
+test("after a 400 focus goes to the error beside the field; after a bulk action, to the result", async ({
+  page,
+}) => {
   await signIn(page, "user_adam");
   await page.waitForLoadState("load");
   await page.getByRole("button", { name: "Add" }).click();
@@ -78,7 +88,9 @@ test("an error page takes focus, so the keyboard starts from what went wrong", a
   await expect(page.getByRole("alert")).toBeFocused();
 });
 
-test("the header's menu on a phone: opens with Enter, holds the switcher, closes with Escape back on its summary", async ({ page }) => {
+test("the header's menu on a phone: opens with Enter, holds the switcher, closes with Escape back on its summary", async ({
+  page,
+}) => {
   await signIn(page, "user_maya");
   await page.setViewportSize({ width: 360, height: 800 });
   await page.goto("/todos");
@@ -101,19 +113,23 @@ test("the header's menu on a phone: opens with Enter, holds the switcher, closes
   await expect(identity).toBeVisible();
 });
 
-test("review shortcuts: ? lists them, Escape closes the list; a, f, j, k never fire while typing or with a modifier", async ({ browser }) => {
+test("review shortcuts: ? lists them, Escape closes the list; a, f, j, k never fire while typing or with a modifier", async ({
+  browser,
+}) => {
   const alice = await browser.newPage();
   await signIn(alice, "user_alice");
   const id = await createTodo(alice, uniqueTask("Shortcut target"));
   const another = await createTodo(alice, uniqueTask("Another shortcut target"));
   await atHeadOfQueue([id, another], async () => {
-
     const page = await browser.newPage();
     await signIn(page, "user_maya");
     await page.goto("/review");
     await page.waitForLoadState("load");
     const posts: string[] = [];
-    page.on("request", (request) => void (request.method() === "POST" && posts.push(request.url())));
+    page.on(
+      "request",
+      (request) => void (request.method() === "POST" && posts.push(request.url())),
+    );
     const item = page.locator(`[data-review-item][data-todo-id="${id}"]`);
     const note = item.getByRole("textbox");
 
@@ -137,7 +153,10 @@ test("review shortcuts: ? lists them, Escape closes the list; a, f, j, k never f
     await page.keyboard.press("?");
     const dialog = page.getByRole("dialog", { name: "Keyboard shortcuts" });
     await expect(dialog).toBeVisible();
-    for (const key of ["j", "k", "a", "f", "?"]) await expect(dialog.getByTestId("shortcuts").locator("kbd").getByText(key, { exact: true })).toHaveCount(1);
+    for (const key of ["j", "k", "a", "f", "?"])
+      await expect(
+        dialog.getByTestId("shortcuts").locator("kbd").getByText(key, { exact: true }),
+      ).toHaveCount(1);
     await expect(dialog.getByRole("button", { name: "Close" })).toBeFocused();
     await page.keyboard.press("Escape");
     await expect(dialog).toBeHidden();
@@ -194,7 +213,9 @@ for (const [userId, path] of [
   ["user_maya", "/review"],
   ["user_adam", "/audit"],
 ] as const) {
-  test(`${path} as ${userId}: every tab stop shows focus, in the order the page reads at 360, 768 and 1280 px`, async ({ page }) => {
+  test(`${path} as ${userId}: every tab stop shows focus, in the order the page reads at 360, 768 and 1280 px`, async ({
+    page,
+  }) => {
     test.setTimeout(120_000);
     await signIn(page, userId);
     for (const width of [360, 768, 1280]) {
@@ -203,11 +224,18 @@ for (const [userId, path] of [
       await page.waitForLoadState("load");
       const stops = await tabStops(page, 60);
       expect(stops.length, `${path} at ${width} px`).toBeGreaterThan(10);
-      expect.soft(stops.filter((stop) => !stop.visible).map((stop) => stop.what), `${path} at ${width} px: stops without a visible focus`).toEqual([]);
+      expect
+        .soft(
+          stops.filter((stop) => !stop.visible).map((stop) => stop.what),
+          `${path} at ${width} px: stops without a visible focus`,
+        )
+        .toEqual([]);
       // Each stop is on the same line as the one before and to its right, or below it.
       const backwards = stops.slice(1).flatMap((stop, index) => {
         const before = stops[index];
-        const sameLine = Math.min(before.bottom, stop.bottom) - Math.max(before.top, stop.top) > 0.5 * Math.min(before.bottom - before.top, stop.bottom - stop.top);
+        const sameLine =
+          Math.min(before.bottom, stop.bottom) - Math.max(before.top, stop.top) >
+          0.5 * Math.min(before.bottom - before.top, stop.bottom - stop.top);
         const ahead = sameLine ? stop.left >= before.left - 1 : stop.top >= before.bottom - 1;
         return ahead ? [] : [`${before.what} → ${stop.what}`];
       });

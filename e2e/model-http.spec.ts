@@ -23,7 +23,17 @@ import {
 } from "../db/model/permissions";
 import { PAGE_SIZE } from "../db/todo-list.server";
 import { capabilitiesOf } from "../roles/capabilities";
-import { dataUrl, demoWorkspaces, openWorkspace, type AuditData, type HttpClient, type ListedTodo, type QueueData, type TodosData, type Workspace } from "./http-client";
+import {
+  dataUrl,
+  demoWorkspaces,
+  openWorkspace,
+  type AuditData,
+  type HttpClient,
+  type ListedTodo,
+  type QueueData,
+  type TodosData,
+  type Workspace,
+} from "./http-client";
 import { APP_ORIGIN } from "./origin";
 import { ownerDatabase } from "./owner-db";
 
@@ -64,17 +74,46 @@ interface Truth {
 const MICROS = (column: string) => `(extract(epoch from ${column}) * 1000000)::bigint`;
 
 async function readTruth(db: OwnerDatabase): Promise<Truth> {
-  const todos = await db.query<{ id: string; tenant_id: string; user_id: string; task: string; is_complete: boolean; at: string; printed: string }>(
+  const todos = await db.query<{
+    id: string;
+    tenant_id: string;
+    user_id: string;
+    task: string;
+    is_complete: boolean;
+    at: string;
+    printed: string;
+  }>(
     `select id, tenant_id, user_id, task, is_complete, ${MICROS("inserted_at")} as at, inserted_at::text as printed from todos order by id`,
   );
   // In creation order: the model takes the last review it reads as a todo's latest.
-  const reviews = await db.query<{ id: string; todo_id: string; tenant_id: string; reviewer_id: string; verdict: Verdict; note: string | null; at: string }>(
+  const reviews = await db.query<{
+    id: string;
+    todo_id: string;
+    tenant_id: string;
+    reviewer_id: string;
+    verdict: Verdict;
+    note: string | null;
+    at: string;
+  }>(
     `select id, todo_id, tenant_id, reviewer_id, verdict, note, ${MICROS("created_at")} as at from todo_reviews order by created_at, id`,
   );
-  const people = await db.query<{ id: string; name: string; deleted: boolean }>("select id, coalesce(display_name, id) as name, deleted_at is not null as deleted from directory.users");
-  const memberships = await db.query<{ organization_id: string; user_id: string }>("select organization_id, user_id from directory.memberships where deleted_at is null");
-  const [audit] = await db.query<{ max: string | null }>("select max(id) as max from audit.audit_log");
-  const rows: TodoRow[] = todos.map((t) => ({ id: Number(t.id), tenant: t.tenant_id, owner: t.user_id, task: t.task, done: t.is_complete, insertedAt: Number(t.at) }));
+  const people = await db.query<{ id: string; name: string; deleted: boolean }>(
+    "select id, coalesce(display_name, id) as name, deleted_at is not null as deleted from directory.users",
+  );
+  const memberships = await db.query<{ organization_id: string; user_id: string }>(
+    "select organization_id, user_id from directory.memberships where deleted_at is null",
+  );
+  const [audit] = await db.query<{ max: string | null }>(
+    "select max(id) as max from audit.audit_log",
+  );
+  const rows: TodoRow[] = todos.map((t) => ({
+    id: Number(t.id),
+    tenant: t.tenant_id,
+    owner: t.user_id,
+    task: t.task,
+    done: t.is_complete,
+    insertedAt: Number(t.at),
+  }));
   const reviewRows: ReviewRow[] = reviews.map((r) => ({
     seq: Number(r.id),
     todoId: Number(r.todo_id),
@@ -101,7 +140,9 @@ async function readTruth(db: OwnerDatabase): Promise<Truth> {
 }
 
 async function micros(db: OwnerDatabase, printed: string): Promise<number> {
-  const [row] = await db.query<{ at: string }>(`select ${MICROS("$1::timestamptz")} as at`, [printed]);
+  const [row] = await db.query<{ at: string }>(`select ${MICROS("$1::timestamptz")} as at`, [
+    printed,
+  ]);
   return Number(row.at);
 }
 
@@ -114,7 +155,10 @@ interface Aim {
 function idAt(truth: Truth, caller: Caller, target: Aim): number {
   const all = [...truth.todo.values()];
   const top = Math.max(0, ...all.map((t) => t.id));
-  const pool = target.pool === "tenant" ? all.filter((t) => t.tenant === caller.tenant).map((t) => t.id) : [...all.map((t) => t.id), top + 1, top + 1000];
+  const pool =
+    target.pool === "tenant"
+      ? all.filter((t) => t.tenant === caller.tenant).map((t) => t.id)
+      : [...all.map((t) => t.id), top + 1, top + 1000];
   return pool.length ? pool[target.n % pool.length] : top + 1;
 }
 
@@ -136,7 +180,8 @@ function unseeable(truth: Truth, caller: Caller, rows: readonly ListedTodo[]): s
  * read the entries of the rows their SELECT on todos reaches, their active
  * organization's, whoever owned them; nobody else reads any.
  */
-const seesAuditEntry = (caller: Caller, tenant: string | null) => caller.role === "admin_backend" && seesTodo(caller, { tenant, owner: null });
+const seesAuditEntry = (caller: Caller, tenant: string | null) =>
+  caller.role === "admin_backend" && seesTodo(caller, { tenant, owner: null });
 
 /** A listed todo as the model prints it: the timestamps are Postgres's to choose, and the model keeps no reasons. */
 function withoutTimes(row: ListedTodo): Json {
@@ -144,9 +189,11 @@ function withoutTimes(row: ListedTodo): Json {
   return rest;
 }
 
-const todoLine = (t: Pick<TodoRow, "tenant" | "owner" | "task" | "done">) => `${t.tenant} ${t.owner} ${t.done ? "done" : "open"} ${JSON.stringify(t.task)}`;
+const todoLine = (t: Pick<TodoRow, "tenant" | "owner" | "task" | "done">) =>
+  `${t.tenant} ${t.owner} ${t.done ? "done" : "open"} ${JSON.stringify(t.task)}`;
 // The app records an empty note as none; the model's operation carries the note as text.
-const reviewLine = (r: Pick<ReviewRow, "todoId" | "tenant" | "reviewer" | "verdict" | "note">) => JSON.stringify([r.todoId, r.tenant, r.reviewer, r.verdict, r.note || null]);
+const reviewLine = (r: Pick<ReviewRow, "todoId" | "tenant" | "reviewer" | "verdict" | "note">) =>
+  JSON.stringify([r.todoId, r.tenant, r.reviewer, r.verdict, r.note || null]);
 
 /** Every todo and review as the model's next state says, nothing else: so nothing outside what it allowed changed either. */
 function expectState(label: string, after: Truth, expected: State) {
@@ -156,18 +203,28 @@ function expectState(label: string, after: Truth, expected: State) {
     .filter((id) => want.get(id) !== got.get(id))
     .map((id) => `#${id}: model ${want.get(id) ?? "(none)"}, database ${got.get(id) ?? "(none)"}`);
   expect(wrong, `${label}: todos differ from the model's next state`).toEqual([]);
-  const count = (lines: string[]) => lines.reduce((tally, line) => tally.set(line, (tally.get(line) ?? 0) + 1), new Map<string, number>());
+  const count = (lines: string[]) =>
+    lines.reduce(
+      (tally, line) => tally.set(line, (tally.get(line) ?? 0) + 1),
+      new Map<string, number>(),
+    );
   const wantReviews = count(expected.reviews.map(reviewLine));
   const gotReviews = count(after.state.reviews.map(reviewLine));
   const reviewsWrong = [...new Set([...wantReviews.keys(), ...gotReviews.keys()])]
     .filter((line) => wantReviews.get(line) !== gotReviews.get(line))
-    .map((line) => `${line}: model ×${wantReviews.get(line) ?? 0}, database ×${gotReviews.get(line) ?? 0}`);
+    .map(
+      (line) =>
+        `${line}: model ×${wantReviews.get(line) ?? 0}, database ×${gotReviews.get(line) ?? 0}`,
+    );
   expect(reviewsWrong, `${label}: reviews differ from the model's next state`).toEqual([]);
 }
 
 /** What the model answers for an app operation that must not fail. */
 function modelAnswer(label: string, step: Step): Json {
-  if (!step.expect.ok) throw new Error(`${label}: the model expects the app's statement to fail (${step.expect.codes.join(", ")})`);
+  if (!step.expect.ok)
+    throw new Error(
+      `${label}: the model expects the app's statement to fail (${step.expect.codes.join(", ")})`,
+    );
   return step.expect.value;
 }
 
@@ -184,29 +241,61 @@ interface ListQuery {
 }
 
 /** The first page, a link from the previous answer, or a cursor forged from a row of any tenant. */
-type Paging = { kind: "first" } | { kind: "next" } | { kind: "previous" } | { kind: "forged"; direction: "after" | "before"; pick: Aim };
+type Paging =
+  | { kind: "first" }
+  | { kind: "next" }
+  | { kind: "previous" }
+  | { kind: "forged"; direction: "after" | "before"; pick: Aim };
 
 type BulkAction = "complete" | "reopen" | "delete" | "reassign";
 
 type Command =
   | { kind: "list"; query: ListQuery; paging: Paging }
   | { kind: "queue" }
-  | { kind: "audit"; actor?: string; todo?: Aim; action?: "insert" | "update" | "delete"; from?: string; to?: string; paging: Paging }
+  | {
+      kind: "audit";
+      actor?: string;
+      todo?: Aim;
+      action?: "insert" | "update" | "delete";
+      from?: string;
+      to?: string;
+      paging: Paging;
+    }
   | { kind: "create"; task: string }
   | { kind: "toggle" | "delete"; pick: Aim }
   | { kind: "update"; pick: Aim; task: string }
   | { kind: "review"; pick: Aim; verdict: Verdict; note: string }
-  | { kind: "bulk"; action: BulkAction; target: { picks: Aim[] } | { status?: "open" | "complete"; owner?: string }; owner: string; confirmed: boolean };
+  | {
+      kind: "bulk";
+      action: BulkAction;
+      target: { picks: Aim[] } | { status?: "open" | "complete"; owner?: string };
+      owner: string;
+      confirmed: boolean;
+    };
 
-const aim: fc.Arbitrary<Aim> = fc.record({ pool: fc.constantFrom("any" as const, "tenant" as const), n: fc.nat() });
+const aim: fc.Arbitrary<Aim> = fc.record({
+  pool: fc.constantFrom("any" as const, "tenant" as const),
+  n: fc.nat(),
+});
 const maybe = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined, freq: 2 });
 const paging: fc.Arbitrary<Paging> = fc.oneof(
   fc.constant({ kind: "first" as const }),
   fc.constant({ kind: "next" as const }),
   fc.constant({ kind: "previous" as const }),
-  fc.record({ kind: fc.constant("forged" as const), direction: fc.constantFrom("after" as const, "before" as const), pick: aim }),
+  fc.record({
+    kind: fc.constant("forged" as const),
+    direction: fc.constantFrom("after" as const, "before" as const),
+    pick: aim,
+  }),
 );
-const task = fc.constantFrom("alpha", "Bravo the report", "50% done", "a_b", "  padded  ", "Ünïcode ✓");
+const task = fc.constantFrom(
+  "alpha",
+  "Bravo the report",
+  "50% done",
+  "a_b",
+  "  padded  ",
+  "Ünïcode ✓",
+);
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   {
@@ -217,7 +306,9 @@ const command: fc.Arbitrary<Command> = fc.oneof(
         {
           owner: maybe(fc.constantFrom(...USERS)),
           status: maybe(fc.constantFrom("open" as const, "complete" as const)),
-          verdict: maybe(fc.constantFrom("unreviewed" as const, "approved" as const, "flagged" as const)),
+          verdict: maybe(
+            fc.constantFrom("unreviewed" as const, "approved" as const, "flagged" as const),
+          ),
           q: maybe(fc.constantFrom(MARK, "the", "GLOBEX", "50%", "a_b")),
           sort: maybe(fc.constantFrom("newest" as const, "oldest" as const)),
         },
@@ -243,7 +334,13 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     ),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("create" as const), task }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom("toggle" as const, "delete" as const), pick: aim }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constantFrom("toggle" as const, "delete" as const),
+      pick: aim,
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("update" as const), pick: aim, task }) },
   {
     weight: 2,
@@ -258,10 +355,27 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({
       kind: fc.constant("bulk" as const),
-      action: fc.constantFrom("complete" as const, "reopen" as const, "delete" as const, "reassign" as const),
+      action: fc.constantFrom(
+        "complete" as const,
+        "reopen" as const,
+        "delete" as const,
+        "reassign" as const,
+      ),
       target: fc.oneof(
-        { weight: 3, arbitrary: fc.record({ picks: fc.array(aim, { minLength: 1, maxLength: 4 }) }) },
-        { weight: 1, arbitrary: fc.record({ status: maybe(fc.constantFrom("open" as const, "complete" as const)), owner: maybe(fc.constantFrom(...USERS)) }, { requiredKeys: [] }) },
+        {
+          weight: 3,
+          arbitrary: fc.record({ picks: fc.array(aim, { minLength: 1, maxLength: 4 }) }),
+        },
+        {
+          weight: 1,
+          arbitrary: fc.record(
+            {
+              status: maybe(fc.constantFrom("open" as const, "complete" as const)),
+              owner: maybe(fc.constantFrom(...USERS)),
+            },
+            { requiredKeys: [] },
+          ),
+        },
       ),
       owner: fc.constantFrom(...USERS),
       confirmed: fc.boolean(),
@@ -307,7 +421,8 @@ function aimed(run: Run, truth: Truth, caller: Caller, id: number, target: Aim):
 
 const listSearch = (query: ListQuery) => {
   const search = new URLSearchParams();
-  for (const key of ["owner", "status", "verdict", "q", "sort"] as const) if (query[key] !== undefined) search.set(key, query[key]!);
+  for (const key of ["owner", "status", "verdict", "q", "sort"] as const)
+    if (query[key] !== undefined) search.set(key, query[key]!);
   return search;
 };
 
@@ -315,7 +430,12 @@ async function checkList(run: Run, session: Session, cmd: Extract<Command, { kin
   const { workspace } = session;
   const caller = workspace.caller;
   const truth = await readTruth(run.db);
-  const link = cmd.paging.kind === "next" ? session.lastList?.next : cmd.paging.kind === "previous" ? session.lastList?.previous : null;
+  const link =
+    cmd.paging.kind === "next"
+      ? session.lastList?.next
+      : cmd.paging.kind === "previous"
+        ? session.lastList?.previous
+        : null;
   const search = link ? new URLSearchParams(link) : listSearch(cmd.query);
   if (!link && cmd.paging.kind === "forged") {
     const id = idAt(truth, caller, cmd.paging.pick);
@@ -330,8 +450,14 @@ async function checkList(run: Run, session: Session, cmd: Extract<Command, { kin
   const data = JSON.parse(answer.text) as TodosData;
   session.lastList = data.links;
 
-  expect(unseeable(truth, caller, data.todos), `${label}: rows the model says ${workspace.label} may not see`).toEqual([]);
-  expect([data.userId, data.databaseRole], `${label}: who the page says is asking`).toEqual([caller.uid, caller.role]);
+  expect(
+    unseeable(truth, caller, data.todos),
+    `${label}: rows the model says ${workspace.label} may not see`,
+  ).toEqual([]);
+  expect([data.userId, data.databaseRole], `${label}: who the page says is asking`).toEqual([
+    caller.uid,
+    caller.role,
+  ]);
 
   // The page the model expects: its list filtered by the text search, then the cursor's page.
   const q = search.get("q")?.trim() || undefined;
@@ -352,21 +478,35 @@ async function checkList(run: Run, session: Session, cmd: Extract<Command, { kin
   if (cursor) {
     const at = await micros(run.db, cursor.at);
     // Ascending (inserted_at, id) order of a row against the cursor.
-    const against = (row: { id: number }) => truth.todo.get(row.id)!.insertedAt - at || row.id - cursor.id;
-    const beyond = (row: { id: number }) => (sort === "newest" ? against(row) < 0 : against(row) > 0);
-    const behind = (row: { id: number }) => (sort === "newest" ? against(row) > 0 : against(row) < 0);
+    const against = (row: { id: number }) =>
+      truth.todo.get(row.id)!.insertedAt - at || row.id - cursor.id;
+    const beyond = (row: { id: number }) =>
+      sort === "newest" ? against(row) < 0 : against(row) > 0;
+    const behind = (row: { id: number }) =>
+      sort === "newest" ? against(row) > 0 : against(row) < 0;
     page = after ? all.filter(beyond).slice(0, PAGE_SIZE) : all.filter(behind).slice(-PAGE_SIZE);
   }
   expect(data.todos.map(withoutTimes), `${label}: the page differs from the model's`).toEqual(page);
   expect(data.matching, `${label}: matching count`).toBe(Math.min(all.length, data.countCap + 1));
-  expect(data.modifiable.sort((a, b) => a - b), `${label}: rows offered for editing`).toEqual(
+  expect(
+    data.modifiable.sort((a, b) => a - b),
+    `${label}: rows offered for editing`,
+  ).toEqual(
     data.todos
       .filter((row) => changesTodo(caller, truth.todo.get(row.id)!))
       .map((row) => row.id)
       .sort((a, b) => a - b),
   );
-  const members = capabilitiesOf(caller.role).browseAll && caller.org ? truth.state.memberships.filter((key) => key.startsWith(`${caller.org} `)).map((key) => key.slice(caller.org!.length + 1)) : [];
-  expect(data.members.map((member) => member.id).sort(), `${label}: people offered by the owner filter`).toEqual(
+  const members =
+    capabilitiesOf(caller.role).browseAll && caller.org
+      ? truth.state.memberships
+          .filter((key) => key.startsWith(`${caller.org} `))
+          .map((key) => key.slice(caller.org!.length + 1))
+      : [];
+  expect(
+    data.members.map((member) => member.id).sort(),
+    `${label}: people offered by the owner filter`,
+  ).toEqual(
     members.filter((user) => truth.state.people[user] && !truth.state.people[user].deleted).sort(),
   );
 }
@@ -383,20 +523,30 @@ async function checkQueue(run: Run, session: Session) {
   }
   expect(answer.status, label).toBe(200);
   const data = JSON.parse(answer.text) as QueueData;
-  expect(unseeable(truth, workspace.caller, [...data.unreviewed, ...data.flagged]), `${label}: items the model says ${workspace.label} may not see`).toEqual([]);
+  expect(
+    unseeable(truth, workspace.caller, [...data.unreviewed, ...data.flagged]),
+    `${label}: items the model says ${workspace.label} may not see`,
+  ).toEqual([]);
   // Claims and escalations are the team queue's (decision 020): the model has neither, and no spec leaves a claim live.
   const { escalated: _escalated, ...counts } = data.counts;
-  const listed = (items: QueueData["unreviewed"]) => items.map(({ claim: _claim, ...row }) => withoutTimes(row));
-  expect({ counts, unreviewed: listed(data.unreviewed), flagged: listed(data.flagged) }, `${label}: the queue differs from the model's`).toEqual(
-    queue(truth.state, workspace.model, QUEUE_LENGTH),
-  );
+  const listed = (items: QueueData["unreviewed"]) =>
+    items.map(({ claim: _claim, ...row }) => withoutTimes(row));
+  expect(
+    { counts, unreviewed: listed(data.unreviewed), flagged: listed(data.flagged) },
+    `${label}: the queue differs from the model's`,
+  ).toEqual(queue(truth.state, workspace.model, QUEUE_LENGTH));
 }
 
 async function checkAudit(run: Run, session: Session, cmd: Extract<Command, { kind: "audit" }>) {
   const { workspace } = session;
   const caller = workspace.caller;
   const truth = await readTruth(run.db);
-  const link = cmd.paging.kind === "next" ? session.lastAudit?.next : cmd.paging.kind === "previous" ? session.lastAudit?.previous : null;
+  const link =
+    cmd.paging.kind === "next"
+      ? session.lastAudit?.next
+      : cmd.paging.kind === "previous"
+        ? session.lastAudit?.previous
+        : null;
   const search = new URLSearchParams(link ?? "");
   if (!link) {
     if (cmd.actor) search.set("actor", cmd.actor);
@@ -404,7 +554,8 @@ async function checkAudit(run: Run, session: Session, cmd: Extract<Command, { ki
     if (cmd.action) search.set("action", cmd.action);
     if (cmd.from) search.set("from", cmd.from);
     if (cmd.to) search.set("to", cmd.to);
-    if (cmd.paging.kind === "forged") search.set(cmd.paging.direction, String((cmd.paging.pick.n % (truth.maxAuditId + 10)) + 1));
+    if (cmd.paging.kind === "forged")
+      search.set(cmd.paging.direction, String((cmd.paging.pick.n % (truth.maxAuditId + 10)) + 1));
   }
   const url = `/audit?${search}${search.size ? "&" : ""}_data=routes%2Faudit`;
   const label = `${workspace.label}: GET ${url}`;
@@ -419,14 +570,25 @@ async function checkAudit(run: Run, session: Session, cmd: Extract<Command, { ki
   session.lastAudit = data.links;
 
   const ids = data.entries.map((entry) => entry.id);
-  const tenants = new Map((await run.db.query<{ id: string; tenant_id: string | null }>("select id, tenant_id from audit.audit_log where id = any($1::bigint[])", [ids])).map((row) => [Number(row.id), row.tenant_id]));
+  const tenants = new Map(
+    (
+      await run.db.query<{ id: string; tenant_id: string | null }>(
+        "select id, tenant_id from audit.audit_log where id = any($1::bigint[])",
+        [ids],
+      )
+    ).map((row) => [Number(row.id), row.tenant_id]),
+  );
   const leaks = data.entries.flatMap((entry) => {
     const tenant = tenants.get(entry.id) ?? null;
     if (!seesAuditEntry(caller, tenant)) return [`entry ${entry.id} (tenant ${tenant})`];
     // An entry's row images must be of the entry's own tenant.
-    return [entry.before, entry.after].filter((image) => image && image.tenant_id !== tenant).map((image) => `entry ${entry.id} carries a row of ${String(image!.tenant_id)}`);
+    return [entry.before, entry.after]
+      .filter((image) => image && image.tenant_id !== tenant)
+      .map((image) => `entry ${entry.id} carries a row of ${String(image!.tenant_id)}`);
   });
-  expect(leaks, `${label}: audit entries the model says ${workspace.label} may not see`).toEqual([]);
+  expect(leaks, `${label}: audit entries the model says ${workspace.label} may not see`).toEqual(
+    [],
+  );
 
   // The page the policy allows: the organization's entries, newest first, through the same filters and keyset.
   const where = ["tenant_id = $1"];
@@ -439,18 +601,27 @@ async function checkAudit(run: Run, session: Session, cmd: Extract<Command, { ki
   if (value("actor")) add((n) => `actor = ${n}`, value("actor"));
   if (value("todo")) add((n) => `todo_id = ${n}`, value("todo"));
   if (value("action")) add((n) => `action = ${n}::audit.audit_action`, value("action"));
-  if (value("from")) add((n) => `occurred_at >= ${n}::date::timestamp at time zone 'UTC'`, value("from"));
-  if (value("to")) add((n) => `occurred_at < (${n}::date + 1)::timestamp at time zone 'UTC'`, value("to"));
+  if (value("from"))
+    add((n) => `occurred_at >= ${n}::date::timestamp at time zone 'UTC'`, value("from"));
+  if (value("to"))
+    add((n) => `occurred_at < (${n}::date + 1)::timestamp at time zone 'UTC'`, value("to"));
   const backwards = !value("after") && Boolean(value("before"));
   if (value("after")) add((n) => `id < ${n}`, value("after"));
   else if (value("before")) add((n) => `id > ${n}`, value("before"));
-  const rows = await run.db.query<{ id: string }>(`select id from audit.audit_log where ${where.join(" and ")} order by id ${backwards ? "asc" : "desc"} limit ${AUDIT_PAGE_SIZE}`, params);
+  const rows = await run.db.query<{ id: string }>(
+    `select id from audit.audit_log where ${where.join(" and ")} order by id ${backwards ? "asc" : "desc"} limit ${AUDIT_PAGE_SIZE}`,
+    params,
+  );
   const expected = rows.map((row) => Number(row.id));
   if (backwards) expected.reverse();
   expect(ids, `${label}: the page differs from the organization's entries`).toEqual(expected);
 }
 
-async function checkWrite(run: Run, session: Session, cmd: Extract<Command, { kind: "create" | "toggle" | "update" | "delete" | "review" | "bulk" }>) {
+async function checkWrite(
+  run: Run,
+  session: Session,
+  cmd: Extract<Command, { kind: "create" | "toggle" | "update" | "delete" | "review" | "bulk" }>,
+) {
   const { workspace, client } = session;
   const caller = workspace.caller;
   const who = workspace.model;
@@ -476,18 +647,32 @@ async function checkWrite(run: Run, session: Session, cmd: Extract<Command, { ki
       if (id === null) return;
       const row = before.todo.get(id);
       const allowed = row !== undefined && seesTodo(caller, row) && changesTodo(caller, row);
-      form = { intent: cmd.kind, id: String(id), ...(cmd.kind === "update" ? { task: `${MARK} ${cmd.task}` } : {}) };
-      op = cmd.kind === "update" ? { kind: "app.update", who, id, task: `${MARK} ${cmd.task}`.trim() } : { kind: cmd.kind === "toggle" ? "app.toggle" : "app.delete", who, id };
+      form = {
+        intent: cmd.kind,
+        id: String(id),
+        ...(cmd.kind === "update" ? { task: `${MARK} ${cmd.task}` } : {}),
+      };
+      op =
+        cmd.kind === "update"
+          ? { kind: "app.update", who, id, task: `${MARK} ${cmd.task}`.trim() }
+          : { kind: cmd.kind === "toggle" ? "app.toggle" : "app.delete", who, id };
       // The headline: the row changes exactly when changesTodo says so, and the answer says which.
       status = (answer) => {
-        expect(answer !== null, `${workspace.label}: ${cmd.kind} #${id}: the model's apply disagrees with changesTodo`).toBe(allowed);
+        expect(
+          answer !== null,
+          `${workspace.label}: ${cmd.kind} #${id}: the model's apply disagrees with changesTodo`,
+        ).toBe(allowed);
         return allowed ? 303 : 404;
       };
       break;
     }
     case "review": {
       const note = cmd.note.trim();
-      const outcome = (id: number) => modelAnswer("review", apply(before.state, { kind: "app.review", who, todoId: id, verdict: cmd.verdict, note }));
+      const outcome = (id: number) =>
+        modelAnswer(
+          "review",
+          apply(before.state, { kind: "app.review", who, todoId: id, verdict: cmd.verdict, note }),
+        );
       let id = idAt(before, caller, cmd.pick);
       if (outcome(id) === "recorded" && !run.ours.has(id)) {
         const own = ownRow(run, cmd.pick.n);
@@ -496,16 +681,27 @@ async function checkWrite(run: Run, session: Session, cmd: Extract<Command, { ki
       }
       path = "/review";
       // The model keeps no reasons; every flag gives one, as the form requires.
-      form = { intent: "review", id: String(id), verdict: cmd.verdict, note: cmd.note, ...(cmd.verdict === "flagged" ? { reason: "spam" } : {}) };
+      form = {
+        intent: "review",
+        id: String(id),
+        verdict: cmd.verdict,
+        note: cmd.note,
+        ...(cmd.verdict === "flagged" ? { reason: "spam" } : {}),
+      };
       op = { kind: "app.review", who, todoId: id, verdict: cmd.verdict, note };
-      status = (answer) => ({ recorded: 303, missing: 404, "own-todo": 403 })[answer as "recorded" | "missing" | "own-todo"];
+      status = (answer) =>
+        ({ recorded: 303, missing: 404, "own-todo": 403 })[
+          answer as "recorded" | "missing" | "own-todo"
+        ];
       break;
     }
     case "bulk": {
       let ids: number[];
       const fields: Record<string, string | string[]> = { intent: "bulk", action: cmd.action };
       if ("picks" in cmd.target) {
-        const aimedIds = cmd.target.picks.map((target) => aimed(run, before, caller, idAt(before, caller, target), target));
+        const aimedIds = cmd.target.picks.map((target) =>
+          aimed(run, before, caller, idAt(before, caller, target), target),
+        );
         if (aimedIds.includes(null)) return;
         ids = [...new Set(aimedIds as number[])];
         fields.id = ids.map(String);
@@ -513,7 +709,12 @@ async function checkWrite(run: Run, session: Session, cmd: Extract<Command, { ki
         // The whole filter, narrowed by this run's mark to this file's rows.
         const { status: wanted, owner } = cmd.target;
         ids = [...before.todo.values()]
-          .filter((t) => t.task.toLowerCase().includes(MARK) && (!wanted || t.done === (wanted === "complete")) && (!owner || t.owner === owner))
+          .filter(
+            (t) =>
+              t.task.toLowerCase().includes(MARK) &&
+              (!wanted || t.done === (wanted === "complete")) &&
+              (!owner || t.owner === owner),
+          )
           .map((t) => t.id);
         fields.scope = "filter";
         path = `/todos?${listSearch({ q: MARK, status: wanted, owner })}`;
@@ -522,7 +723,12 @@ async function checkWrite(run: Run, session: Session, cmd: Extract<Command, { ki
       if (cmd.confirmed) fields.confirmed = "yes";
       form = fields;
       const target = { ids };
-      const stranger = !(caller.org && isMember(before.state, caller.org, cmd.owner) && before.state.people[cmd.owner] && !before.state.people[cmd.owner].deleted);
+      const stranger = !(
+        caller.org &&
+        isMember(before.state, caller.org, cmd.owner) &&
+        before.state.people[cmd.owner] &&
+        !before.state.people[cmd.owner].deleted
+      );
       if (!capabilitiesOf(caller.role).bulkEdit) {
         op = null;
         status = () => 403;
@@ -548,8 +754,13 @@ async function checkWrite(run: Run, session: Session, cmd: Extract<Command, { ki
   const after = await readTruth(run.db);
 
   const created = [...after.todo.keys()].filter((id) => !before.todo.has(id));
-  const step: Step = op ? apply(before.state, op, { assignedId: created[0] }) : { expect: { ok: true, value: null }, next: before.state };
-  expect(answer.status, `${label}: status for the model's answer ${JSON.stringify(step.expect)}`).toBe(status(modelAnswer(label, step)));
+  const step: Step = op
+    ? apply(before.state, op, { assignedId: created[0] })
+    : { expect: { ok: true, value: null }, next: before.state };
+  expect(
+    answer.status,
+    `${label}: status for the model's answer ${JSON.stringify(step.expect)}`,
+  ).toBe(status(modelAnswer(label, step)));
   expectState(label, after, step.next);
 
   for (const id of created) run.ours.add(id);
@@ -583,9 +794,18 @@ test.describe("the permission model over HTTP", () => {
     shared = { db: await ownerDatabase(), ours: new Set(), tally: new Map() };
     // Two rows of this file's own in every workspace: rows of every tenant and owner that writes the model allows may touch.
     for (const workspace of workspaces) {
-      const session: Session = { workspace, client: await openWorkspace(APP_ORIGIN, workspace), lastList: null, lastAudit: null };
+      const session: Session = {
+        workspace,
+        client: await openWorkspace(APP_ORIGIN, workspace),
+        lastList: null,
+        lastAudit: null,
+      };
       sessions.set(workspace.label, session);
-      for (const n of [1, 2]) await checkWrite(shared, session, { kind: "create", task: `fixture ${n} of ${workspace.label}` });
+      for (const n of [1, 2])
+        await checkWrite(shared, session, {
+          kind: "create",
+          task: `fixture ${n} of ${workspace.label}`,
+        });
     }
   });
 
@@ -604,11 +824,17 @@ test.describe("the permission model over HTTP", () => {
         await fc.assert(
           fc.asyncProperty(command, (cmd) => perform(shared, session, cmd)),
           // Stateful: a shrunk replay meets a server that has moved on, so the first counterexample is the one to read.
-          { seed: SEED + workspaces.indexOf(workspace), numRuns: RUNS_PER_WORKSPACE, endOnFailure: true },
+          {
+            seed: SEED + workspaces.indexOf(workspace),
+            numRuns: RUNS_PER_WORKSPACE,
+            endOnFailure: true,
+          },
         );
       }
       const tally = [...shared.tally].sort(([a], [b]) => a.localeCompare(b));
-      console.log(`${identity.userId}: ${tally.reduce((sum, [, n]) => sum + n, 0)} requests (${tally.map(([key, n]) => `${key}: ${n}`).join(", ")})`);
+      console.log(
+        `${identity.userId}: ${tally.reduce((sum, [, n]) => sum + n, 0)} requests (${tally.map(([key, n]) => `${key}: ${n}`).join(", ")})`,
+      );
     });
   }
 });

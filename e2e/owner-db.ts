@@ -13,14 +13,20 @@ import { startWsProxy } from "../db/local/ws-proxy";
  */
 export async function ownerDatabase() {
   const dir = path.resolve(process.env.E2E_DATA_DIR ?? ".data/e2e");
-  const { pgPort } = JSON.parse(readFileSync(path.join(dir, "stack.json"), "utf8")) as { pgPort: number };
-  const { ownerPassword } = JSON.parse(readFileSync(path.join(dir, "secrets.json"), "utf8")) as { ownerPassword: string };
+  const { pgPort } = JSON.parse(readFileSync(path.join(dir, "stack.json"), "utf8")) as {
+    pgPort: number;
+  };
+  const { ownerPassword } = JSON.parse(readFileSync(path.join(dir, "secrets.json"), "utf8")) as {
+    ownerPassword: string;
+  };
   const proxy = await startWsProxy({ host: "127.0.0.1", port: pgPort });
   process.env.WARDEN_LOCAL_WS_PROXY = proxy.address;
   const pool = createPool(localUrl("postgres", ownerPassword, pgPort), { max: 1 });
   // Rows inserted without a tenant land in the demo organization the tests act in.
   pool.on("connect", (client: PoolClient) => {
-    void client.query("select set_config('request.jwt.claims', $1, false)", [JSON.stringify({ v: 2, o: { id: DEMO_ORG_ID } })]);
+    void client.query("select set_config('request.jwt.claims', $1, false)", [
+      JSON.stringify({ v: 2, o: { id: DEMO_ORG_ID } }),
+    ]);
   });
   return {
     async count(sql: string, params: unknown[] = []) {
@@ -46,12 +52,22 @@ export async function ownerDatabase() {
 export async function atHeadOfQueue<T>(ids: number[], work: () => Promise<T>): Promise<T> {
   const owner = await ownerDatabase();
   try {
-    const dates = await owner.query<{ id: string; inserted_at: string }>("select id, inserted_at::text from todos where id = any($1::bigint[])", [ids]);
-    await owner.query("update todos set inserted_at = timestamptz '2001-01-01' + id * interval '1 second' where id = any($1::bigint[])", [ids]);
+    const dates = await owner.query<{ id: string; inserted_at: string }>(
+      "select id, inserted_at::text from todos where id = any($1::bigint[])",
+      [ids],
+    );
+    await owner.query(
+      "update todos set inserted_at = timestamptz '2001-01-01' + id * interval '1 second' where id = any($1::bigint[])",
+      [ids],
+    );
     try {
       return await work();
     } finally {
-      for (const { id, inserted_at } of dates) await owner.query("update todos set inserted_at = $2::timestamptz where id = $1", [id, inserted_at]);
+      for (const { id, inserted_at } of dates)
+        await owner.query("update todos set inserted_at = $2::timestamptz where id = $1", [
+          id,
+          inserted_at,
+        ]);
     }
   } finally {
     await owner.close();

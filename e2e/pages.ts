@@ -41,7 +41,11 @@ const bulkConfirm: PageState = {
   name: "/todos (bulk delete, asking first)",
   open: async (page) => {
     await page.goto("/todos");
-    await page.getByTestId("todo").first().getByRole("checkbox", { name: /Select/ }).check();
+    await page
+      .getByTestId("todo")
+      .first()
+      .getByRole("checkbox", { name: /Select/ })
+      .check();
     await page.getByRole("button", { name: "Delete…" }).click();
     await expect(page.getByRole("alertdialog")).toBeVisible();
   },
@@ -60,13 +64,34 @@ const shortcutHelp: PageState = {
 const notFound = visit("/todos/999999999");
 
 export const VISITORS: Visitor[] = [
-  { userId: null, label: "signed out", states: [visit("/sign-in"), visit("/help"), visit("/no-such-page")] },
-  { userId: "user_alice", label: "member alice", states: [visit("/todos"), visit("/todos?q=no+such+task"), todoPage, visit("/help"), notFound] },
-  { userId: "user_maya", label: "moderator maya", states: [visit("/todos"), todoPage, visit("/review"), shortcutHelp, visit("/help"), notFound] },
+  {
+    userId: null,
+    label: "signed out",
+    states: [visit("/sign-in"), visit("/help"), visit("/no-such-page")],
+  },
+  {
+    userId: "user_alice",
+    label: "member alice",
+    states: [visit("/todos"), visit("/todos?q=no+such+task"), todoPage, visit("/help"), notFound],
+  },
+  {
+    userId: "user_maya",
+    label: "moderator maya",
+    states: [visit("/todos"), todoPage, visit("/review"), shortcutHelp, visit("/help"), notFound],
+  },
   {
     userId: "user_adam",
     label: "admin adam",
-    states: [visit("/todos"), bulkConfirm, todoPage, visit("/review"), visit("/audit"), visit("/audit?actor=user_nobody"), visit("/help"), notFound],
+    states: [
+      visit("/todos"),
+      bulkConfirm,
+      todoPage,
+      visit("/review"),
+      visit("/audit"),
+      visit("/audit?actor=user_nobody"),
+      visit("/help"),
+      notFound,
+    ],
   },
 ];
 

@@ -14,7 +14,8 @@ import { createTodo, postAs, signIn, todoRow } from "./support";
 const WIDTHS = [360, 768, 1280] as const;
 /** The narrowest a task's text may be laid out at each width. */
 const MIN_TEXT_WIDTH: Record<(typeof WIDTHS)[number], number> = { 360: 160, 768: 320, 1280: 400 };
-const TEXT = '[data-testid="todo-task"], [data-testid="review-task"], [data-testid="todo-page-task"], [data-testid="timeline-event"]';
+const TEXT =
+  '[data-testid="todo-task"], [data-testid="review-task"], [data-testid="todo-page-task"], [data-testid="timeline-event"]';
 
 /** Screenshots kept in the repository: `${path}-${width}-${user}` → file. */
 const KEPT: Record<string, string> = {
@@ -22,7 +23,8 @@ const KEPT: Record<string, string> = {
   "/review-360-user_maya": "docs/screenshots/review-360-maya.png",
 };
 
-const LONG_URL = "https://status.example.com/incidents/2026-04-12/database-failover-postmortem-and-follow-up-actions-for-the-platform-team";
+const LONG_URL =
+  "https://status.example.com/incidents/2026-04-12/database-failover-postmortem-and-follow-up-actions-for-the-platform-team";
 const LONG_TASKS = [
   `Read the incident write-up at ${LONG_URL} before Friday's meeting`,
   "Collect the quarterly numbers from every regional office, reconcile them with the finance team's spreadsheet, and write a one-page summary the board can read in five minutes",
@@ -45,7 +47,13 @@ test.beforeAll(async ({ browser }) => {
   const flagged = await todoRow(alice, LONG_TASKS[0]).getAttribute("data-todo-id");
   const maya = await browser.newPage();
   await signIn(maya, "user_maya");
-  const review = await postAs(maya, "/review", { intent: "review", id: String(flagged), verdict: "flagged", reason: "other", note: `Link the runbook too: ${LONG_URL}/runbook` });
+  const review = await postAs(maya, "/review", {
+    intent: "review",
+    id: String(flagged),
+    verdict: "flagged",
+    reason: "other",
+    note: `Link the runbook too: ${LONG_URL}/runbook`,
+  });
   expect(review.status()).toBe(303);
   await Promise.all([alice.close(), maya.close()]);
 });
@@ -61,12 +69,21 @@ function measure(page: Page, textSelector: string) {
     };
     const overflowing = [...document.body.querySelectorAll("*")].filter((element) => {
       const rect = element.getBoundingClientRect();
-      return rect.width > 0 && rect.height > 0 && (rect.width > width || rect.left < -1 || rect.right > width + 1);
+      return (
+        rect.width > 0 &&
+        rect.height > 0 &&
+        (rect.width > width || rect.left < -1 || rect.right > width + 1)
+      );
     });
     const texts = [...document.querySelectorAll(selector)]
       .map((element) => ({ width: element.getBoundingClientRect().width, what: describe(element) }))
       .filter((text) => text.width > 0);
-    return { width, scrollWidth: document.documentElement.scrollWidth, overflowing: overflowing.map(describe), texts };
+    return {
+      width,
+      scrollWidth: document.documentElement.scrollWidth,
+      overflowing: overflowing.map(describe),
+      texts,
+    };
   }, textSelector);
 }
 
@@ -74,14 +91,18 @@ async function checkLayout(page: Page, width: (typeof WIDTHS)[number], where: st
   const { scrollWidth, overflowing, texts } = await measure(page, TEXT);
   expect.soft(scrollWidth, `${where}: the page scrolls sideways`).toBeLessThanOrEqual(width);
   expect.soft(overflowing, `${where}: elements past the viewport`).toEqual([]);
-  const narrow = texts.filter((text) => text.width < MIN_TEXT_WIDTH[width]).map((text) => `${Math.round(text.width)} px: ${text.what}`);
+  const narrow = texts
+    .filter((text) => text.width < MIN_TEXT_WIDTH[width])
+    .map((text) => `${Math.round(text.width)} px: ${text.what}`);
   expect.soft(narrow, `${where}: task text narrower than ${MIN_TEXT_WIDTH[width]} px`).toEqual([]);
 }
 
 test.describe.configure({ timeout: 180_000 });
 
 for (const visitor of VISITORS) {
-  test(`${visitor.label}: every page at ${WIDTHS.join(", ")} px keeps text readable and nothing scrolls sideways`, async ({ page }, testInfo) => {
+  test(`${visitor.label}: every page at ${WIDTHS.join(", ")} px keeps text readable and nothing scrolls sideways`, async ({
+    page,
+  }, testInfo) => {
     await signInAs(page, visitor);
     const user = visitor.userId ?? "signed-out";
     for (const state of visitor.states) {
@@ -107,7 +128,10 @@ for (const visitor of VISITORS) {
         await page.locator("summary", { hasText: "Account" }).click();
         await expect(page.getByRole("combobox", { name: "Identity" })).toBeVisible();
         await checkLayout(page, width, `the open header menu at ${width} px as ${user}`);
-        await page.screenshot({ path: testInfo.outputPath(`menu-${width}-${user}.png`), fullPage: true });
+        await page.screenshot({
+          path: testInfo.outputPath(`menu-${width}-${user}.png`),
+          fullPage: true,
+        });
       }
     }
   });

@@ -10,7 +10,8 @@ import { createTodo, postAs, signIn, uniqueTask } from "./support";
  * no later spec meets one.
  */
 
-const item = (page: Page, region: string, id: number) => page.getByRole("region", { name: region }).locator(`[data-review-item][data-todo-id="${id}"]`);
+const item = (page: Page, region: string, id: number) =>
+  page.getByRole("region", { name: region }).locator(`[data-review-item][data-todo-id="${id}"]`);
 
 async function aliceTodos(page: Page, labels: string[]) {
   await signIn(page, "user_alice");
@@ -19,17 +20,23 @@ async function aliceTodos(page: Page, labels: string[]) {
   return ids;
 }
 
-test("Maya claims; Rita sees it claimed by Maya without reloading; Maya flags by keyboard with a reason; Adam sees the escalation first and resolves it", async ({ browser }) => {
-  const [claimed, escalated] = await aliceTodos(await browser.newPage(), ["Print the quarterly posters", "Reply to the angry customer"]);
+test("Maya claims; Rita sees it claimed by Maya without reloading; Maya flags by keyboard with a reason; Adam sees the escalation first and resolves it", async ({
+  browser,
+}) => {
+  const [claimed, escalated] = await aliceTodos(await browser.newPage(), [
+    "Print the quarterly posters",
+    "Reply to the angry customer",
+  ]);
   await atHeadOfQueue([claimed, escalated], async () => {
-
     const maya = await browser.newPage();
     await signIn(maya, "user_maya");
     await maya.goto("/review");
     const rita = await browser.newPage();
     await signIn(rita, "user_rita");
     await rita.goto("/review");
-    await expect(item(rita, "Unreviewed", claimed).getByRole("button", { name: "Approve" })).toBeVisible();
+    await expect(
+      item(rita, "Unreviewed", claimed).getByRole("button", { name: "Approve" }),
+    ).toBeVisible();
 
     await item(maya, "Unreviewed", claimed).getByRole("button", { name: "Claim" }).click();
     await expect(item(maya, "Unreviewed", claimed).getByTestId("claimed-by-you")).toBeVisible();
@@ -64,11 +71,17 @@ test("Maya claims; Rita sees it claimed by Maya without reloading; Maya flags by
     const toEscalate = item(rita, "Unreviewed", escalated);
     await toEscalate.getByText("Escalate to admins…").click();
     await toEscalate.getByRole("combobox", { name: /^Reason to escalate/ }).selectOption("abuse");
-    await toEscalate.getByRole("textbox", { name: /^Note to the admins/ }).fill("Threatening wording");
+    await toEscalate
+      .getByRole("textbox", { name: /^Note to the admins/ })
+      .fill("Threatening wording");
     await toEscalate.getByRole("button", { name: "Escalate" }).click();
     await expect(item(rita, "Unreviewed", escalated)).toContainText("escalated");
-    await expect(item(rita, "Escalated to admins", escalated)).toContainText("Escalated by Rita as abuse: “Threatening wording”");
-    await expect(item(rita, "Escalated to admins", escalated).getByRole("button", { name: "Resolve" })).toHaveCount(0);
+    await expect(item(rita, "Escalated to admins", escalated)).toContainText(
+      "Escalated by Rita as abuse: “Threatening wording”",
+    );
+    await expect(
+      item(rita, "Escalated to admins", escalated).getByRole("button", { name: "Resolve" }),
+    ).toHaveCount(0);
 
     const adam = await browser.newPage();
     await signIn(adam, "user_adam");
@@ -83,8 +96,12 @@ test("Maya claims; Rita sees it claimed by Maya without reloading; Maya flags by
   });
 });
 
-test("without JavaScript: claim, a flag without a reason refused with the message, then a flag with one", async ({ browser }) => {
-  const [id] = await aliceTodos(await browser.newPage({ javaScriptEnabled: false }), ["Archive last year's invoices"]);
+test("without JavaScript: claim, a flag without a reason refused with the message, then a flag with one", async ({
+  browser,
+}) => {
+  const [id] = await aliceTodos(await browser.newPage({ javaScriptEnabled: false }), [
+    "Archive last year's invoices",
+  ]);
   await atHeadOfQueue([id], async () => {
     const maya = await browser.newPage({ javaScriptEnabled: false });
     await signIn(maya, "user_maya");
@@ -95,7 +112,9 @@ test("without JavaScript: claim, a flag without a reason refused with the messag
 
     await item(maya, "Unreviewed", id).getByRole("button", { name: "Flag" }).click();
     await expect(maya.getByRole("alert")).toHaveText("Choose a reason for the flag.");
-    await item(maya, "Unreviewed", id).getByRole("combobox", { name: /^Reason to flag/ }).selectOption("spam");
+    await item(maya, "Unreviewed", id)
+      .getByRole("combobox", { name: /^Reason to flag/ })
+      .selectOption("spam");
     await item(maya, "Unreviewed", id).getByRole("button", { name: "Flag" }).click();
     await expect(item(maya, "Flagged", id)).toContainText("Flagged by Maya as spam");
     await expect(item(maya, "Flagged", id).getByTestId("claimed-by-you")).toHaveCount(0);

@@ -3,7 +3,9 @@ import { atHeadOfQueue } from "./owner-db";
 import { createTodo, signIn, todoRow, uniqueTask, postAs } from "./support";
 
 for (const javaScriptEnabled of [true, false]) {
-  test(`maya flags alice's todo with a note; alice sees it, bob sees nothing (JavaScript ${javaScriptEnabled ? "on" : "off"})`, async ({ browser }) => {
+  test(`maya flags alice's todo with a note; alice sees it, bob sees nothing (JavaScript ${javaScriptEnabled ? "on" : "off"})`, async ({
+    browser,
+  }) => {
     const alice = await browser.newPage({ javaScriptEnabled });
     await signIn(alice, "user_alice");
     const task = uniqueTask("Share the offsite budget");
@@ -19,16 +21,16 @@ for (const javaScriptEnabled of [true, false]) {
 
     const note = `Budget numbers belong in the finance tracker ${Date.now()}`;
     await atHeadOfQueue([id], async () => {
-    await maya.getByRole("link", { name: "Review", exact: true }).click();
-    await expect(maya).toHaveURL(/\/review$/);
-    const flaggedBefore = Number(await maya.getByTestId("count-flagged").textContent());
-    const item = maya.locator(`[data-review-item][data-todo-id="${id}"]`);
-    await expect(item).toHaveCount(1);
-    await item.getByRole("textbox").fill(note);
-    await item.getByRole("combobox", { name: /^Reason to flag/ }).selectOption("off-topic");
-    await item.getByRole("button", { name: "Flag" }).click();
-    await expect(maya.getByTestId("count-flagged")).toHaveText(String(flaggedBefore + 1));
-    await expect(maya.getByRole("region", { name: "Flagged" }).getByText(note)).toBeVisible();
+      await maya.getByRole("link", { name: "Review", exact: true }).click();
+      await expect(maya).toHaveURL(/\/review$/);
+      const flaggedBefore = Number(await maya.getByTestId("count-flagged").textContent());
+      const item = maya.locator(`[data-review-item][data-todo-id="${id}"]`);
+      await expect(item).toHaveCount(1);
+      await item.getByRole("textbox").fill(note);
+      await item.getByRole("combobox", { name: /^Reason to flag/ }).selectOption("off-topic");
+      await item.getByRole("button", { name: "Flag" }).click();
+      await expect(maya.getByTestId("count-flagged")).toHaveText(String(flaggedBefore + 1));
+      await expect(maya.getByRole("region", { name: "Flagged" }).getByText(note)).toBeVisible();
     });
 
     // A moderator may read alice's todo but not change it: the crafted post is refused.
@@ -49,7 +51,11 @@ for (const javaScriptEnabled of [true, false]) {
     await expect(bob.getByText(note)).toHaveCount(0);
     const bobReview = await bob.request.get("/review", { maxRedirects: 0 });
     expect(bobReview.status()).toBe(403);
-    const bobPost = await postAs(bob, "/review", { intent: "review", id: String(id), verdict: "approved" });
+    const bobPost = await postAs(bob, "/review", {
+      intent: "review",
+      id: String(id),
+      verdict: "approved",
+    });
     expect(bobPost.status()).toBe(403);
     await alice.reload();
     await expect(todoRow(alice, task).getByTestId("verdict")).toHaveText("flagged");
@@ -63,7 +69,8 @@ test("the moderator's list keeps filters and pages in the URL", async ({ page })
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(page).toHaveURL(/owner=user_alice/);
   await expect(page).toHaveURL(/status=open/);
-  for (const owner of await page.getByTestId("todo-owner").allTextContents()) expect(owner).toBe("Alice");
+  for (const owner of await page.getByTestId("todo-owner").allTextContents())
+    expect(owner).toBe("Alice");
   const url = page.url();
   await page.goto(url);
   await expect(page.getByRole("combobox", { name: "Owner" })).toHaveValue("user_alice");

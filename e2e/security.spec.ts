@@ -13,10 +13,16 @@ type OwnerDatabase = Awaited<ReturnType<typeof ownerDatabase>>;
 /** Everything a cross-site page, another app on this host, a sandboxed frame or a bare client could send. */
 const FORGED: { label: string; headers: Record<string, string> }[] = [
   { label: "a foreign origin", headers: { Origin: "https://evil.example" } },
-  { label: "the same site on another port", headers: { Origin: `http://127.0.0.1:${E2E_PORT + 1}` } },
+  {
+    label: "the same site on another port",
+    headers: { Origin: `http://127.0.0.1:${E2E_PORT + 1}` },
+  },
   { label: "Origin: null", headers: { Origin: "null" } },
   { label: "no Origin", headers: {} },
-  { label: "the app's Origin but Sec-Fetch-Site: cross-site", headers: { Origin: APP_ORIGIN, "Sec-Fetch-Site": "cross-site" } },
+  {
+    label: "the app's Origin but Sec-Fetch-Site: cross-site",
+    headers: { Origin: APP_ORIGIN, "Sec-Fetch-Site": "cross-site" },
+  },
 ];
 
 type Mode = "document" | "data";
@@ -43,7 +49,10 @@ interface Mutation {
 async function expectSessionEnded(cookie: string) {
   const client = await outsideClient(cookie);
   try {
-    expect((await client.get("/todos", { maxRedirects: 0 })).status(), "the old session cookie after the control request").toBe(401);
+    expect(
+      (await client.get("/todos", { maxRedirects: 0 })).status(),
+      "the old session cookie after the control request",
+    ).toBe(401);
   } finally {
     await client.dispose();
   }
@@ -60,7 +69,13 @@ const MUTATIONS: Mutation[] = [
       return {
         path: "/todos",
         form: { intent: "create", task },
-        took: async (db) => expect(await db.count("select count(*) as n from todos where task = $1 and user_id = 'user_alice'", [task])).toBe(1),
+        took: async (db) =>
+          expect(
+            await db.count(
+              "select count(*) as n from todos where task = $1 and user_id = 'user_alice'",
+              [task],
+            ),
+          ).toBe(1),
       };
     },
   },
@@ -72,11 +87,17 @@ const MUTATIONS: Mutation[] = [
     target: async (db) => {
       // The filter (the page's URL) matches only these two, so the control request deletes nothing else.
       const marker = uniqueTask("bulk-forgery-target");
-      await db.query("insert into todos (user_id, task) values ('user_bob', $1 || ' one'), ('user_alice', $1 || ' two')", [marker]);
+      await db.query(
+        "insert into todos (user_id, task) values ('user_bob', $1 || ' one'), ('user_alice', $1 || ' two')",
+        [marker],
+      );
       return {
         path: `/todos?q=${encodeURIComponent(marker)}`,
         form: { intent: "bulk", action: "delete", scope: "filter", confirmed: "yes" },
-        took: async (db) => expect(await db.count("select count(*) as n from todos where task like $1 || '%'", [marker])).toBe(0),
+        took: async (db) =>
+          expect(
+            await db.count("select count(*) as n from todos where task like $1 || '%'", [marker]),
+          ).toBe(0),
       };
     },
   },
@@ -86,11 +107,20 @@ const MUTATIONS: Mutation[] = [
     routeId: "routes/review",
     success: 303,
     target: async (db) => {
-      const [{ id }] = await db.query<{ id: string }>("insert into todos (user_id, task) values ('user_alice', $1) returning id", [uniqueTask("Review forgery target")]);
+      const [{ id }] = await db.query<{ id: string }>(
+        "insert into todos (user_id, task) values ('user_alice', $1) returning id",
+        [uniqueTask("Review forgery target")],
+      );
       return {
         path: "/review",
         form: { intent: "review", id: String(id), verdict: "approved" },
-        took: async (db) => expect(await db.count("select count(*) as n from todo_reviews where todo_id = $1 and reviewer_id = 'user_maya' and verdict = 'approved'", [id])).toBe(1),
+        took: async (db) =>
+          expect(
+            await db.count(
+              "select count(*) as n from todo_reviews where todo_id = $1 and reviewer_id = 'user_maya' and verdict = 'approved'",
+              [id],
+            ),
+          ).toBe(1),
       };
     },
   },
@@ -103,7 +133,10 @@ const MUTATIONS: Mutation[] = [
     target: async () => ({
       path: "/sign-out",
       form: {},
-      took: async (_db, response) => expect(setCookies(response, "__warden_session").join("\n")).toMatch(/Max-Age=0|Expires=Thu, 01 Jan 1970/),
+      took: async (_db, response) =>
+        expect(setCookies(response, "__warden_session").join("\n")).toMatch(
+          /Max-Age=0|Expires=Thu, 01 Jan 1970/,
+        ),
     }),
   },
   {
@@ -115,7 +148,8 @@ const MUTATIONS: Mutation[] = [
     target: async () => ({
       path: "/switch",
       form: { identity: "user_adam", org: "org_acme", returnTo: "/todos" },
-      took: async (_db, response) => expect(setCookies(response, "__warden_session")).toHaveLength(1),
+      took: async (_db, response) =>
+        expect(setCookies(response, "__warden_session")).toHaveLength(1),
     }),
   },
   {
@@ -127,7 +161,8 @@ const MUTATIONS: Mutation[] = [
     target: async () => ({
       path: "/sign-in",
       form: { identity: "user_adam" },
-      took: async (_db, response) => expect(setCookies(response, "__warden_session")).toHaveLength(1),
+      took: async (_db, response) =>
+        expect(setCookies(response, "__warden_session")).toHaveLength(1),
     }),
   },
 ];
@@ -145,15 +180,28 @@ test.describe("forged mutations are refused with 403 and change nothing", () => 
           const path = mode === "document" ? target.path : dataPath(target.path, mutation.routeId);
           const before = await databaseDigest(db);
           for (const forged of FORGED) {
-            const response = await client.post(path, { form: target.form, headers: forged.headers, maxRedirects: 0 });
+            const response = await client.post(path, {
+              form: target.form,
+              headers: forged.headers,
+              maxRedirects: 0,
+            });
             // Soft, so one run names every origin that gets through.
             expect.soft(response.status(), `${mode} post with ${forged.label}`).toBe(403);
-            expect.soft(setCookies(response, "__warden_session"), `session cookie set in answer to ${forged.label}`).toEqual([]);
+            expect
+              .soft(
+                setCookies(response, "__warden_session"),
+                `session cookie set in answer to ${forged.label}`,
+              )
+              .toEqual([]);
             expect.soft(await databaseDigest(db), `database after ${forged.label}`).toEqual(before);
           }
 
           // The control: the same request from the app's own origin does what the route is for.
-          const control = await client.post(path, { form: target.form, headers: { Origin: APP_ORIGIN }, maxRedirects: 0 });
+          const control = await client.post(path, {
+            form: target.form,
+            headers: { Origin: APP_ORIGIN },
+            maxRedirects: 0,
+          });
           if (mode === "document") {
             expect(control.status(), "document post from the app's origin").toBe(mutation.success);
           } else {
@@ -171,7 +219,9 @@ test.describe("forged mutations are refused with 403 and change nothing", () => 
   }
 });
 
-test("PUT, PATCH and DELETE to the mutating routes answer 405 and change nothing", async ({ page }) => {
+test("PUT, PATCH and DELETE to the mutating routes answer 405 and change nothing", async ({
+  page,
+}) => {
   await signIn(page, "user_adam");
   const cookie = await sessionCookie(page);
   const db = await ownerDatabase();
@@ -189,7 +239,12 @@ test("PUT, PATCH and DELETE to the mutating routes answer 405 and change nothing
       for (const url of [path, dataPath(path, routeId)]) {
         for (const method of ["PUT", "PATCH", "DELETE"]) {
           // With the app's own Origin: the method alone must be the reason for the refusal.
-          const response = await client.fetch(url, { method, form: { intent: "create", task: uniqueTask("By another method"), identity: "user_bob" }, headers: { Origin: APP_ORIGIN }, maxRedirects: 0 });
+          const response = await client.fetch(url, {
+            method,
+            form: { intent: "create", task: uniqueTask("By another method"), identity: "user_bob" },
+            headers: { Origin: APP_ORIGIN },
+            maxRedirects: 0,
+          });
           expect.soft(response.status(), `${method} ${url}`).toBe(405);
         }
       }
@@ -232,7 +287,10 @@ async function expectHardenedPage(response: APIResponse, label: string): Promise
   expect(headers["referrer-policy"], label).toBe("same-origin");
   expect(headers["x-frame-options"], label).toBe("DENY");
   expect(headers["cache-control"], label).toBe("private, no-store");
-  expect(headers["strict-transport-security"], `${label}: no HSTS over plain http on loopback`).toBeUndefined();
+  expect(
+    headers["strict-transport-security"],
+    `${label}: no HSTS over plain http on loopback`,
+  ).toBeUndefined();
 
   // Browsers hide a nonce from the DOM, so the raw HTML is what shows it.
   const scripts = (await response.text()).match(/<script\b[^>]*>/gi) ?? [];
@@ -241,19 +299,37 @@ async function expectHardenedPage(response: APIResponse, label: string): Promise
   return nonce!;
 }
 
-test("every page answers with a nonce-based CSP and the hardening headers; data answers are not cached or sniffed", async ({ page, request }) => {
+test("every page answers with a nonce-based CSP and the hardening headers; data answers are not cached or sniffed", async ({
+  page,
+  request,
+}) => {
   const signedOutPages = ["/sign-in", "/sign-in?returnTo=%2Freview", "/no-such-page"];
-  for (const path of signedOutPages) await expectHardenedPage(await request.get(path, { maxRedirects: 0 }), `${path} signed out`);
+  for (const path of signedOutPages)
+    await expectHardenedPage(await request.get(path, { maxRedirects: 0 }), `${path} signed out`);
 
   await signIn(page, "user_adam");
-  const pages = ["/todos", "/todos?status=open&sort=oldest", "/review", "/audit", "/todos?after=not-a-cursor", "/no-such-page"];
-  for (const path of pages) await expectHardenedPage(await page.request.get(path, { maxRedirects: 0 }), `${path} as adam`);
+  const pages = [
+    "/todos",
+    "/todos?status=open&sort=oldest",
+    "/review",
+    "/audit",
+    "/todos?after=not-a-cursor",
+    "/no-such-page",
+  ];
+  for (const path of pages)
+    await expectHardenedPage(await page.request.get(path, { maxRedirects: 0 }), `${path} as adam`);
 
   const first = await expectHardenedPage(await page.request.get("/todos"), "/todos again");
   const second = await expectHardenedPage(await page.request.get("/todos"), "/todos once more");
   expect(second, "a fresh nonce per response").not.toBe(first);
 
-  const data = [dataPath("/todos", "routes/todos"), dataPath("/todos", "root"), dataPath("/review", "routes/review"), dataPath("/audit", "routes/audit"), dataPath("/todos?after=not-a-cursor", "routes/todos")];
+  const data = [
+    dataPath("/todos", "routes/todos"),
+    dataPath("/todos", "root"),
+    dataPath("/review", "routes/review"),
+    dataPath("/audit", "routes/audit"),
+    dataPath("/todos?after=not-a-cursor", "routes/todos"),
+  ];
   for (const path of data) {
     const headers = (await page.request.get(path, { maxRedirects: 0 })).headers();
     expect(headers["cache-control"], path).toBe("private, no-store");
@@ -262,14 +338,22 @@ test("every page answers with a nonce-based CSP and the hardening headers; data 
   }
 });
 
-test("the session and flash cookies are HttpOnly and SameSite=Lax, and not Secure over http on loopback", async ({ page }) => {
+test("the session and flash cookies are HttpOnly and SameSite=Lax, and not Secure over http on loopback", async ({
+  page,
+}) => {
   await signIn(page, "user_adam");
-  const stored = (await page.context().cookies()).find((cookie) => cookie.name === "__warden_session");
+  const stored = (await page.context().cookies()).find(
+    (cookie) => cookie.name === "__warden_session",
+  );
   expect(stored).toMatchObject({ httpOnly: true, sameSite: "Lax", secure: false });
 
   const client = await outsideClient();
   try {
-    const signedIn = await client.post("/sign-in", { form: { identity: "user_bob" }, headers: { Origin: APP_ORIGIN }, maxRedirects: 0 });
+    const signedIn = await client.post("/sign-in", {
+      form: { identity: "user_bob" },
+      headers: { Origin: APP_ORIGIN },
+      maxRedirects: 0,
+    });
     expect(signedIn.status()).toBe(302);
     const [session] = setCookies(signedIn, "__warden_session");
     expect(session).toMatch(/;\s*HttpOnly/i);
@@ -294,18 +378,23 @@ test("the session and flash cookies are HttpOnly and SameSite=Lax, and not Secur
 async function watchCspViolations(page: Page): Promise<string[]> {
   const violations: string[] = [];
   page.on("console", (message) => {
-    if (message.type() === "error" && /Content Security Policy/i.test(message.text())) violations.push(message.text());
+    if (message.type() === "error" && /Content Security Policy/i.test(message.text()))
+      violations.push(message.text());
   });
   await page.exposeFunction("reportCspViolation", (text: string) => violations.push(text));
   await page.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (event) => {
-      (window as unknown as { reportCspViolation: (text: string) => void }).reportCspViolation(`${event.violatedDirective} blocked ${event.blockedURI} at ${event.sourceFile}:${event.lineNumber}`);
+      (window as unknown as { reportCspViolation: (text: string) => void }).reportCspViolation(
+        `${event.violatedDirective} blocked ${event.blockedURI} at ${event.sourceFile}:${event.lineNumber}`,
+      );
     });
   });
   return violations;
 }
 
-test("the pages work under the CSP in Chromium: signing in, adding a todo with JavaScript, opening /review as maya", async ({ page }) => {
+test("the pages work under the CSP in Chromium: signing in, adding a todo with JavaScript, opening /review as maya", async ({
+  page,
+}) => {
   const violations = await watchCspViolations(page);
   await signIn(page, "user_maya");
   // Hydrated: the client bundle ran, so the CSP let the app's scripts through.
@@ -327,10 +416,20 @@ async function expectCookieDead(cookie: string, label: string) {
   const db = await ownerDatabase();
   const client = await outsideClient(cookie);
   try {
-    expect((await client.get("/todos", { maxRedirects: 0 })).status(), `GET /todos with the cookie from before ${label}`).toBe(401);
+    expect(
+      (await client.get("/todos", { maxRedirects: 0 })).status(),
+      `GET /todos with the cookie from before ${label}`,
+    ).toBe(401);
     const task = uniqueTask(`After ${label}`);
-    const post = await client.post("/todos", { form: { intent: "create", task }, headers: { Origin: APP_ORIGIN }, maxRedirects: 0 });
-    expect(post.status(), `POST /todos with the cookie from before ${label}`).toBeGreaterThanOrEqual(400);
+    const post = await client.post("/todos", {
+      form: { intent: "create", task },
+      headers: { Origin: APP_ORIGIN },
+      maxRedirects: 0,
+    });
+    expect(
+      post.status(),
+      `POST /todos with the cookie from before ${label}`,
+    ).toBeGreaterThanOrEqual(400);
     expect(await db.count("select count(*) as n from todos where task = $1", [task])).toBe(0);
   } finally {
     await client.dispose();
@@ -347,7 +446,9 @@ async function expectCookieWorks(cookie: string, label: string) {
   }
 }
 
-test("after signing out with the header's button, a copy of the old session cookie gets 401 and writes nothing", async ({ page }) => {
+test("after signing out with the header's button, a copy of the old session cookie gets 401 and writes nothing", async ({
+  page,
+}) => {
   await signIn(page, "user_alice");
   const copied = await sessionCookie(page);
   await expectCookieWorks(copied, "the copied cookie before signing out");
@@ -356,7 +457,9 @@ test("after signing out with the header's button, a copy of the old session cook
   await expectCookieDead(copied, "signing out");
 });
 
-test("after switching identity, a copy of the old session cookie gets 401 and writes nothing; the new one works", async ({ page }) => {
+test("after switching identity, a copy of the old session cookie gets 401 and writes nothing; the new one works", async ({
+  page,
+}) => {
   await signIn(page, "user_alice");
   const copied = await sessionCookie(page);
   await expectCookieWorks(copied, "the copied cookie before switching");
@@ -372,30 +475,62 @@ test("after switching identity, a copy of the old session cookie gets 401 and wr
 // 4. Separation of duties: a moderator never reviews her own todos.
 // ---------------------------------------------------------------------------
 
-test("maya is never offered her own todos for review, and a crafted verdict on one is 403 and writes nothing", async ({ page }) => {
+test("maya is never offered her own todos for review, and a crafted verdict on one is 403 and writes nothing", async ({
+  page,
+}) => {
   const db = await ownerDatabase();
   try {
-    const [seeded] = await db.query<{ id: string }>("select id from todos where user_id = 'user_maya' and task = 'Update the moderation guidelines'");
+    const [seeded] = await db.query<{ id: string }>(
+      "select id from todos where user_id = 'user_maya' and task = 'Update the moderation guidelines'",
+    );
     expect(seeded, "maya's seeded todo").toBeTruthy();
     // Another moderator flagged a fresh todo of hers: it would sit in the flagged list, were it anyone else's.
-    const [fresh] = await db.query<{ id: string }>("insert into todos (user_id, task) values ('user_maya', $1) returning id", [uniqueTask("Maya's own flagged todo")]);
-    await db.query("insert into todo_reviews (todo_id, reviewer_id, verdict, reason, note) values ($1, 'user_adam', 'flagged', 'other', 'needs another look')", [fresh.id]);
+    const [fresh] = await db.query<{ id: string }>(
+      "insert into todos (user_id, task) values ('user_maya', $1) returning id",
+      [uniqueTask("Maya's own flagged todo")],
+    );
+    await db.query(
+      "insert into todo_reviews (todo_id, reviewer_id, verdict, reason, note) values ($1, 'user_adam', 'flagged', 'other', 'needs another look')",
+      [fresh.id],
+    );
     // Someone else's todo, to show the queue does offer other people's.
-    const [other] = await db.query<{ id: string }>("insert into todos (user_id, task) values ('user_bob', $1) returning id", [uniqueTask("Bob's todo for maya")]);
-    await db.query("insert into todo_reviews (todo_id, reviewer_id, verdict, reason) values ($1, 'user_adam', 'flagged', 'spam')", [other.id]);
+    const [other] = await db.query<{ id: string }>(
+      "insert into todos (user_id, task) values ('user_bob', $1) returning id",
+      [uniqueTask("Bob's todo for maya")],
+    );
+    await db.query(
+      "insert into todo_reviews (todo_id, reviewer_id, verdict, reason) values ($1, 'user_adam', 'flagged', 'spam')",
+      [other.id],
+    );
 
     await signIn(page, "user_maya");
     await page.goto("/review");
     await expect(page.locator(`[data-review-item][data-todo-id="${other.id}"]`)).toHaveCount(1);
-    for (const id of [seeded.id, fresh.id]) await expect(page.locator(`[data-review-item][data-todo-id="${id}"]`)).toHaveCount(0);
-    await expect(page.getByTestId("review-task").getByText("Update the moderation guidelines", { exact: true })).toHaveCount(0);
-    for (const owner of await page.getByTestId("review-owner").evaluateAll((owners) => owners.map((owner) => owner.getAttribute("data-user-id")))) expect(owner).not.toBe("user_maya");
+    for (const id of [seeded.id, fresh.id])
+      await expect(page.locator(`[data-review-item][data-todo-id="${id}"]`)).toHaveCount(0);
+    await expect(
+      page
+        .getByTestId("review-task")
+        .getByText("Update the moderation guidelines", { exact: true }),
+    ).toHaveCount(0);
+    for (const owner of await page
+      .getByTestId("review-owner")
+      .evaluateAll((owners) => owners.map((owner) => owner.getAttribute("data-user-id"))))
+      expect(owner).not.toBe("user_maya");
 
     for (const id of [seeded.id, fresh.id]) {
-      const before = await db.count("select count(*) as n from todo_reviews where todo_id = $1", [id]);
-      const response = await postAs(page, "/review", { intent: "review", id: String(id), verdict: "approved" });
+      const before = await db.count("select count(*) as n from todo_reviews where todo_id = $1", [
+        id,
+      ]);
+      const response = await postAs(page, "/review", {
+        intent: "review",
+        id: String(id),
+        verdict: "approved",
+      });
       expect(response.status(), `maya's verdict on her own todo ${id}`).toBe(403);
-      expect(await db.count("select count(*) as n from todo_reviews where todo_id = $1", [id])).toBe(before);
+      expect(
+        await db.count("select count(*) as n from todo_reviews where todo_id = $1", [id]),
+      ).toBe(before);
     }
   } finally {
     await db.close();

@@ -2,7 +2,8 @@ import { expect, type Page } from "@playwright/test";
 import { DEMO_IDENTITIES } from "../db/demo-identities";
 import { APP_ORIGIN } from "./origin";
 
-export const uniqueTask = (label: string) => `${label} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+export const uniqueTask = (label: string) =>
+  `${label} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
 /** Signs in through the local provider's page, as a person would (works without JavaScript). */
 export async function signIn(page: Page, userId: string) {
@@ -12,7 +13,10 @@ export async function signIn(page: Page, userId: string) {
   await expect(page.getByTestId("header-user")).toHaveText(userId);
 }
 
-export const todoRow = (page: Page, task: string) => page.getByTestId("todo").filter({ has: page.getByTestId("todo-task").getByText(task, { exact: true }) });
+export const todoRow = (page: Page, task: string) =>
+  page
+    .getByTestId("todo")
+    .filter({ has: page.getByTestId("todo-task").getByText(task, { exact: true }) });
 
 export async function createTodo(page: Page, task: string) {
   await page.getByRole("textbox", { name: "New todo" }).fill(task);
@@ -29,7 +33,9 @@ export async function createTodo(page: Page, task: string) {
 export async function switchTo(page: Page, userId: string, org?: string) {
   const identity = DEMO_IDENTITIES.find((candidate) => candidate.userId === userId)!;
   await page.getByRole("combobox", { name: "Identity" }).selectOption(userId);
-  await page.getByRole("combobox", { name: "Organization" }).selectOption(org ?? identity.memberships[0]?.orgId ?? "");
+  await page
+    .getByRole("combobox", { name: "Organization" })
+    .selectOption(org ?? identity.memberships[0]?.orgId ?? "");
   await page.getByRole("button", { name: "Switch" }).click();
   await expect(page.getByTestId("header-user")).toHaveText(userId);
 }

@@ -24,17 +24,31 @@ for (const javaScriptEnabled of [true, false]) {
 
       const editedRow = todoRow(page, edited);
       // The optimistic tick shows before the post lands; a reload must not cancel the post.
-      await Promise.all([page.waitForResponse((response) => response.request().method() === "POST"), editedRow.getByRole("checkbox").click()]);
+      await Promise.all([
+        page.waitForResponse((response) => response.request().method() === "POST"),
+        editedRow.getByRole("checkbox").click(),
+      ]);
       await expect(editedRow.getByRole("checkbox")).toHaveAttribute("aria-checked", "true");
       await page.reload();
-      await expect(todoRow(page, edited).getByRole("checkbox")).toHaveAttribute("aria-checked", "true");
+      await expect(todoRow(page, edited).getByRole("checkbox")).toHaveAttribute(
+        "aria-checked",
+        "true",
+      );
 
       if (javaScriptEnabled) {
         await page.screenshot({ path: testInfo.outputPath("alice-todos.png"), fullPage: true });
-        await testInfo.attach("alice-todos", { path: testInfo.outputPath("alice-todos.png"), contentType: "image/png" });
+        await testInfo.attach("alice-todos", {
+          path: testInfo.outputPath("alice-todos.png"),
+          contentType: "image/png",
+        });
       }
 
-      await Promise.all([page.waitForResponse((response) => response.request().method() === "POST"), todoRow(page, edited).getByRole("button", { name: /Delete/ }).click()]);
+      await Promise.all([
+        page.waitForResponse((response) => response.request().method() === "POST"),
+        todoRow(page, edited)
+          .getByRole("button", { name: /Delete/ })
+          .click(),
+      ]);
       await expect(todoRow(page, edited)).toHaveCount(0);
       await page.reload();
       await expect(todoRow(page, edited)).toHaveCount(0);
@@ -52,7 +66,9 @@ for (const javaScriptEnabled of [true, false]) {
       await expect(page.getByTestId("todo")).toHaveCount(before);
     });
 
-    test("bob never sees alice's todos, and his crafted posts change nothing", async ({ browser }) => {
+    test("bob never sees alice's todos, and his crafted posts change nothing", async ({
+      browser,
+    }) => {
       const alice = await browser.newPage({ javaScriptEnabled });
       await signIn(alice, "user_alice");
       const task = uniqueTask("Alice's private plan");
@@ -63,7 +79,8 @@ for (const javaScriptEnabled of [true, false]) {
       await expect(bob.getByTestId("todo").first()).toBeVisible();
       await expect(bob.getByText(task)).toHaveCount(0);
       await expect(bob.locator(`[data-todo-id="${id}"]`)).toHaveCount(0);
-      for (const owner of await bob.getByTestId("todo-owner").allTextContents()) expect(owner).toBe("Bob");
+      for (const owner of await bob.getByTestId("todo-owner").allTextContents())
+        expect(owner).toBe("Bob");
 
       const crafted: Record<string, string>[] = [
         { intent: "toggle", id: String(id) },
@@ -89,5 +106,9 @@ test("signed out, /todos redirects to sign in; /healthz answers", async ({ page,
   await page.goto("/todos");
   await expect(page).toHaveURL(/\/sign-in\?returnTo=%2Ftodos$/);
   expect((await request.get("/healthz")).status()).toBe(200);
-  expect((await (await request.get("/.well-known/jwks.json")).json()).keys[0]).toMatchObject({ kty: "EC", crv: "P-256", alg: "ES256" });
+  expect((await (await request.get("/.well-known/jwks.json")).json()).keys[0]).toMatchObject({
+    kty: "EC",
+    crv: "P-256",
+    alg: "ES256",
+  });
 });

@@ -4,19 +4,25 @@ import { createTodo, signIn, todoRow, uniqueTask } from "./support";
 
 /** Undo of a bulk action and of a single delete, on the server: the rows come back with their ids. */
 
-const idOf = async (page: Page, task: string) => Number(await todoRow(page, task).getAttribute("data-todo-id"));
+const idOf = async (page: Page, task: string) =>
+  Number(await todoRow(page, task).getAttribute("data-todo-id"));
 
 /** Every column of the rows, as the database's owner sees them. */
 async function rowsAsOwner(ids: number[]) {
   const owner = await ownerDatabase();
   try {
-    return await owner.query("select to_jsonb(t)::text as row from todos t where id = any($1::bigint[]) order by id", [ids]);
+    return await owner.query(
+      "select to_jsonb(t)::text as row from todos t where id = any($1::bigint[]) order by id",
+      [ids],
+    );
   } finally {
     await owner.close();
   }
 }
 
-test("adam deletes three todos in bulk, clicks Undo, and all three are back with their ids; Undo again deletes them again", async ({ browser }) => {
+test("adam deletes three todos in bulk, clicks Undo, and all three are back with their ids; Undo again deletes them again", async ({
+  browser,
+}) => {
   const alice = await browser.newPage();
   await signIn(alice, "user_alice");
   const tasks = [uniqueTask("Undo one"), uniqueTask("Undo two"), uniqueTask("Undo three")];
@@ -27,7 +33,10 @@ test("adam deletes three todos in bulk, clicks Undo, and all three are back with
   const ids = await Promise.all(tasks.map((task) => idOf(adam, task)));
   const before = await rowsAsOwner(ids);
   expect(before).toHaveLength(3);
-  for (const task of tasks) await todoRow(adam, task).getByRole("checkbox", { name: /Select/ }).click();
+  for (const task of tasks)
+    await todoRow(adam, task)
+      .getByRole("checkbox", { name: /Select/ })
+      .click();
   await adam.getByRole("button", { name: "Delete…" }).click();
   await adam.getByRole("alertdialog").getByRole("button", { name: "Delete 3 todos" }).click();
   await expect(adam.getByTestId("flash")).toHaveText("Deleted 3 todos.");
@@ -35,7 +44,8 @@ test("adam deletes three todos in bulk, clicks Undo, and all three are back with
 
   await adam.getByTestId("flash-panel").getByRole("button", { name: "Undo" }).click();
   await expect(adam.getByTestId("flash")).toHaveText(/^Undone: transaction \d+ is reverted\.$/);
-  for (const [index, task] of tasks.entries()) await expect(todoRow(adam, task)).toHaveAttribute("data-todo-id", String(ids[index]));
+  for (const [index, task] of tasks.entries())
+    await expect(todoRow(adam, task)).toHaveAttribute("data-todo-id", String(ids[index]));
   expect(await rowsAsOwner(ids)).toEqual(before);
 
   await adam.getByTestId("flash-panel").getByRole("button", { name: "Undo" }).click();
@@ -44,14 +54,18 @@ test("adam deletes three todos in bulk, clicks Undo, and all three are back with
   expect(await rowsAsOwner(ids)).toEqual([]);
 });
 
-test("without JavaScript: alice deletes her todo and undoes it with a plain form post", async ({ browser }) => {
+test("without JavaScript: alice deletes her todo and undoes it with a plain form post", async ({
+  browser,
+}) => {
   const alice = await browser.newPage({ javaScriptEnabled: false });
   await signIn(alice, "user_alice");
   const task = uniqueTask("No-JS undo");
   await createTodo(alice, task);
   const id = await idOf(alice, task);
   const before = await rowsAsOwner([id]);
-  await todoRow(alice, task).getByRole("button", { name: `Delete “${task}”` }).click();
+  await todoRow(alice, task)
+    .getByRole("button", { name: `Delete “${task}”` })
+    .click();
   await expect(alice.getByTestId("flash")).toHaveText(`Deleted “${task}”.`);
   await expect(todoRow(alice, task)).toHaveCount(0);
   await alice.getByTestId("flash-panel").getByRole("button", { name: "Undo" }).click();
@@ -59,7 +73,9 @@ test("without JavaScript: alice deletes her todo and undoes it with a plain form
   expect(await rowsAsOwner([id])).toEqual(before);
 });
 
-test("adam reverts a transaction from the audit log after confirming; a second revert is refused and says by which", async ({ browser }) => {
+test("adam reverts a transaction from the audit log after confirming; a second revert is refused and says by which", async ({
+  browser,
+}) => {
   const alice = await browser.newPage();
   await signIn(alice, "user_alice");
   const task = uniqueTask("Audit revert");
@@ -67,7 +83,9 @@ test("adam reverts a transaction from the audit log after confirming; a second r
   const adam = await browser.newPage();
   await signIn(adam, "user_adam");
   const id = await idOf(adam, task);
-  await todoRow(adam, task).getByRole("checkbox", { name: /Select/ }).click();
+  await todoRow(adam, task)
+    .getByRole("checkbox", { name: /Select/ })
+    .click();
   await adam.getByRole("button", { name: "Mark complete" }).click();
   await expect(adam.getByTestId("flash")).toHaveText("Marked 1 todo complete.");
 
@@ -90,7 +108,9 @@ test("adam reverts a transaction from the audit log after confirming; a second r
   const original = adam.getByTestId("audit-entry").nth(1);
   await original.getByRole("button", { name: "Revert this transaction" }).click();
   await original.getByRole("button", { name: "Yes, revert it" }).click();
-  await expect(adam.getByTestId("revert-error")).toContainText("was already reverted, by transaction");
+  await expect(adam.getByTestId("revert-error")).toContainText(
+    "was already reverted, by transaction",
+  );
   await adam.getByRole("link", { name: "Back" }).click();
   await expect(adam).toHaveURL(new RegExp(`/audit\\?todo=${id}&action=update$`));
 });

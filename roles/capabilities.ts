@@ -22,9 +22,30 @@ export interface Capabilities {
 }
 
 export const CAPABILITIES: Record<BackendRole, Capabilities> = {
-  authenticated_backend: { browseAll: false, review: false, escalate: false, resolveEscalations: false, bulkEdit: false, readAudit: false },
-  moderator_backend: { browseAll: true, review: true, escalate: true, resolveEscalations: false, bulkEdit: false, readAudit: false },
-  admin_backend: { browseAll: true, review: true, escalate: false, resolveEscalations: true, bulkEdit: true, readAudit: true },
+  authenticated_backend: {
+    browseAll: false,
+    review: false,
+    escalate: false,
+    resolveEscalations: false,
+    bulkEdit: false,
+    readAudit: false,
+  },
+  moderator_backend: {
+    browseAll: true,
+    review: true,
+    escalate: true,
+    resolveEscalations: false,
+    bulkEdit: false,
+    readAudit: false,
+  },
+  admin_backend: {
+    browseAll: true,
+    review: true,
+    escalate: false,
+    resolveEscalations: true,
+    bulkEdit: true,
+    readAudit: true,
+  },
 };
 
 export const capabilitiesOf = (role: BackendRole): Capabilities => CAPABILITIES[role];

@@ -1,4 +1,11 @@
-import { activeOrgFromClaims, backendRoleForClaims, orgRoleFromClaims, tenantFromClaims, type BackendRole, type ClerkOrgRole } from "./roles";
+import {
+  activeOrgFromClaims,
+  backendRoleForClaims,
+  orgRoleFromClaims,
+  tenantFromClaims,
+  type BackendRole,
+  type ClerkOrgRole,
+} from "./roles";
 
 /**
  * A verified caller: the session token's claims, already checked (signature,

@@ -52,7 +52,9 @@ const isV2 = (claims: Record<string, unknown>) => typeof claims.v === "number" &
 
 function v2Organization(claims: Record<string, unknown>): Record<string, unknown> | null {
   const o = claims.o;
-  return o !== null && typeof o === "object" && !Array.isArray(o) ? (o as Record<string, unknown>) : null;
+  return o !== null && typeof o === "object" && !Array.isArray(o)
+    ? (o as Record<string, unknown>)
+    : null;
 }
 
 /**
@@ -70,7 +72,9 @@ export function activeOrgFromClaims(claims: Record<string, unknown>): string | n
 export function tenantFromClaims(claims: Record<string, unknown>): string | null {
   const org = activeOrgFromClaims(claims);
   if (org) return org;
-  return typeof claims.sub === "string" && claims.sub !== "" ? `${PERSONAL_TENANT_PREFIX}${claims.sub}` : null;
+  return typeof claims.sub === "string" && claims.sub !== ""
+    ? `${PERSONAL_TENANT_PREFIX}${claims.sub}`
+    : null;
 }
 
 /**

@@ -33,7 +33,9 @@ async function snapshot() {
         order by 1, 2`,
       [BACKEND_ROLE_NAMES],
     ),
-    schemaAcls: await q(`select oid::int as oid, nspname, nspacl::text as acl from pg_namespace where nspname in ('public', 'auth') order by nspname`),
+    schemaAcls: await q(
+      `select oid::int as oid, nspname, nspacl::text as acl from pg_namespace where nspname in ('public', 'auth') order by nspname`,
+    ),
     relationAcls: await q(
       `select c.oid::int as oid, c.relname, c.relkind, c.relacl::text as acl, c.relrowsecurity, c.relforcerowsecurity
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -51,7 +53,9 @@ async function snapshot() {
     policies: await q(
       `select policyname, roles::text, cmd, qual, with_check from pg_policies where schemaname = 'public' and tablename = 'todos' order by policyname`,
     ),
-    migrations: await q(`select id, hash, created_at::text from drizzle.__drizzle_migrations order by id`),
+    migrations: await q(
+      `select id, hash, created_at::text from drizzle.__drizzle_migrations order by id`,
+    ),
   };
 }
 
@@ -80,7 +84,12 @@ describe("role setup and migrations run twice", () => {
     const before = await snapshot();
     // The snapshot must actually hold what it is meant to compare.
     expect(before.roles).toHaveLength(3);
-    expect(before.roles.every((role) => typeof role.rolpassword === "string" && role.rolpassword.startsWith("SCRAM-SHA-256$"))).toBe(true);
+    expect(
+      before.roles.every(
+        (role) =>
+          typeof role.rolpassword === "string" && role.rolpassword.startsWith("SCRAM-SHA-256$"),
+      ),
+    ).toBe(true);
     expect(before.schemaAcls.map((s) => s.nspname)).toEqual(["auth", "public"]);
     expect(before.relationAcls.map((r) => r.relname)).toEqual(["todos", "todos_id_seq"]);
     expect(before.defaultAcls.length).toBeGreaterThan(0);
@@ -111,7 +120,8 @@ describe("auth.user_id()", () => {
           "select current_setting('request.jwt.claims', true) as raw, auth.session() as session, auth.user_id() as uid",
         )
       ).rows[0];
-    const setClaims = (value: string) => client.query("select set_config('request.jwt.claims', $1, true)", [value]);
+    const setClaims = (value: string) =>
+      client.query("select set_config('request.jwt.claims', $1, true)", [value]);
     try {
       expect(await read()).toEqual({ raw: null, session: null, uid: null });
 
@@ -126,7 +136,10 @@ describe("auth.user_id()", () => {
 
       await client.query("begin");
       await setClaims(JSON.stringify({ sub: "user_setup_test", o: { rol: "admin" } }));
-      expect(await read()).toMatchObject({ session: { sub: "user_setup_test" }, uid: "user_setup_test" });
+      expect(await read()).toMatchObject({
+        session: { sub: "user_setup_test" },
+        uid: "user_setup_test",
+      });
       await client.query("commit");
 
       expect(await read()).toEqual({ raw: "", session: null, uid: null });
@@ -147,7 +160,9 @@ describe("auth.user_id()", () => {
 
 describe("todos", () => {
   it("has RLS enabled and exactly 12 policies, four per backend role", async () => {
-    const { rows: table } = await owner.query("select relrowsecurity from pg_class where oid = 'public.todos'::regclass");
+    const { rows: table } = await owner.query(
+      "select relrowsecurity from pg_class where oid = 'public.todos'::regclass",
+    );
     expect(table).toEqual([{ relrowsecurity: true }]);
 
     const { rows } = await owner.query<{ role: string; cmd: string }>(
@@ -155,7 +170,12 @@ describe("todos", () => {
     );
     expect(rows).toHaveLength(12);
     for (const role of BACKEND_ROLE_NAMES) {
-      expect(rows.filter((row) => row.role === role).map((row) => row.cmd).sort()).toEqual(["DELETE", "INSERT", "SELECT", "UPDATE"]);
+      expect(
+        rows
+          .filter((row) => row.role === role)
+          .map((row) => row.cmd)
+          .sort(),
+      ).toEqual(["DELETE", "INSERT", "SELECT", "UPDATE"]);
     }
   });
 });

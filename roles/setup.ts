@@ -44,7 +44,9 @@ export const AUTH_SHIM_STATEMENTS: readonly string[] = [
  * the roles they are granted to; a trigger runs its function regardless
  * (db/policy-lint.test.ts holds all of this).
  */
-const NO_PUBLIC_EXECUTE_STATEMENTS: readonly string[] = [`alter default privileges revoke execute on functions from public`];
+const NO_PUBLIC_EXECUTE_STATEMENTS: readonly string[] = [
+  `alter default privileges revoke execute on functions from public`,
+];
 
 export const SESSION_JWT_EXTENSION_STATEMENTS: readonly string[] = [
   `create extension if not exists pg_session_jwt`,

@@ -38,7 +38,8 @@ function requestOrigin(req: Parameters<RequestHandler>[0]): string | null {
 
 const refuseForgeries: RequestHandler = (req, res, next) => {
   if (SAFE_METHODS.has(req.method) || SIGNED_ENDPOINTS.has(req.path)) return next();
-  if (isSameOriginMutation({ get: (name) => req.get(name) }, config().origin ?? requestOrigin(req))) return next();
+  if (isSameOriginMutation({ get: (name) => req.get(name) }, config().origin ?? requestOrigin(req)))
+    return next();
   res.status(403).set({ "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
   if ("_data" in req.query) res.json({ message: FORGED_MESSAGE });
   else res.type("text/plain").send(FORGED_MESSAGE);
@@ -51,8 +52,14 @@ const refuseMalformedAddresses: RequestHandler = (req, res, next) => {
     next();
   } catch (refusal) {
     if (!(refusal instanceof Response)) return next(refusal);
-    res.status(refusal.status).set({ "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
-    void refusal.json().then((body: { message: string }) => ("_data" in req.query ? res.json(body) : res.type("text/plain").send(body.message)));
+    res
+      .status(refusal.status)
+      .set({ "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
+    void refusal
+      .json()
+      .then((body: { message: string }) =>
+        "_data" in req.query ? res.json(body) : res.type("text/plain").send(body.message),
+      );
   }
 };
 
@@ -66,11 +73,16 @@ app.disable("x-powered-by");
 // rendered for each request, and compressing each one took more CPU than
 // anything but rendering it. In production the server speaks plain HTTP behind
 // the TLS proxy WARDEN_ORIGIN requires, which is where they are compressed.
-app.use(build.publicPath, compression(), express.static(build.assetsBuildDirectory, { immutable: true, maxAge: "1y" }));
+app.use(
+  build.publicPath,
+  compression(),
+  express.static(build.assetsBuildDirectory, { immutable: true, maxAge: "1y" }),
+);
 app.get(PUBLIC_FILE, compression(), express.static("public", { maxAge: "1h" }));
 // The proxy in front logs every request in production; writing a line per
 // request here cost about a tenth of a small page's CPU.
-if (process.env.NODE_ENV === "development" || process.env.WARDEN_ACCESS_LOG === "1") app.use(morgan("tiny"));
+if (process.env.NODE_ENV === "development" || process.env.WARDEN_ACCESS_LOG === "1")
+  app.use(morgan("tiny"));
 app.use(refuseForgeries);
 app.use(refuseMalformedAddresses);
 app.all("*", createRequestHandler({ build, mode: process.env.NODE_ENV }));

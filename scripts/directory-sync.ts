@@ -22,7 +22,10 @@ function fail(message: string): never {
 }
 
 const secretKey = process.env.CLERK_SECRET_KEY?.trim();
-if (!secretKey) fail("CLERK_SECRET_KEY is not set: set it to the secret key (sk_live_... or sk_test_...) of the Clerk instance to copy from.");
+if (!secretKey)
+  fail(
+    "CLERK_SECRET_KEY is not set: set it to the secret key (sk_live_... or sk_test_...) of the Clerk instance to copy from.",
+  );
 
 /**
  * Tests only: a JSON `{ "organizations": [ids], "users": [ids] }` limiting
@@ -35,10 +38,17 @@ const SCOPE_ENV = "WARDEN_TEST_DIRECTORY_SYNC_SCOPE";
 function scopeFromEnv(): DirectoryScope | undefined {
   const raw = process.env[SCOPE_ENV];
   if (!raw) return undefined;
-  const ids = (value: unknown) => Array.isArray(value) && value.every((id) => typeof id === "string");
+  const ids = (value: unknown) =>
+    Array.isArray(value) && value.every((id) => typeof id === "string");
   try {
     const scope: unknown = JSON.parse(raw);
-    if (typeof scope === "object" && scope !== null && ids((scope as DirectoryScope).organizations) && ids((scope as DirectoryScope).users)) return scope as DirectoryScope;
+    if (
+      typeof scope === "object" &&
+      scope !== null &&
+      ids((scope as DirectoryScope).organizations) &&
+      ids((scope as DirectoryScope).users)
+    )
+      return scope as DirectoryScope;
   } catch {
     // Reported below.
   }
@@ -56,13 +66,23 @@ try {
 
 try {
   if (!process.env[DIRECTORY_URL_ENV]) {
-    throw new Error(`${DIRECTORY_URL_ENV} is not set: the sync writes as the ${DIRECTORY_ROLE} role; set it to that role's connection string (npm run db:migrate creates the role with the password in it).`);
+    throw new Error(
+      `${DIRECTORY_URL_ENV} is not set: the sync writes as the ${DIRECTORY_ROLE} role; set it to that role's connection string (npm run db:migrate creates the role with the password in it).`,
+    );
   }
   // Like `npm run dev`: an embedded database this command started may never have been migrated.
   if (stack) await migrateDatabase(log);
-  const clerk = createClerkApi({ secretKey, baseUrl: process.env.CLERK_API_URL?.trim() || CLERK_API_URL });
-  const { listed } = await syncDirectory(clerk, applyDirectoryChanges, { log, readLive: (before) => readLiveDirectory({ before, scope }) });
-  log(`done: ${listed.organizations} organizations, ${listed.users} users, ${listed.memberships} memberships`);
+  const clerk = createClerkApi({
+    secretKey,
+    baseUrl: process.env.CLERK_API_URL?.trim() || CLERK_API_URL,
+  });
+  const { listed } = await syncDirectory(clerk, applyDirectoryChanges, {
+    log,
+    readLive: (before) => readLiveDirectory({ before, scope }),
+  });
+  log(
+    `done: ${listed.organizations} organizations, ${listed.users} users, ${listed.memberships} memberships`,
+  );
 } catch (error) {
   console.error(`[directory-sync] ${(error as Error).message}`);
   process.exitCode = 1;

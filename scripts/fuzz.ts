@@ -26,7 +26,8 @@ function fail(message: string): never {
 function positive(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) fail(`--${name} takes a positive integer, not ${JSON.stringify(raw)}`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    fail(`--${name} takes a positive integer, not ${JSON.stringify(raw)}`);
   return value;
 }
 
@@ -55,7 +56,8 @@ if (!Number.isSafeInteger(seed)) fail(`--seed takes an integer, not ${JSON.strin
 
 // The fuzzer makes and removes tenants of its own, but it belongs on a database of its own, never on one named by DATABASE_*.
 const configured = Object.keys(process.env).filter((name) => name.startsWith("DATABASE_"));
-if (configured.length > 0) fail(`The fuzzer runs only on its embedded database; unset ${configured.join(", ")}.`);
+if (configured.length > 0)
+  fail(`The fuzzer runs only on its embedded database; unset ${configured.join(", ")}.`);
 process.env.WARDEN_DATA_DIR = path.resolve(process.env.WARDEN_DATA_DIR ?? ".data/fuzz");
 for (const name of ["CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY"]) delete process.env[name];
 
@@ -63,8 +65,12 @@ const stack = await ensureDatabaseEnv({ needOwner: true, log });
 let exitCode = 0;
 try {
   await migrateDatabase();
-  log(`database: ${path.relative(process.cwd(), process.env.WARDEN_DATA_DIR)} (embedded, migrated)`);
-  log(`seed ${seed}: ${args.path ? `replaying path ${args.path}` : `${ops} operations in sequences of ${opsPerRun}`}, every view compared every ${checkEvery} operations`);
+  log(
+    `database: ${path.relative(process.cwd(), process.env.WARDEN_DATA_DIR)} (embedded, migrated)`,
+  );
+  log(
+    `seed ${seed}: ${args.path ? `replaying path ${args.path}` : `${ops} operations in sequences of ${opsPerRun}`}, every view compared every ${checkEvery} operations`,
+  );
   let stepped = 0;
   const report = await fuzz({
     seed,
@@ -81,15 +87,21 @@ try {
   const seconds = report.ms / 1000;
   console.log("");
   console.log(`seed:        ${report.seed}`);
-  console.log(`operations:  ${report.ops} in ${report.runs} sequences${report.shrinkOps ? ` (+${report.shrinkOps} replayed while shrinking)` : ""}`);
+  console.log(
+    `operations:  ${report.ops} in ${report.runs} sequences${report.shrinkOps ? ` (+${report.shrinkOps} replayed while shrinking)` : ""}`,
+  );
   console.log(`divergences: ${report.divergences}`);
-  console.log(`time:        ${seconds.toFixed(1)} s (${(report.ms / Math.max(1, report.ops + report.shrinkOps)).toFixed(1)} ms per operation)`);
+  console.log(
+    `time:        ${seconds.toFixed(1)} s (${(report.ms / Math.max(1, report.ops + report.shrinkOps)).toFixed(1)} ms per operation)`,
+  );
   if (report.failure) {
     exitCode = 1;
     console.log("");
     console.log(report.failure.message);
     console.log("");
-    console.log(`shrunk in ${report.failure.shrinks} steps; replay: npm run fuzz -- --seed ${report.seed} --path ${report.failure.path} --ops-per-run ${opsPerRun} --check-every ${checkEvery}`);
+    console.log(
+      `shrunk in ${report.failure.shrinks} steps; replay: npm run fuzz -- --seed ${report.seed} --path ${report.failure.path} --ops-per-run ${opsPerRun} --check-every ${checkEvery}`,
+    );
   }
 } finally {
   await stack?.stop();

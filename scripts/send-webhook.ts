@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { membershipEvent, signDelivery, userEvent, deletedEvent, type ClerkEvent } from "../db/directory/clerk-events";
+import {
+  membershipEvent,
+  signDelivery,
+  userEvent,
+  deletedEvent,
+  type ClerkEvent,
+} from "../db/directory/clerk-events";
 import { localDataDir } from "../db/local/data-dir";
 import { localWebhookSecret } from "../db/local/webhook-secret";
 
@@ -26,7 +32,10 @@ const { values } = parseArgs({
     "org-name": { type: "string" },
     role: { type: "string", default: "org:member" },
     file: { type: "string" },
-    url: { type: "string", default: process.env.WARDEN_ORIGIN ?? `http://127.0.0.1:${process.env.PORT ?? 3000}` },
+    url: {
+      type: "string",
+      default: process.env.WARDEN_ORIGIN ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`,
+    },
     tamper: { type: "boolean", default: false },
   },
 });
@@ -56,9 +65,14 @@ function buildEvent(): ClerkEvent {
   }
 }
 
-const secret = process.env.CLERK_WEBHOOK_SIGNING_SECRET?.trim() || (await localWebhookSecret(localDataDir()));
+const secret =
+  process.env.CLERK_WEBHOOK_SIGNING_SECRET?.trim() || (await localWebhookSecret(localDataDir()));
 const delivery = signDelivery(secret, buildEvent());
 const body = values.tamper ? delivery.body.replace(/"type":"/, '"type":" ') : delivery.body;
-const response = await fetch(new URL("/webhooks/clerk", values.url), { method: "POST", headers: delivery.headers, body });
+const response = await fetch(new URL("/webhooks/clerk", values.url), {
+  method: "POST",
+  headers: delivery.headers,
+  body,
+});
 console.log(`${response.status} ${await response.text()}`);
 process.exit(response.ok ? 0 : 1);

@@ -10,8 +10,11 @@ const log = (line: string) => console.log(`[warden] ${line}`);
 export function checkConfigOrExit() {
   try {
     const config = loadConfig(process.env);
-    log(`${config.mode} mode, ${config.identity.provider === "clerk" ? "Clerk" : "local identity provider"}`);
-    if (config.identity.provider === "local" && config.identity.demoOptIn) log("WARNING: demo sign-in is on (WARDEN_DEMO_SIGN_IN=1): anyone can sign in as an admin.");
+    log(
+      `${config.mode} mode, ${config.identity.provider === "clerk" ? "Clerk" : "local identity provider"}`,
+    );
+    if (config.identity.provider === "local" && config.identity.demoOptIn)
+      log("WARNING: demo sign-in is on (WARDEN_DEMO_SIGN_IN=1): anyone can sign in as an admin.");
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);
@@ -33,8 +36,14 @@ export async function serve(command: string, args: string[]) {
     await migrateDatabase(log);
     await seedDemoData(log);
   }
-  const env = { ...process.env, HOST: process.env.HOST ?? "127.0.0.1", PORT: process.env.PORT ?? "3000" };
-  log(`serving on http://${env.HOST}:${env.PORT}${stack ? " (embedded Postgres, local identity provider)" : ""}`);
+  const env = {
+    ...process.env,
+    HOST: process.env.HOST ?? "127.0.0.1",
+    PORT: process.env.PORT ?? "3000",
+  };
+  log(
+    `serving on http://${env.HOST}:${env.PORT}${stack ? " (embedded Postgres, local identity provider)" : ""}`,
+  );
   const child = spawn(command, args, { stdio: "inherit", env });
 
   let stopping = false;

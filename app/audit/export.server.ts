@@ -4,7 +4,12 @@ import type { Identity } from "../../roles/identity";
 import { requireIdentity } from "../auth/request.server";
 import { requireCapability } from "../lib/capability.server";
 import { readSearch } from "../lib/edge.server";
-import { malformedFilter, streamExport, type Columns, type ExportFormat } from "../lib/export.server";
+import {
+  malformedFilter,
+  streamExport,
+  type Columns,
+  type ExportFormat,
+} from "../lib/export.server";
 import { parseAuditParams } from "./params.server";
 
 const AUDIT_COLUMNS: Columns<AuditRow> = {
@@ -24,13 +29,19 @@ const AUDIT_COLUMNS: Columns<AuditRow> = {
 };
 
 /** The filtered log, newest first like /audit, read by id in chunks from the newest whatever page the view was on. */
-export function exportAudit(identity: Identity, query: AuditQuery, format: ExportFormat, chunkRows?: number): Promise<Response> {
+export function exportAudit(
+  identity: Identity,
+  query: AuditQuery,
+  format: ExportFormat,
+  chunkRows?: number,
+): Promise<Response> {
   return streamExport<AuditRow, number>(identity, {
     name: "audit",
     format,
     columns: AUDIT_COLUMNS,
     chunkRows,
-    read: (tx, after, limit) => listAudit(tx, { ...query, after: after ?? undefined, before: undefined }, limit),
+    read: (tx, after, limit) =>
+      listAudit(tx, { ...query, after: after ?? undefined, before: undefined }, limit),
   });
 }
 

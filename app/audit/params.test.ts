@@ -15,37 +15,63 @@ describe("parseAuditParams: valid values", () => {
   it("no parameters is the unfiltered first page", () => {
     const parsed = parse("");
     expect(parsed.ok).toBe(true);
-    expect(parsed.ok && Object.values(parsed.value).filter((value) => value !== undefined)).toEqual([]);
+    expect(parsed.ok && Object.values(parsed.value).filter((value) => value !== undefined)).toEqual(
+      [],
+    );
   });
 
   it("every filter and a cursor", () => {
-    expect(parse("actor=user_alice&todo=42&tx=7&action=update&from=2026-01-01&to=2026-01-31&after=900")).toEqual({
+    expect(
+      parse("actor=user_alice&todo=42&tx=7&action=update&from=2026-01-01&to=2026-01-31&after=900"),
+    ).toEqual({
       ok: true,
-      value: { actor: "user_alice", todoId: 42, txId: 7, action: "update", from: "2026-01-01", to: "2026-01-31", after: 900 },
+      value: {
+        actor: "user_alice",
+        todoId: 42,
+        txId: 7,
+        action: "update",
+        from: "2026-01-01",
+        to: "2026-01-31",
+        after: 900,
+      },
     });
   });
 
   it("a backwards cursor", () => {
-    expect(parse("before=12")).toEqual({ ok: true, value: expect.objectContaining({ before: 12 }) });
+    expect(parse("before=12")).toEqual({
+      ok: true,
+      value: expect.objectContaining({ before: 12 }),
+    });
   });
 
   it.each(["insert", "update", "delete"])("action=%s", (action) => {
-    expect(parse(`action=${action}`)).toEqual({ ok: true, value: expect.objectContaining({ action }) });
+    expect(parse(`action=${action}`)).toEqual({
+      ok: true,
+      value: expect.objectContaining({ action }),
+    });
   });
 
   it.each(["0", "-1", "x", "1.5"])("tx=%s is a 400 with a message", (tx) => {
-    expect(parse(`tx=${tx}`)).toEqual({ ok: false, error: "The transaction id must be a positive whole number." });
+    expect(parse(`tx=${tx}`)).toEqual({
+      ok: false,
+      error: "The transaction id must be a positive whole number.",
+    });
   });
 
   it("trims the actor", () => {
-    expect(parse("actor=%20user_bob%20")).toEqual({ ok: true, value: expect.objectContaining({ actor: "user_bob" }) });
+    expect(parse("actor=%20user_bob%20")).toEqual({
+      ok: true,
+      value: expect.objectContaining({ actor: "user_bob" }),
+    });
   });
 
   // An empty form field (the "Any" option, a cleared date) means "no filter", not "bad value".
   it("empty values are no filter", () => {
     const parsed = parse("actor=&todo=&action=&from=&to=&after=&before=");
     expect(parsed.ok).toBe(true);
-    expect(parsed.ok && Object.values(parsed.value).filter((value) => value !== undefined)).toEqual([]);
+    expect(parsed.ok && Object.values(parsed.value).filter((value) => value !== undefined)).toEqual(
+      [],
+    );
   });
 
   it.each([
@@ -57,7 +83,10 @@ describe("parseAuditParams: valid values", () => {
   });
 
   it("unknown parameters are ignored", () => {
-    expect(parse("todo=5&sort=oldest&page=2")).toEqual({ ok: true, value: expect.objectContaining({ todoId: 5 }) });
+    expect(parse("todo=5&sort=oldest&page=2")).toEqual({
+      ok: true,
+      value: expect.objectContaining({ todoId: 5 }),
+    });
   });
 });
 
@@ -103,8 +132,13 @@ describe("auditSearch", () => {
   });
 
   it("writes every filter under its URL name, then the page", () => {
-    const search = auditSearch({ actor: "user_alice", todoId: 42, action: "delete", from: "2026-01-01", to: "2026-01-31" }, { after: 77 });
-    expect(search).toBe("?actor=user_alice&todo=42&action=delete&from=2026-01-01&to=2026-01-31&after=77");
+    const search = auditSearch(
+      { actor: "user_alice", todoId: 42, action: "delete", from: "2026-01-01", to: "2026-01-31" },
+      { after: 77 },
+    );
+    expect(search).toBe(
+      "?actor=user_alice&todo=42&action=delete&from=2026-01-01&to=2026-01-31&after=77",
+    );
   });
 
   it("writes a backwards page", () => {
@@ -113,7 +147,16 @@ describe("auditSearch", () => {
 
   // Pagination links must reproduce the same view when the server reads them back.
   it("round-trips through parseAuditParams", () => {
-    const query = { actor: "user_bob", todoId: 9, action: "update" as const, from: "2024-02-29", to: "2024-03-01" };
-    expect(parseAuditParams(new URLSearchParams(auditSearch(query, { before: 31 })))).toEqual({ ok: true, value: { ...query, before: 31 } });
+    const query = {
+      actor: "user_bob",
+      todoId: 9,
+      action: "update" as const,
+      from: "2024-02-29",
+      to: "2024-03-01",
+    };
+    expect(parseAuditParams(new URLSearchParams(auditSearch(query, { before: 31 })))).toEqual({
+      ok: true,
+      value: { ...query, before: 31 },
+    });
   });
 });

@@ -71,7 +71,15 @@ export async function signLocalToken(
     v: 2,
     sid: options.sessionId ?? `sess_${randomUUID()}`,
     azp: "warden-local",
-    ...(org ? { o: { id: org.id, rol: org.role.replace(/^org:/, ""), slg: findDemoOrganization(org.id)?.slug ?? org.id } } : {}),
+    ...(org
+      ? {
+          o: {
+            id: org.id,
+            rol: org.role.replace(/^org:/, ""),
+            slg: findDemoOrganization(org.id)?.slug ?? org.id,
+          },
+        }
+      : {}),
   })
     .setProtectedHeader({ alg: "ES256", kid: privateJwk.kid, typ: "JWT" })
     .setIssuer(LOCAL_ISSUER)

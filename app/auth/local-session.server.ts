@@ -14,11 +14,18 @@ type RequestArgs = Parameters<typeof optionalIdentity>[0];
  * whose record is written under that token's own claims. Returns the
  * Set-Cookie value that carries it.
  */
-export async function beginLocalSession(request: Request, who: { userId: string; org: { id: string; role: ClerkOrgRole } | null }): Promise<string> {
+export async function beginLocalSession(
+  request: Request,
+  who: { userId: string; org: { id: string; role: ClerkOrgRole } | null },
+): Promise<string> {
   const token = await signLocalToken(who);
   const identity = await (await tokenVerifier()).verify(token);
   const expiresAt = new Date(Number(identity.claims.exp) * 1000);
-  await scopedAtOnce(identity, (tx) => startSession(tx, { id: sessionIdOf(identity)!, expiresAt }), { session: "any" });
+  await scopedAtOnce(
+    identity,
+    (tx) => startSession(tx, { id: sessionIdOf(identity)!, expiresAt }),
+    { session: "any" },
+  );
   return storeLocalToken(request, token);
 }
 

@@ -9,7 +9,8 @@ import { tokenVerifier } from "./verifier.server";
 type RequestArgs = Pick<LoaderFunctionArgs, "request" | "context">;
 
 /** Signed out, signed in as a verified identity, or holding a token that failed verification. */
-type Resolution = { kind: "signed-out" } | { kind: "rejected" } | { kind: "identity"; identity: Identity };
+type Resolution =
+  { kind: "signed-out" } | { kind: "rejected" } | { kind: "identity"; identity: Identity };
 
 async function sessionToken(args: RequestArgs): Promise<string | null> {
   if (authMode() === "clerk") {

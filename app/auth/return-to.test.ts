@@ -5,15 +5,47 @@ import { safeReturnTo } from "./return-to";
 const APPS = ["http://127.0.0.1:3000", "https://warden.example", "https://warden.example:8443"];
 
 /** What a browser does with the Location header: resolve it against the page it came from. */
-const landsOn = (location: string, app: string) => new URL(location, `${app}/sign-in?returnTo=x`).origin;
+const landsOn = (location: string, app: string) =>
+  new URL(location, `${app}/sign-in?returnTo=x`).origin;
 
 // Pieces browsers are known to normalise into another host.
-const tricky = fc.constantFrom("/", "//", "\\", "/\\", "\t", "\n", "\r", " ", "\u0000", "\u000b", "\u00a0", "\u2028", "\u3000", "\ufeff", ":", "@", "%2f", "%5c", "%09", "evil.example", "http:", "https:", "javascript:", ".", "..", "?", "#", "é");
+const tricky = fc.constantFrom(
+  "/",
+  "//",
+  "\\",
+  "/\\",
+  "\t",
+  "\n",
+  "\r",
+  " ",
+  "\u0000",
+  "\u000b",
+  "\u00a0",
+  "\u2028",
+  "\u3000",
+  "\ufeff",
+  ":",
+  "@",
+  "%2f",
+  "%5c",
+  "%09",
+  "evil.example",
+  "http:",
+  "https:",
+  "javascript:",
+  ".",
+  "..",
+  "?",
+  "#",
+  "é",
+);
 
 const candidate = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
   fc.array(tricky, { maxLength: 8 }).map((parts) => parts.join("")),
-  fc.tuple(fc.array(tricky, { maxLength: 4 }), fc.webUrl()).map(([parts, url]) => parts.join("") + url),
+  fc
+    .tuple(fc.array(tricky, { maxLength: 4 }), fc.webUrl())
+    .map(([parts, url]) => parts.join("") + url),
   fc.webPath().map((path) => `/${path}`),
 );
 

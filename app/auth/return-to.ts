@@ -11,7 +11,8 @@ const CHECK_ORIGIN = "http://warden.invalid";
  */
 export function safeReturnTo(value: unknown): string {
   if (typeof value !== "string" || value.length === 0 || value.length > 2000) return FALLBACK;
-  if (!/^\/[\x21-\x7E]*$/.test(value) || value.includes("\\") || value.startsWith("//")) return FALLBACK;
+  if (!/^\/[\x21-\x7E]*$/.test(value) || value.includes("\\") || value.startsWith("//"))
+    return FALLBACK;
   let resolved: URL;
   try {
     resolved = new URL(value, CHECK_ORIGIN);

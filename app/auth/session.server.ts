@@ -18,7 +18,15 @@ function sessionStorage(request: Request): Promise<SessionStorage> {
   if (!storage) {
     storage = cookieSecret().then((secret) =>
       createCookieSessionStorage({
-        cookie: { name: "__warden_session", httpOnly: true, sameSite: "lax", path: "/", secure, secrets: [secret], maxAge: SESSION_MAX_AGE_SECONDS },
+        cookie: {
+          name: "__warden_session",
+          httpOnly: true,
+          sameSite: "lax",
+          path: "/",
+          secure,
+          secrets: [secret],
+          maxAge: SESSION_MAX_AGE_SECONDS,
+        },
       }),
     );
     storages.set(secure, storage);

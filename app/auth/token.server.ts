@@ -23,7 +23,12 @@ export interface TokenVerifier {
  */
 export type SigningAlgorithm = "ES256" | "RS256";
 
-export function createTokenVerifier(options: { keys: JWTVerifyGetKey; issuer: string; algorithm: SigningAlgorithm; authorizedParties?: readonly string[] }): TokenVerifier {
+export function createTokenVerifier(options: {
+  keys: JWTVerifyGetKey;
+  issuer: string;
+  algorithm: SigningAlgorithm;
+  authorizedParties?: readonly string[];
+}): TokenVerifier {
   return {
     async verify(token) {
       if (typeof token !== "string" || token.length === 0) throw new TokenRejectedError("missing");
@@ -39,8 +44,12 @@ export function createTokenVerifier(options: { keys: JWTVerifyGetKey; issuer: st
         const reason = error instanceof errors.JOSEError ? error.code : "malformed";
         throw new TokenRejectedError(reason);
       }
-      if (typeof payload.sub !== "string" || payload.sub.length === 0) throw new TokenRejectedError("sub must be a non-empty string");
-      if (options.authorizedParties?.length && !(typeof payload.azp === "string" && options.authorizedParties.includes(payload.azp))) {
+      if (typeof payload.sub !== "string" || payload.sub.length === 0)
+        throw new TokenRejectedError("sub must be a non-empty string");
+      if (
+        options.authorizedParties?.length &&
+        !(typeof payload.azp === "string" && options.authorizedParties.includes(payload.azp))
+      ) {
         throw new TokenRejectedError("azp is not an authorized party");
       }
       return identityFromClaims(payload as Identity["claims"]);

@@ -1,7 +1,22 @@
-import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from "jose";
+import {
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  SignJWT,
+  type CryptoKey,
+  type JWK,
+  type JWTPayload,
+} from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEMO_ORG_ID } from "../../db/demo-identities";
-import { localJwks, LOCAL_ISSUER, LOCAL_TOKEN_TTL_SECONDS, signLocalToken } from "./local-idp.server";
+import {
+  localJwks,
+  LOCAL_ISSUER,
+  LOCAL_TOKEN_TTL_SECONDS,
+  signLocalToken,
+} from "./local-idp.server";
 import { createTokenVerifier, TokenRejectedError, type TokenVerifier } from "./token.server";
 import { clerkIssuerFromPublishableKey } from "../config.server";
 
@@ -19,17 +34,30 @@ beforeAll(async () => {
   const pair = await generateKeyPair("ES256", { extractable: true });
   privateKey = pair.privateKey;
   publicJwk = { ...(await exportJWK(pair.publicKey)), kid: KID, alg: "ES256", use: "sig" };
-  verifier = createTokenVerifier({ keys: createLocalJWKSet({ keys: [publicJwk] }), issuer: ISSUER, algorithm: "ES256" });
+  verifier = createTokenVerifier({
+    keys: createLocalJWKSet({ keys: [publicJwk] }),
+    issuer: ISSUER,
+    algorithm: "ES256",
+  });
 });
 
 function sign(claims: JWTPayload, key: CryptoKey = privateKey, kid = KID) {
   return new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid, typ: "JWT" }).sign(key);
 }
 
-const validClaims = (extra: JWTPayload = {}): JWTPayload => ({ sub: "user_123", iss: ISSUER, iat: now(), exp: now() + 600, ...extra });
+const validClaims = (extra: JWTPayload = {}): JWTPayload => ({
+  sub: "user_123",
+  iss: ISSUER,
+  iat: now(),
+  exp: now() + 600,
+  ...extra,
+});
 
 /** Resolves to the rejection, so each case can assert why it was refused. */
-async function rejection(token: string, using: TokenVerifier = verifier): Promise<TokenRejectedError> {
+async function rejection(
+  token: string,
+  using: TokenVerifier = verifier,
+): Promise<TokenRejectedError> {
   const error = await using.verify(token).then(
     () => null,
     (caught: unknown) => caught,
@@ -41,11 +69,19 @@ async function rejection(token: string, using: TokenVerifier = verifier): Promis
 describe("signLocalToken", () => {
   it("issues a Clerk v2-shaped token that expires with the 12-hour session", async () => {
     const before = now();
-    const token = await signLocalToken({ userId: "user_alice", org: { id: DEMO_ORG_ID, role: "org:moderator" } });
+    const token = await signLocalToken({
+      userId: "user_alice",
+      org: { id: DEMO_ORG_ID, role: "org:moderator" },
+    });
     const after = now();
     const claims = decodeJwt(token);
 
-    expect(claims).toMatchObject({ v: 2, sub: "user_alice", iss: LOCAL_ISSUER, o: { id: DEMO_ORG_ID, rol: "moderator", slg: "acme" } });
+    expect(claims).toMatchObject({
+      v: 2,
+      sub: "user_alice",
+      iss: LOCAL_ISSUER,
+      o: { id: DEMO_ORG_ID, rol: "moderator", slg: "acme" },
+    });
     // v2 carries the bare role; a leftover prefix would be read as an unknown role elsewhere.
     expect((claims.o as { rol: string }).rol).not.toMatch(/^org:/);
     expect(claims).not.toHaveProperty("org_role");
@@ -58,26 +94,47 @@ describe("signLocalToken", () => {
 
   it("signs with the published key, so the local verifier accepts its own tokens", async () => {
     const jwks = await localJwks();
-    const token = await signLocalToken({ userId: "user_bob", org: { id: DEMO_ORG_ID, role: "org:admin" } });
+    const token = await signLocalToken({
+      userId: "user_bob",
+      org: { id: DEMO_ORG_ID, role: "org:admin" },
+    });
     expect(decodeProtectedHeader(token)).toMatchObject({ alg: "ES256", kid: jwks.keys[0].kid });
     // Only the public half may be published.
     expect(jwks.keys[0]).not.toHaveProperty("d");
 
-    const local = createTokenVerifier({ keys: createLocalJWKSet(jwks), issuer: LOCAL_ISSUER, algorithm: "ES256" });
+    const local = createTokenVerifier({
+      keys: createLocalJWKSet(jwks),
+      issuer: LOCAL_ISSUER,
+      algorithm: "ES256",
+    });
     const identity = await local.verify(token);
-    expect(identity).toMatchObject({ userId: "user_bob", orgId: DEMO_ORG_ID, tenantId: DEMO_ORG_ID, orgRole: "org:admin", backendRole: "admin_backend" });
+    expect(identity).toMatchObject({
+      userId: "user_bob",
+      orgId: DEMO_ORG_ID,
+      tenantId: DEMO_ORG_ID,
+      orgRole: "org:admin",
+      backendRole: "admin_backend",
+    });
   });
 
   it("honours a caller-chosen session id and lifetime", async () => {
     const before = now();
-    const claims = decodeJwt(await signLocalToken({ userId: "user_alice", org: { id: DEMO_ORG_ID, role: "org:member" } }, { sessionId: "sess_fixed", ttlSeconds: 60 }));
+    const claims = decodeJwt(
+      await signLocalToken(
+        { userId: "user_alice", org: { id: DEMO_ORG_ID, role: "org:member" } },
+        { sessionId: "sess_fixed", ttlSeconds: 60 },
+      ),
+    );
     expect(claims.sid).toBe("sess_fixed");
     expect(claims.exp! - before).toBeGreaterThanOrEqual(60);
     expect(claims.exp! - before).toBeLessThanOrEqual(61);
   });
 
   it("gives each token its own session id by default", async () => {
-    const identity = { userId: "user_alice", org: { id: DEMO_ORG_ID, role: "org:member" } } as const;
+    const identity = {
+      userId: "user_alice",
+      org: { id: DEMO_ORG_ID, role: "org:member" },
+    } as const;
     const [a, b] = await Promise.all([signLocalToken(identity), signLocalToken(identity)]);
     expect(decodeJwt(a).sid).not.toBe(decodeJwt(b).sid);
   });
@@ -85,17 +142,54 @@ describe("signLocalToken", () => {
 
 describe("createTokenVerifier maps claims to an Identity", () => {
   it.each([
-    ["a v1 moderator", { org_id: "org_1", org_role: "org:moderator" }, "org_1", "org:moderator", "moderator_backend"],
-    ["a v2 admin", { v: 2, o: { id: "org_1", rol: "admin" } }, "org_1", "org:admin", "admin_backend"],
+    [
+      "a v1 moderator",
+      { org_id: "org_1", org_role: "org:moderator" },
+      "org_1",
+      "org:moderator",
+      "moderator_backend",
+    ],
+    [
+      "a v2 admin",
+      { v: 2, o: { id: "org_1", rol: "admin" } },
+      "org_1",
+      "org:admin",
+      "admin_backend",
+    ],
     ["no organization", {}, null, null, "authenticated_backend"],
     ["a v2 token without o", { v: 2 }, null, null, "authenticated_backend"],
-    ["a v1 admin without an organization", { org_role: "org:admin" }, null, null, "authenticated_backend"],
-    ["an unknown v1 role", { org_id: "org_1", org_role: "org:superuser" }, "org_1", null, "authenticated_backend"],
-    ["an unknown v2 role", { v: 2, o: { id: "org_1", rol: "owner" } }, "org_1", null, "authenticated_backend"],
+    [
+      "a v1 admin without an organization",
+      { org_role: "org:admin" },
+      null,
+      null,
+      "authenticated_backend",
+    ],
+    [
+      "an unknown v1 role",
+      { org_id: "org_1", org_role: "org:superuser" },
+      "org_1",
+      null,
+      "authenticated_backend",
+    ],
+    [
+      "an unknown v2 role",
+      { v: 2, o: { id: "org_1", rol: "owner" } },
+      "org_1",
+      null,
+      "authenticated_backend",
+    ],
   ] as const)("%s", async (_name, extra, orgId, orgRole, backendRole) => {
     const claims = validClaims(extra);
     const identity = await verifier.verify(await sign(claims));
-    expect(identity).toEqual({ userId: "user_123", orgId, tenantId: orgId ?? "personal:user_123", orgRole, backendRole, claims });
+    expect(identity).toEqual({
+      userId: "user_123",
+      orgId,
+      tenantId: orgId ?? "personal:user_123",
+      orgRole,
+      backendRole,
+      claims,
+    });
   });
 });
 
@@ -107,46 +201,62 @@ describe("createTokenVerifier rejects", () => {
 
   it("a token from another issuer", async () => {
     const token = await sign(validClaims({ iss: "https://evil.example" }));
-    expect((await rejection(token)).message).toBe("session token rejected: ERR_JWT_CLAIM_VALIDATION_FAILED");
+    expect((await rejection(token)).message).toBe(
+      "session token rejected: ERR_JWT_CLAIM_VALIDATION_FAILED",
+    );
   });
 
   it("a token signed by a foreign key under the trusted key id", async () => {
     const { privateKey: stranger } = await generateKeyPair("ES256");
     const token = await sign(validClaims(), stranger);
-    expect((await rejection(token)).message).toBe("session token rejected: ERR_JWS_SIGNATURE_VERIFICATION_FAILED");
+    expect((await rejection(token)).message).toBe(
+      "session token rejected: ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
+    );
   });
 
   it("a token signed by a foreign key under an unknown key id", async () => {
     const { privateKey: stranger } = await generateKeyPair("ES256");
     const token = await sign(validClaims(), stranger, "someone-elses-key");
-    expect((await rejection(token)).message).toBe("session token rejected: ERR_JWKS_NO_MATCHING_KEY");
+    expect((await rejection(token)).message).toBe(
+      "session token rejected: ERR_JWKS_NO_MATCHING_KEY",
+    );
   });
 
   it("an unsigned (alg: none) token", async () => {
     const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
     const token = `${b64({ alg: "none", typ: "JWT", kid: KID })}.${b64(validClaims())}.`;
-    expect((await rejection(token)).message).toBe("session token rejected: ERR_JOSE_ALG_NOT_ALLOWED");
+    expect((await rejection(token)).message).toBe(
+      "session token rejected: ERR_JOSE_ALG_NOT_ALLOWED",
+    );
   });
 
   it("a token without sub", async () => {
     const claims = validClaims();
     delete claims.sub;
-    expect((await rejection(await sign(claims))).message).toBe("session token rejected: ERR_JWT_CLAIM_VALIDATION_FAILED");
+    expect((await rejection(await sign(claims))).message).toBe(
+      "session token rejected: ERR_JWT_CLAIM_VALIDATION_FAILED",
+    );
   });
 
   // jose lets both through; the verifier's own check is what refuses them.
   it("a token with a numeric sub", async () => {
-    expect((await rejection(await sign(validClaims({ sub: 42 as unknown as string })))).message).toBe("session token rejected: sub must be a non-empty string");
+    expect(
+      (await rejection(await sign(validClaims({ sub: 42 as unknown as string })))).message,
+    ).toBe("session token rejected: sub must be a non-empty string");
   });
 
   it("a token with an empty sub", async () => {
-    expect((await rejection(await sign(validClaims({ sub: "" })))).message).toBe("session token rejected: sub must be a non-empty string");
+    expect((await rejection(await sign(validClaims({ sub: "" })))).message).toBe(
+      "session token rejected: sub must be a non-empty string",
+    );
   });
 
   it("a token without exp", async () => {
     const claims = validClaims();
     delete claims.exp;
-    expect((await rejection(await sign(claims))).message).toBe("session token rejected: ERR_JWT_CLAIM_VALIDATION_FAILED");
+    expect((await rejection(await sign(claims))).message).toBe(
+      "session token rejected: ERR_JWT_CLAIM_VALIDATION_FAILED",
+    );
   });
 
   it("an empty string", async () => {
@@ -155,7 +265,9 @@ describe("createTokenVerifier rejects", () => {
 
   it("a token whose signature has been swapped onto another payload", async () => {
     const [header, , signature] = (await sign(validClaims())).split(".");
-    const forged = Buffer.from(JSON.stringify(validClaims({ sub: "user_admin" }))).toString("base64url");
+    const forged = Buffer.from(JSON.stringify(validClaims({ sub: "user_admin" }))).toString(
+      "base64url",
+    );
     await rejection(`${header}.${forged}.${signature}`);
   });
 
@@ -167,7 +279,12 @@ describe("createTokenVerifier rejects", () => {
 describe("authorizedParties", () => {
   let strict: TokenVerifier;
   beforeAll(() => {
-    strict = createTokenVerifier({ keys: createLocalJWKSet({ keys: [publicJwk] }), issuer: ISSUER, algorithm: "ES256", authorizedParties: ["https://app.example"] });
+    strict = createTokenVerifier({
+      keys: createLocalJWKSet({ keys: [publicJwk] }),
+      issuer: ISSUER,
+      algorithm: "ES256",
+      authorizedParties: ["https://app.example"],
+    });
   });
 
   it("accepts a token whose azp is listed", async () => {
@@ -186,20 +303,32 @@ describe("authorizedParties", () => {
   });
 
   it("is not checked when the list is empty", async () => {
-    const open = createTokenVerifier({ keys: createLocalJWKSet({ keys: [publicJwk] }), issuer: ISSUER, algorithm: "ES256", authorizedParties: [] });
-    await expect(open.verify(await sign(validClaims({ azp: "https://anything.example" })))).resolves.toMatchObject({ userId: "user_123" });
+    const open = createTokenVerifier({
+      keys: createLocalJWKSet({ keys: [publicJwk] }),
+      issuer: ISSUER,
+      algorithm: "ES256",
+      authorizedParties: [],
+    });
+    await expect(
+      open.verify(await sign(validClaims({ azp: "https://anything.example" }))),
+    ).resolves.toMatchObject({ userId: "user_123" });
   });
 });
 
 describe("clerkIssuerFromPublishableKey", () => {
-  const keyFor = (prefix: string, decoded: string) => prefix + Buffer.from(decoded).toString("base64");
+  const keyFor = (prefix: string, decoded: string) =>
+    prefix + Buffer.from(decoded).toString("base64");
 
   it("decodes the Frontend API host from a test key", () => {
-    expect(clerkIssuerFromPublishableKey(keyFor("pk_test_", "example.clerk.accounts.dev$"))).toBe("https://example.clerk.accounts.dev");
+    expect(clerkIssuerFromPublishableKey(keyFor("pk_test_", "example.clerk.accounts.dev$"))).toBe(
+      "https://example.clerk.accounts.dev",
+    );
   });
 
   it("decodes the Frontend API host from a live key", () => {
-    expect(clerkIssuerFromPublishableKey(keyFor("pk_live_", "clerk.warden.example$"))).toBe("https://clerk.warden.example");
+    expect(clerkIssuerFromPublishableKey(keyFor("pk_live_", "clerk.warden.example$"))).toBe(
+      "https://clerk.warden.example",
+    );
   });
 
   it.each([
@@ -209,6 +338,8 @@ describe("clerkIssuerFromPublishableKey", () => {
     ["a host with a path", keyFor("pk_test_", "evil.example/steal$")],
     ["a host with credentials", keyFor("pk_test_", "user@evil.example$")],
   ])("throws on %s", (_name, key) => {
-    expect(() => clerkIssuerFromPublishableKey(key)).toThrow("CLERK_PUBLISHABLE_KEY is not a Clerk publishable key");
+    expect(() => clerkIssuerFromPublishableKey(key)).toThrow(
+      "CLERK_PUBLISHABLE_KEY is not a Clerk publishable key",
+    );
   });
 });

@@ -1,4 +1,16 @@
-import { createLocalJWKSet, exportJWK, exportSPKI, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JWK, type JWTHeaderParameters, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import {
+  createLocalJWKSet,
+  exportJWK,
+  exportSPKI,
+  generateKeyPair,
+  jwtVerify,
+  SignJWT,
+  type CryptoKey,
+  type JWK,
+  type JWTHeaderParameters,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from "jose";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createTokenVerifier, TokenRejectedError, type TokenVerifier } from "./token.server";
 
@@ -16,15 +28,23 @@ const now = () => Math.floor(Date.now() / 1000);
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
 // Record<string, unknown>: several cases put claims of the wrong type on purpose.
-const claims = (extra: Record<string, unknown> = {}) => ({ sub: "user_123", iss: ISSUER, iat: now(), exp: now() + 600, ...extra }) as JWTPayload;
+const claims = (extra: Record<string, unknown> = {}) =>
+  ({ sub: "user_123", iss: ISSUER, iat: now(), exp: now() + 600, ...extra }) as JWTPayload;
 function claimsWithout(name: string): JWTPayload {
   const payload = claims();
   delete payload[name];
   return payload;
 }
 
-function sign(alg: string, key: CryptoKey | Uint8Array, payload: JWTPayload = claims(), header: Partial<JWTHeaderParameters> = {}) {
-  return new SignJWT(payload).setProtectedHeader({ alg, kid: KID, typ: "JWT", ...header }).sign(key);
+function sign(
+  alg: string,
+  key: CryptoKey | Uint8Array,
+  payload: JWTPayload = claims(),
+  header: Partial<JWTHeaderParameters> = {},
+) {
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg, kid: KID, typ: "JWT", ...header })
+    .sign(key);
 }
 
 /** "accepted", or the reason the verifier gave; anything thrown but a TokenRejectedError fails the test. */
@@ -55,12 +75,26 @@ interface TrustedKey {
 async function trustedKey(alg: "ES256" | "RS256"): Promise<TrustedKey> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   // With `alg` and `use`, as both the local provider and Clerk publish theirs.
-  return { privateKey, publicKey, publicJwk: { ...(await exportJWK(publicKey)), kid: KID, alg, use: "sig" } };
+  return {
+    privateKey,
+    publicKey,
+    publicJwk: { ...(await exportJWK(publicKey)), kid: KID, alg, use: "sig" },
+  };
 }
 
 // Every asymmetric JWS algorithm jose implements that Node 20 can sign with,
 // other than the two the verifier accepts.
-const FOREIGN_ASYMMETRIC = ["RS384", "RS512", "PS256", "PS384", "PS512", "ES384", "ES512", "EdDSA", "Ed25519"] as const;
+const FOREIGN_ASYMMETRIC = [
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES384",
+  "ES512",
+  "EdDSA",
+  "Ed25519",
+] as const;
 
 describe.each([
   ["the local provider's ES256 key", "ES256", "RS256"],
@@ -81,17 +115,30 @@ describe.each([
     expect(await outcome(verifier, await sign(trustedAlg, trusted.privateKey))).toBe("accepted");
   });
 
-  it.each(FOREIGN_ASYMMETRIC)("refuses %s from an attacker's key published under the trusted kid", async (alg) => {
-    const attacker = await generateKeyPair(alg, { extractable: true });
-    // No `alg` on the attacker's entry: with one, jose's key selection would pass
-    // the entry over for any other algorithm, and the point is that the
-    // allow-list alone refuses the token.
-    const poisoned = createLocalJWKSet({ keys: [trusted.publicJwk, { ...(await exportJWK(attacker.publicKey)), kid: KID, use: "sig" }] });
-    const token = await sign(alg, attacker.privateKey);
+  it.each(FOREIGN_ASYMMETRIC)(
+    "refuses %s from an attacker's key published under the trusted kid",
+    async (alg) => {
+      const attacker = await generateKeyPair(alg, { extractable: true });
+      // No `alg` on the attacker's entry: with one, jose's key selection would pass
+      // the entry over for any other algorithm, and the point is that the
+      // allow-list alone refuses the token.
+      const poisoned = createLocalJWKSet({
+        keys: [
+          trusted.publicJwk,
+          { ...(await exportJWK(attacker.publicKey)), kid: KID, use: "sig" },
+        ],
+      });
+      const token = await sign(alg, attacker.privateKey);
 
-    expect(await withoutAllowList(token, poisoned)).toBe("accepted");
-    expect(await outcome(createTokenVerifier({ keys: poisoned, issuer: ISSUER, algorithm: trustedAlg }), token)).toBe("ERR_JOSE_ALG_NOT_ALLOWED");
-  });
+      expect(await withoutAllowList(token, poisoned)).toBe("accepted");
+      expect(
+        await outcome(
+          createTokenVerifier({ keys: poisoned, issuer: ISSUER, algorithm: trustedAlg }),
+          token,
+        ),
+      ).toBe("ERR_JOSE_ALG_NOT_ALLOWED");
+    },
+  );
 
   // jose implements ML-DSA but Node 20 cannot sign with it, so these tokens
   // carry a placeholder signature: they show only that the list refuses them.
@@ -104,19 +151,32 @@ describe.each([
   // kid: each verifier allows only its own provider's algorithm.
   it(`refuses ${otherProvidersAlg}, the other provider's algorithm, even from a published key`, async () => {
     const attacker = await generateKeyPair(otherProvidersAlg, { extractable: true });
-    const poisoned = createLocalJWKSet({ keys: [trusted.publicJwk, { ...(await exportJWK(attacker.publicKey)), kid: KID, use: "sig" }] });
+    const poisoned = createLocalJWKSet({
+      keys: [trusted.publicJwk, { ...(await exportJWK(attacker.publicKey)), kid: KID, use: "sig" }],
+    });
     const token = await sign(otherProvidersAlg, attacker.privateKey);
     expect(await withoutAllowList(token, poisoned)).toBe("accepted");
-    expect(await outcome(createTokenVerifier({ keys: poisoned, issuer: ISSUER, algorithm: trustedAlg }), token)).toBe("ERR_JOSE_ALG_NOT_ALLOWED");
+    expect(
+      await outcome(
+        createTokenVerifier({ keys: poisoned, issuer: ISSUER, algorithm: trustedAlg }),
+        token,
+      ),
+    ).toBe("ERR_JOSE_ALG_NOT_ALLOWED");
   });
 
   describe("HMAC keyed with the trusted public key (key confusion)", () => {
     const secretForms: Record<string, (key: TrustedKey) => Promise<Uint8Array>> = {
-      "SPKI DER bytes": async (key) => Buffer.from((await exportSPKI(key.publicKey)).replace(/-----[A-Z ]+-----|\s/g, ""), "base64"),
+      "SPKI DER bytes": async (key) =>
+        Buffer.from(
+          (await exportSPKI(key.publicKey)).replace(/-----[A-Z ]+-----|\s/g, ""),
+          "base64",
+        ),
       PEM: async (key) => Buffer.from(await exportSPKI(key.publicKey)),
       "JWK JSON": async (key) => Buffer.from(JSON.stringify(key.publicJwk)),
     };
-    const cases = ["HS256", "HS384", "HS512"].flatMap((alg) => Object.keys(secretForms).map((form) => [alg, form] as const));
+    const cases = ["HS256", "HS384", "HS512"].flatMap((alg) =>
+      Object.keys(secretForms).map((form) => [alg, form] as const),
+    );
 
     it.each(cases)("refuses %s keyed with the %s", async (alg, form) => {
       const secret = await secretForms[form](trusted);
@@ -126,9 +186,15 @@ describe.each([
       // to whatever algorithm the header names. jose's key sets never do (below),
       // but createTokenVerifier takes any resolver; with this one, the allow-list
       // is all that stands in the way.
-      const naive: JWTVerifyGetKey = (header, jws) => (header.alg.startsWith("HS") ? secret : keys(header, jws));
+      const naive: JWTVerifyGetKey = (header, jws) =>
+        header.alg.startsWith("HS") ? secret : keys(header, jws);
       expect(await withoutAllowList(token, naive)).toBe("accepted");
-      expect(await outcome(createTokenVerifier({ keys: naive, issuer: ISSUER, algorithm: trustedAlg }), token)).toBe("ERR_JOSE_ALG_NOT_ALLOWED");
+      expect(
+        await outcome(
+          createTokenVerifier({ keys: naive, issuer: ISSUER, algorithm: trustedAlg }),
+          token,
+        ),
+      ).toBe("ERR_JOSE_ALG_NOT_ALLOWED");
 
       // Through the real key set, bare jose would refuse at key selection (a JWKS
       // has no keys for symmetric algorithms); the allow-list is checked before
@@ -142,15 +208,23 @@ describe.each([
     // No key set can verify "none" in jose (it has no such algorithm), so bare
     // jose refuses it at key selection; with the allow-list it never gets there.
     // Case variants have slipped past string comparisons in other libraries.
-    it.each(["none", "None", "NONE", "nOnE"])("refuses alg %s with an empty signature", async (alg) => {
-      const token = `${b64({ alg, typ: "JWT", kid: KID })}.${b64(claims())}.`;
-      expect(await withoutAllowList(token, keys)).toBe("ERR_JOSE_NOT_SUPPORTED");
-      expect(await outcome(verifier, token)).toBe("ERR_JOSE_ALG_NOT_ALLOWED");
-    });
+    it.each(["none", "None", "NONE", "nOnE"])(
+      "refuses alg %s with an empty signature",
+      async (alg) => {
+        const token = `${b64({ alg, typ: "JWT", kid: KID })}.${b64(claims())}.`;
+        expect(await withoutAllowList(token, keys)).toBe("ERR_JOSE_NOT_SUPPORTED");
+        expect(await outcome(verifier, token)).toBe("ERR_JOSE_ALG_NOT_ALLOWED");
+      },
+    );
 
     it("refuses alg none carrying the trusted key's real signature", async () => {
       const [, payload, signature] = (await sign(trustedAlg, trusted.privateKey)).split(".");
-      expect(await outcome(verifier, `${b64({ alg: "none", typ: "JWT", kid: KID })}.${payload}.${signature}`)).toBe("ERR_JOSE_ALG_NOT_ALLOWED");
+      expect(
+        await outcome(
+          verifier,
+          `${b64({ alg: "none", typ: "JWT", kid: KID })}.${payload}.${signature}`,
+        ),
+      ).toBe("ERR_JOSE_ALG_NOT_ALLOWED");
     });
 
     // jose refuses these as malformed before it consults the allow-list.
@@ -160,7 +234,9 @@ describe.each([
       ["not a string", { alg: null }],
     ])("refuses a header whose alg is %s as an invalid JWS", async (_what, alg) => {
       const [, payload, signature] = (await sign(trustedAlg, trusted.privateKey)).split(".");
-      expect(await outcome(verifier, `${b64({ ...alg, typ: "JWT", kid: KID })}.${payload}.${signature}`)).toBe("ERR_JWS_INVALID");
+      expect(
+        await outcome(verifier, `${b64({ ...alg, typ: "JWT", kid: KID })}.${payload}.${signature}`),
+      ).toBe("ERR_JWS_INVALID");
     });
   });
 
@@ -168,7 +244,9 @@ describe.each([
   // libraries); only the key set may say which key verifies.
   it(`ignores a key embedded in the header of an ${trustedAlg} token`, async () => {
     const attacker = await generateKeyPair(trustedAlg, { extractable: true });
-    const token = await sign(trustedAlg, attacker.privateKey, claims(), { jwk: await exportJWK(attacker.publicKey) });
+    const token = await sign(trustedAlg, attacker.privateKey, claims(), {
+      jwk: await exportJWK(attacker.publicKey),
+    });
     expect(await outcome(verifier, token)).toBe("ERR_JWS_SIGNATURE_VERIFICATION_FAILED");
   });
 });
@@ -186,7 +264,12 @@ describe("claims", () => {
     trusted = await trustedKey("ES256");
     const keys = createLocalJWKSet({ keys: [trusted.publicJwk] });
     verifier = createTokenVerifier({ keys, issuer: ISSUER, algorithm: "ES256" });
-    strict = createTokenVerifier({ keys, issuer: ISSUER, algorithm: "ES256", authorizedParties: [APP, ADMIN] });
+    strict = createTokenVerifier({
+      keys,
+      issuer: ISSUER,
+      algorithm: "ES256",
+      authorizedParties: [APP, ADMIN],
+    });
   });
 
   beforeEach(() => {
@@ -198,14 +281,31 @@ describe("claims", () => {
     vi.useRealTimers();
   });
 
-  const check = async (payload: JWTPayload, using: TokenVerifier = verifier) => outcome(using, await sign("ES256", trusted.privateKey, payload));
+  const check = async (payload: JWTPayload, using: TokenVerifier = verifier) =>
+    outcome(using, await sign("ES256", trusted.privateKey, payload));
 
   it.each([
     ["right", "accepted", claims],
-    ["from another issuer", "ERR_JWT_CLAIM_VALIDATION_FAILED", () => claims({ iss: "https://evil.example" })],
-    ["with a trailing slash", "ERR_JWT_CLAIM_VALIDATION_FAILED", () => claims({ iss: `${ISSUER}/` })],
-    ["in another case", "ERR_JWT_CLAIM_VALIDATION_FAILED", () => claims({ iss: ISSUER.toUpperCase() })],
-    ["an array holding the issuer", "ERR_JWT_CLAIM_VALIDATION_FAILED", () => claims({ iss: [ISSUER] })],
+    [
+      "from another issuer",
+      "ERR_JWT_CLAIM_VALIDATION_FAILED",
+      () => claims({ iss: "https://evil.example" }),
+    ],
+    [
+      "with a trailing slash",
+      "ERR_JWT_CLAIM_VALIDATION_FAILED",
+      () => claims({ iss: `${ISSUER}/` }),
+    ],
+    [
+      "in another case",
+      "ERR_JWT_CLAIM_VALIDATION_FAILED",
+      () => claims({ iss: ISSUER.toUpperCase() }),
+    ],
+    [
+      "an array holding the issuer",
+      "ERR_JWT_CLAIM_VALIDATION_FAILED",
+      () => claims({ iss: [ISSUER] }),
+    ],
     ["absent", "ERR_JWT_CLAIM_VALIDATION_FAILED", () => claimsWithout("iss")],
   ])("iss %s: %s", async (_what, expected, payload) => {
     expect(await check(payload())).toBe(expected);
@@ -216,9 +316,17 @@ describe("claims", () => {
     ["10 minutes ahead", "accepted", () => claims({ exp: NOW + 600 })],
     ["1 s ago, within tolerance", "accepted", () => claims({ exp: NOW - 1 })],
     ["4 s ago, the last second within tolerance", "accepted", () => claims({ exp: NOW - 4 })],
-    ["5 s ago, the first second beyond tolerance", "ERR_JWT_EXPIRED", () => claims({ exp: NOW - 5 })],
+    [
+      "5 s ago, the first second beyond tolerance",
+      "ERR_JWT_EXPIRED",
+      () => claims({ exp: NOW - 5 }),
+    ],
     ["10 minutes ago", "ERR_JWT_EXPIRED", () => claims({ iat: NOW - 3600, exp: NOW - 600 })],
-    ["a numeric string", "ERR_JWT_CLAIM_VALIDATION_FAILED", () => claims({ exp: String(NOW + 600) })],
+    [
+      "a numeric string",
+      "ERR_JWT_CLAIM_VALIDATION_FAILED",
+      () => claims({ exp: String(NOW + 600) }),
+    ],
     ["absent", "ERR_JWT_CLAIM_VALIDATION_FAILED", () => claimsWithout("exp")],
   ])("exp %s: %s", async (_what, expected, payload) => {
     expect(await check(payload())).toBe(expected);
@@ -230,7 +338,11 @@ describe("claims", () => {
     ["5 s ago", "accepted", () => claims({ nbf: NOW - 5 })],
     ["now", "accepted", () => claims({ nbf: NOW })],
     ["5 s ahead, the last second within tolerance", "accepted", () => claims({ nbf: NOW + 5 })],
-    ["6 s ahead, beyond tolerance", "ERR_JWT_CLAIM_VALIDATION_FAILED", () => claims({ nbf: NOW + 6 })],
+    [
+      "6 s ahead, beyond tolerance",
+      "ERR_JWT_CLAIM_VALIDATION_FAILED",
+      () => claims({ nbf: NOW + 6 }),
+    ],
     ["an hour ahead", "ERR_JWT_CLAIM_VALIDATION_FAILED", () => claims({ nbf: NOW + 3600 })],
     ["a numeric string", "ERR_JWT_CLAIM_VALIDATION_FAILED", () => claims({ nbf: String(NOW - 5) })],
     ["absent", "accepted", claims],
@@ -246,7 +358,11 @@ describe("claims", () => {
     ["null", "sub must be a non-empty string", () => claims({ sub: null })],
     ["a boolean", "sub must be a non-empty string", () => claims({ sub: true })],
     ["an object", "sub must be a non-empty string", () => claims({ sub: { id: "user_123" } })],
-    ["an array holding a user id", "sub must be a non-empty string", () => claims({ sub: ["user_123"] })],
+    [
+      "an array holding a user id",
+      "sub must be a non-empty string",
+      () => claims({ sub: ["user_123"] }),
+    ],
     ["absent", "ERR_JWT_CLAIM_VALIDATION_FAILED", () => claimsWithout("sub")],
   ])("sub %s: %s", async (_what, expected, payload) => {
     expect(await check(payload())).toBe(expected);
@@ -255,11 +371,27 @@ describe("claims", () => {
   it.each([
     ["the first authorized party", "accepted", () => claims({ azp: APP })],
     ["the second authorized party", "accepted", () => claims({ azp: ADMIN })],
-    ["another origin", "azp is not an authorized party", () => claims({ azp: "https://evil.example" })],
-    ["an authorized party with a trailing slash", "azp is not an authorized party", () => claims({ azp: `${APP}/` })],
+    [
+      "another origin",
+      "azp is not an authorized party",
+      () => claims({ azp: "https://evil.example" }),
+    ],
+    [
+      "an authorized party with a trailing slash",
+      "azp is not an authorized party",
+      () => claims({ azp: `${APP}/` }),
+    ],
     ["absent", "azp is not an authorized party", claims],
-    ["an array holding an authorized party", "azp is not an authorized party", () => claims({ azp: [APP] })],
-    ["an object whose string form fails", "azp is not an authorized party", () => claims({ azp: { toString: null } })],
+    [
+      "an array holding an authorized party",
+      "azp is not an authorized party",
+      () => claims({ azp: [APP] }),
+    ],
+    [
+      "an object whose string form fails",
+      "azp is not an authorized party",
+      () => claims({ azp: { toString: null } }),
+    ],
   ])("azp with an allow-list configured, %s: %s", async (_what, expected, payload) => {
     expect(await check(payload(), strict)).toBe(expected);
   });

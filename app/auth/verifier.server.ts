@@ -9,9 +9,18 @@ let builtFor: unknown;
 async function buildVerifier(): Promise<TokenVerifier> {
   const { identity } = config();
   if (identity.provider === "clerk") {
-    return createTokenVerifier({ keys: createRemoteJWKSet(new URL(identity.jwksUrl)), issuer: identity.issuer, algorithm: "RS256", authorizedParties: identity.authorizedParties });
+    return createTokenVerifier({
+      keys: createRemoteJWKSet(new URL(identity.jwksUrl)),
+      issuer: identity.issuer,
+      algorithm: "RS256",
+      authorizedParties: identity.authorizedParties,
+    });
   }
-  return createTokenVerifier({ keys: createLocalJWKSet(await localJwks()), issuer: LOCAL_ISSUER, algorithm: "ES256" });
+  return createTokenVerifier({
+    keys: createLocalJWKSet(await localJwks()),
+    issuer: LOCAL_ISSUER,
+    algorithm: "ES256",
+  });
 }
 
 /** The process-wide verifier for session tokens, Clerk's or the local provider's. */

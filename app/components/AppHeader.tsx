@@ -20,9 +20,15 @@ const navClass = ({ isActive }: { isActive: boolean }) =>
 
 function Badge({ label, value, title }: { label: string; value: string; title: string }) {
   return (
-    <span title={title} className="inline-flex max-w-full items-center gap-1 rounded-md bg-slate-100 px-2 py-1 text-xs text-slate-700">
+    <span
+      title={title}
+      className="inline-flex max-w-full items-center gap-1 rounded-md bg-slate-100 px-2 py-1 text-xs text-slate-700"
+    >
       <span className="shrink-0 text-slate-600">{label}</span>
-      <span className="min-w-0 font-mono font-medium wrap-anywhere" data-testid={`header-${label.toLowerCase().replace(/\s+/g, "-")}`}>
+      <span
+        className="min-w-0 font-mono font-medium wrap-anywhere"
+        data-testid={`header-${label.toLowerCase().replace(/\s+/g, "-")}`}
+      >
         {value}
       </span>
     </span>
@@ -66,12 +72,28 @@ export function AppHeader({ identity, authMode, switchable }: AppHeaderProps) {
         {identity ? (
           <HeaderMenu label="Account">
             <Badge label="User" value={identity.userId} title="Signed-in identity" />
-            <Badge label="Organization" value={identity.orgName} title="The active organization: every row you see or change belongs to it" />
-            <Badge label="Clerk role" value={identity.orgRole ?? "none"} title="Organization role in the session token" />
-            <Badge label="Postgres role" value={identity.backendRole} title="The database role this request runs as" />
+            <Badge
+              label="Organization"
+              value={identity.orgName}
+              title="The active organization: every row you see or change belongs to it"
+            />
+            <Badge
+              label="Clerk role"
+              value={identity.orgRole ?? "none"}
+              title="Organization role in the session token"
+            />
+            <Badge
+              label="Postgres role"
+              value={identity.backendRole}
+              title="The database role this request runs as"
+            />
             {authMode === "clerk" ? (
               <>
-                <OrganizationSwitcher hidePersonal={false} afterSelectOrganizationUrl="/todos" afterSelectPersonalUrl="/todos" />
+                <OrganizationSwitcher
+                  hidePersonal={false}
+                  afterSelectOrganizationUrl="/todos"
+                  afterSelectPersonalUrl="/todos"
+                />
                 <UserButton />
               </>
             ) : (
@@ -94,7 +116,11 @@ function SignOut() {
   const signingOut = navigation.state !== "idle" && navigation.formAction === "/sign-out";
   return (
     <Form method="post" action="/sign-out">
-      <button type="submit" disabled={signingOut} className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 disabled:opacity-60">
+      <button
+        type="submit"
+        disabled={signingOut}
+        className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 disabled:opacity-60"
+      >
         {signingOut ? "Signing out…" : "Sign out"}
       </button>
     </Form>

@@ -35,11 +35,24 @@ interface BulkBarProps {
   error?: string;
 }
 
-export function BulkBar({ action, selectedCount, matching, members, pending, error }: BulkBarProps) {
+export function BulkBar({
+  action,
+  selectedCount,
+  matching,
+  members,
+  pending,
+  error,
+}: BulkBarProps) {
   const errorRef = useFocusOn<HTMLParagraphElement>(error);
   const matchingLabel = matching > COUNT_CAP ? `more than ${fmt(COUNT_CAP)}` : fmt(matching);
   return (
-    <Form id={BULK_FORM_ID} method="post" action={action} className="space-y-2 rounded-lg border border-indigo-200 bg-indigo-50/40 p-3" aria-label="Bulk actions">
+    <Form
+      id={BULK_FORM_ID}
+      method="post"
+      action={action}
+      className="space-y-2 rounded-lg border border-indigo-200 bg-indigo-50/40 p-3"
+      aria-label="Bulk actions"
+    >
       <input type="hidden" name="intent" value="bulk" />
       <fieldset className="flex flex-wrap items-center gap-x-4 gap-y-1 text-sm">
         <legend className="sr-only">Apply to</legend>
@@ -53,22 +66,51 @@ export function BulkBar({ action, selectedCount, matching, members, pending, err
         </label>
       </fieldset>
       <div className="flex flex-wrap items-center gap-2">
-        <button type="submit" name="action" value="complete" disabled={pending} className={`${button} bg-slate-800 text-white hover:bg-slate-900`}>
+        <button
+          type="submit"
+          name="action"
+          value="complete"
+          disabled={pending}
+          className={`${button} bg-slate-800 text-white hover:bg-slate-900`}
+        >
           Mark complete
         </button>
-        <button type="submit" name="action" value="reopen" disabled={pending} className={`${button} border border-slate-300 bg-white hover:bg-slate-50`}>
+        <button
+          type="submit"
+          name="action"
+          value="reopen"
+          disabled={pending}
+          className={`${button} border border-slate-300 bg-white hover:bg-slate-50`}
+        >
           Reopen
         </button>
         <span className="flex min-w-0 items-center gap-1">
           <label className="min-w-0">
             <span className="sr-only">New owner</span>
-            <MemberSelect name="owner" members={members} emptyLabel="New owner…" className="w-48 max-w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm" />
+            <MemberSelect
+              name="owner"
+              members={members}
+              emptyLabel="New owner…"
+              className="w-48 max-w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm"
+            />
           </label>
-          <button type="submit" name="action" value="reassign" disabled={pending} className={`${button} border border-slate-300 bg-white hover:bg-slate-50`}>
+          <button
+            type="submit"
+            name="action"
+            value="reassign"
+            disabled={pending}
+            className={`${button} border border-slate-300 bg-white hover:bg-slate-50`}
+          >
             Reassign
           </button>
         </span>
-        <button type="submit" name="action" value="delete" disabled={pending} className={`${button} bg-red-600 text-white hover:bg-red-700`}>
+        <button
+          type="submit"
+          name="action"
+          value="delete"
+          disabled={pending}
+          className={`${button} bg-red-600 text-white hover:bg-red-700`}
+        >
           Delete…
         </button>
         {pending ? <span className="text-sm text-slate-600">Working…</span> : null}
@@ -82,16 +124,30 @@ export function BulkBar({ action, selectedCount, matching, members, pending, err
   );
 }
 
-const VERB: Record<BulkConfirmation["action"], string> = { complete: "Mark complete", reopen: "Reopen", reassign: "Reassign", delete: "Delete" };
+const VERB: Record<BulkConfirmation["action"], string> = {
+  complete: "Mark complete",
+  reopen: "Reopen",
+  reassign: "Reassign",
+  delete: "Delete",
+};
 
 /**
  * The server asks before a destructive bulk action, and before any action on
  * more matching rows than the list counts exactly, with the exact number of
  * rows that will change.
  */
-export function BulkConfirm({ confirm, action, cancelTo }: { confirm: BulkConfirmation; action: string; cancelTo: string }) {
+export function BulkConfirm({
+  confirm,
+  action,
+  cancelTo,
+}: {
+  confirm: BulkConfirmation;
+  action: string;
+  cancelTo: string;
+}) {
   const navigation = useNavigation();
-  const pending = navigation.state === "submitting" && navigation.formData?.get("confirmed") === "yes";
+  const pending =
+    navigation.state === "submitting" && navigation.formData?.get("confirmed") === "yes";
   const n = todos(confirm.count);
   const title = {
     delete: `Delete ${n}?`,
@@ -102,7 +158,8 @@ export function BulkConfirm({ confirm, action, cancelTo }: { confirm: BulkConfir
   const what =
     confirm.action === "reassign" ? (
       <>
-        reassign {n} to {confirm.ownerName} (<span className="font-mono text-xs">{confirm.owner}</span>)
+        reassign {n} to {confirm.ownerName} (
+        <span className="font-mono text-xs">{confirm.owner}</span>)
       </>
     ) : confirm.action === "delete" ? (
       `delete ${n}`
@@ -112,11 +169,17 @@ export function BulkConfirm({ confirm, action, cancelTo }: { confirm: BulkConfir
       `reopen ${n}`
     );
   return (
-    <section role="alertdialog" aria-labelledby="bulk-confirm-title" className="rounded-lg border border-red-300 bg-red-50 p-4">
+    <section
+      role="alertdialog"
+      aria-labelledby="bulk-confirm-title"
+      className="rounded-lg border border-red-300 bg-red-50 p-4"
+    >
       <h2 id="bulk-confirm-title" className="font-semibold text-red-900">
         {title}
       </h2>
-      <p className="mt-1 text-sm text-red-900">This will {what}. It cannot be undone from here; the audit log keeps the rows as they were.</p>
+      <p className="mt-1 text-sm text-red-900">
+        This will {what}. It cannot be undone from here; the audit log keeps the rows as they were.
+      </p>
       <Form method="post" action={action} className="mt-3 flex flex-wrap gap-2">
         <input type="hidden" name="intent" value="bulk" />
         <input type="hidden" name="action" value={confirm.action} />
@@ -126,10 +189,18 @@ export function BulkConfirm({ confirm, action, cancelTo }: { confirm: BulkConfir
         {confirm.ids.map((id) => (
           <input key={id} type="hidden" name="id" value={id} />
         ))}
-        <button type="submit" autoFocus disabled={pending} className={`${button} bg-red-600 text-white hover:bg-red-700`}>
+        <button
+          type="submit"
+          autoFocus
+          disabled={pending}
+          className={`${button} bg-red-600 text-white hover:bg-red-700`}
+        >
           {pending ? "Working…" : `${VERB[confirm.action]} ${todos(confirm.count)}`}
         </button>
-        <Link to={cancelTo} className={`${button} border border-slate-300 bg-white hover:bg-slate-50`}>
+        <Link
+          to={cancelTo}
+          className={`${button} border border-slate-300 bg-white hover:bg-slate-50`}
+        >
           Cancel
         </Link>
       </Form>

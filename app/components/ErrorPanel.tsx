@@ -12,10 +12,17 @@ const TITLES: Record<number, string> = {
 export function ErrorPanel({ status, message }: { status: number; message?: string }) {
   const panel = useFocusOn<HTMLElement>(true);
   return (
-    <section ref={panel} tabIndex={-1} role="alert" className="rounded-lg border border-red-200 bg-white p-6 shadow-sm">
+    <section
+      ref={panel}
+      tabIndex={-1}
+      role="alert"
+      className="rounded-lg border border-red-200 bg-white p-6 shadow-sm"
+    >
       <p className="text-sm font-medium text-red-700">Error {status}</p>
       <h1 className="mt-1 text-xl font-semibold">{TITLES[status] ?? "Something went wrong"}</h1>
-      <p className="mt-2 text-slate-600 wrap-anywhere">{message ?? "Something went wrong on our side. Please try again."}</p>
+      <p className="mt-2 text-slate-600 wrap-anywhere">
+        {message ?? "Something went wrong on our side. Please try again."}
+      </p>
       <div className="mt-4 flex gap-3 text-sm">
         <a className="font-medium text-indigo-700 hover:underline" href="/todos">
           Back to todos

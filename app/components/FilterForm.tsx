@@ -8,13 +8,29 @@ import type { ReactNode } from "react";
 export const FIELD_CLASS =
   "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm focus:outline-none focus-within:border-indigo-500 focus-within:ring-2 focus-within:ring-indigo-200";
 
-export function FilterForm({ path, label, children }: { path: string; label: string; children: ReactNode }) {
+export function FilterForm({
+  path,
+  label,
+  children,
+}: {
+  path: string;
+  label: string;
+  children: ReactNode;
+}) {
   const navigation = useNavigation();
   const loading = navigation.state === "loading" && navigation.location.pathname === path;
   return (
-    <Form method="get" action={path} className="grid grid-cols-2 items-end gap-3 rounded-lg border border-slate-200 bg-white p-3 shadow-sm sm:flex sm:flex-wrap" aria-label={label}>
+    <Form
+      method="get"
+      action={path}
+      className="grid grid-cols-2 items-end gap-3 rounded-lg border border-slate-200 bg-white p-3 shadow-sm sm:flex sm:flex-wrap"
+      aria-label={label}
+    >
       {children}
-      <button type="submit" className="rounded-md bg-slate-800 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-900">
+      <button
+        type="submit"
+        className="rounded-md bg-slate-800 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-900"
+      >
         {loading ? "Filtering…" : "Apply"}
       </button>
       <Link to={path} className="justify-self-start py-1.5 text-sm text-slate-600 hover:underline">
@@ -33,7 +49,17 @@ export function FilterField({ label, children }: { label: string; children: Reac
   );
 }
 
-export function SelectField({ label, name, value, options }: { label: string; name: string; value: string; options: [value: string, text: string][] }) {
+export function SelectField({
+  label,
+  name,
+  value,
+  options,
+}: {
+  label: string;
+  name: string;
+  value: string;
+  options: [value: string, text: string][];
+}) {
   return (
     <FilterField label={label}>
       <select name={name} defaultValue={value} className={FIELD_CLASS}>

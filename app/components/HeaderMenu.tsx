@@ -17,7 +17,8 @@ export function HeaderMenu({ label, children }: { label: string; children: React
   }, [key]);
   useEffect(() => {
     const closeOutside = (event: MouseEvent) => {
-      if (menu.current?.open && !menu.current.contains(event.target as Node)) menu.current.open = false;
+      if (menu.current?.open && !menu.current.contains(event.target as Node))
+        menu.current.open = false;
     };
     document.addEventListener("click", closeOutside);
     return () => document.removeEventListener("click", closeOutside);
@@ -28,7 +29,12 @@ export function HeaderMenu({ label, children }: { label: string; children: React
     event.currentTarget.querySelector("summary")?.focus();
   };
   return (
-    <details ref={menu} onKeyDown={closeOnEscape} className="relative ml-auto lg:details-content:[content-visibility:visible]" data-testid="header-menu">
+    <details
+      ref={menu}
+      onKeyDown={closeOnEscape}
+      className="relative ml-auto lg:details-content:[content-visibility:visible]"
+      data-testid="header-menu"
+    >
       <summary className="flex cursor-pointer list-none items-center gap-1 rounded-md border border-slate-300 px-2 py-1 text-sm font-medium text-slate-700 hover:bg-slate-100 lg:hidden [&::-webkit-details-marker]:hidden">
         {label}
         <span aria-hidden="true" className="text-xs">

@@ -18,11 +18,15 @@ export function MemberSelect({ name, members, emptyLabel, defaultValue = "", cla
   const names = new Map<string, number>();
   for (const member of members) names.set(member.name, (names.get(member.name) ?? 0) + 1);
   const label = (member: Member) => {
-    const details = [member.role?.replace(/^org:/, ""), (names.get(member.name) ?? 0) > 1 ? member.id : null].filter(Boolean);
+    const details = [
+      member.role?.replace(/^org:/, ""),
+      (names.get(member.name) ?? 0) > 1 ? member.id : null,
+    ].filter(Boolean);
     return details.length ? `${member.name} (${details.join(", ")})` : member.name;
   };
   // A value from the URL that is nobody's now (say, a filter on someone who left) stays selectable.
-  const former = defaultValue && !members.some((member) => member.id === defaultValue) ? defaultValue : null;
+  const former =
+    defaultValue && !members.some((member) => member.id === defaultValue) ? defaultValue : null;
   return (
     <select name={name} defaultValue={defaultValue} className={className}>
       <option value="">{emptyLabel}</option>

@@ -18,7 +18,11 @@ export function NewTodoForm({ serverError }: { serverError: FormError }) {
   }, [fetcher.state, fetcher.data]);
 
   return (
-    <fetcher.Form method="post" className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm" aria-label="New todo">
+    <fetcher.Form
+      method="post"
+      className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm"
+      aria-label="New todo"
+    >
       <input type="hidden" name="intent" value="create" />
       <label htmlFor="new-task" className="block text-sm font-medium text-slate-700">
         New todo
@@ -43,7 +47,13 @@ export function NewTodoForm({ serverError }: { serverError: FormError }) {
         </button>
       </div>
       {error ? (
-        <p id="new-task-error" ref={errorRef} tabIndex={-1} role="alert" className="mt-2 text-sm text-red-700">
+        <p
+          id="new-task-error"
+          ref={errorRef}
+          tabIndex={-1}
+          role="alert"
+          className="mt-2 text-sm text-red-700"
+        >
           {error}
         </p>
       ) : null}

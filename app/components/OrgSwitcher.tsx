@@ -8,7 +8,8 @@ export interface SwitchableIdentity {
   memberships: { orgId: string; orgName: string; role: ClerkOrgRole }[];
 }
 
-const select = "rounded-md border border-slate-300 bg-white px-1.5 py-1 text-xs focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200";
+const select =
+  "rounded-md border border-slate-300 bg-white px-1.5 py-1 text-xs focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200";
 
 /**
  * Local provider only, and what Clerk's OrganizationSwitcher is: run the next
@@ -17,7 +18,13 @@ const select = "rounded-md border border-slate-300 bg-white px-1.5 py-1 text-xs 
  * list holds every person's organizations, grouped by person; with it, only
  * the chosen person's.
  */
-export function OrgSwitcher({ identities, current }: { identities: SwitchableIdentity[]; current: { userId: string; orgId: string | null } }) {
+export function OrgSwitcher({
+  identities,
+  current,
+}: {
+  identities: SwitchableIdentity[];
+  current: { userId: string; orgId: string | null };
+}) {
   const location = useLocation();
   const navigation = useNavigation();
   const switching = navigation.state !== "idle" && navigation.formAction === "/switch";
@@ -25,19 +32,41 @@ export function OrgSwitcher({ identities, current }: { identities: SwitchableIde
   const [hydrated, setHydrated] = useState(false);
   useEffect(() => setHydrated(true), []);
   useEffect(() => setChosen(current.userId), [current.userId]);
-  const groups = hydrated ? identities.filter((identity) => identity.userId === chosen) : identities;
-  const defaultOrg = chosen === current.userId ? (current.orgId ?? "") : (identities.find((identity) => identity.userId === chosen)?.memberships[0]?.orgId ?? "");
+  const groups = hydrated
+    ? identities.filter((identity) => identity.userId === chosen)
+    : identities;
+  const defaultOrg =
+    chosen === current.userId
+      ? (current.orgId ?? "")
+      : (identities.find((identity) => identity.userId === chosen)?.memberships[0]?.orgId ?? "");
   return (
-    <Form method="post" action="/switch" className="flex flex-wrap items-center gap-1" aria-label="Switch identity and organization">
+    <Form
+      method="post"
+      action="/switch"
+      className="flex flex-wrap items-center gap-1"
+      aria-label="Switch identity and organization"
+    >
       <input type="hidden" name="returnTo" value={location.pathname + location.search} />
-      <select name="identity" value={chosen} onChange={(event) => setChosen(event.target.value)} aria-label="Identity" className={select}>
+      <select
+        name="identity"
+        value={chosen}
+        onChange={(event) => setChosen(event.target.value)}
+        aria-label="Identity"
+        className={select}
+      >
         {identities.map((identity) => (
           <option key={identity.userId} value={identity.userId}>
             {identity.name} ({identity.userId})
           </option>
         ))}
       </select>
-      <select name="org" defaultValue={defaultOrg} aria-label="Organization" className={select} key={`${chosen}-${current.orgId}-${hydrated}`}>
+      <select
+        name="org"
+        defaultValue={defaultOrg}
+        aria-label="Organization"
+        className={select}
+        key={`${chosen}-${current.orgId}-${hydrated}`}
+      >
         <option value="">Personal account</option>
         {groups.map((identity) => (
           <optgroup key={identity.userId} label={identity.name}>
@@ -49,7 +78,11 @@ export function OrgSwitcher({ identities, current }: { identities: SwitchableIde
           </optgroup>
         ))}
       </select>
-      <button type="submit" disabled={switching} className="rounded-md bg-indigo-600 px-2 py-1 text-xs font-medium text-white hover:bg-indigo-700 disabled:opacity-60">
+      <button
+        type="submit"
+        disabled={switching}
+        className="rounded-md bg-indigo-600 px-2 py-1 text-xs font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
+      >
         {switching ? "Switching…" : "Switch"}
       </button>
     </Form>

@@ -6,7 +6,8 @@ export interface PageLinks {
   next: string | null;
 }
 
-const linkClass = "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50";
+const linkClass =
+  "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50";
 
 export function Pagination({ links, path }: { links: PageLinks; path: string }) {
   if (!links.previous && !links.next) return null;

@@ -3,7 +3,17 @@
  * directory does not show them to the viewer (deleted, or gone from the
  * organization), so they are a former member, and the id is all there is.
  */
-export function Person({ id, name, testId, className = "" }: { id: string; name: string | null; testId?: string; className?: string }) {
+export function Person({
+  id,
+  name,
+  testId,
+  className = "",
+}: {
+  id: string;
+  name: string | null;
+  testId?: string;
+  className?: string;
+}) {
   if (name === null) {
     return (
       <span data-testid={testId} data-user-id={id} className={className}>

@@ -21,9 +21,22 @@ export const BUTTON =
 export const SECONDARY_BUTTON = `${BUTTON} border border-slate-300 bg-white text-slate-700 hover:bg-slate-50 focus-visible:outline-indigo-600`;
 
 /** The intent the fetcher is posting right now, if any. */
-export const pendingIntent = (fetcher: QueueFetcher) => (fetcher.state === "idle" ? null : (fetcher.formData?.get("intent") ?? null));
+export const pendingIntent = (fetcher: QueueFetcher) =>
+  fetcher.state === "idle" ? null : (fetcher.formData?.get("intent") ?? null);
 
-export function IntentForm({ fetcher, todoId, intent, className, children }: { fetcher: QueueFetcher; todoId: number; intent: string; className?: string; children: ReactNode }) {
+export function IntentForm({
+  fetcher,
+  todoId,
+  intent,
+  className,
+  children,
+}: {
+  fetcher: QueueFetcher;
+  todoId: number;
+  intent: string;
+  className?: string;
+  children: ReactNode;
+}) {
   return (
     <fetcher.Form method="post" action="/review" className={className}>
       <input type="hidden" name="intent" value={intent} />
@@ -34,18 +47,32 @@ export function IntentForm({ fetcher, todoId, intent, className, children }: { f
 }
 
 /** Who holds the item, with Claim or Release for the caller. */
-export function ClaimControl({ fetcher, todoId, claim }: { fetcher: QueueFetcher; todoId: number; claim: Claim | null }) {
+export function ClaimControl({
+  fetcher,
+  todoId,
+  claim,
+}: {
+  fetcher: QueueFetcher;
+  todoId: number;
+  claim: Claim | null;
+}) {
   const pending = pendingIntent(fetcher);
   if (claim && !claim.mine) {
     return (
       <p className="text-xs text-slate-600" data-testid="claimed-by">
-        Claimed by <Person id={claim.by.id} name={claim.by.name} /> until <time dateTime={claim.expiresAt}>{utcTime(claim.expiresAt)}</time>
+        Claimed by <Person id={claim.by.id} name={claim.by.name} /> until{" "}
+        <time dateTime={claim.expiresAt}>{utcTime(claim.expiresAt)}</time>
       </p>
     );
   }
   if (claim) {
     return (
-      <IntentForm fetcher={fetcher} todoId={todoId} intent="release" className="flex flex-wrap items-center gap-2 text-xs text-slate-600">
+      <IntentForm
+        fetcher={fetcher}
+        todoId={todoId}
+        intent="release"
+        className="flex flex-wrap items-center gap-2 text-xs text-slate-600"
+      >
         <span data-testid="claimed-by-you">
           Claimed by you until <time dateTime={claim.expiresAt}>{utcTime(claim.expiresAt)}</time>
         </span>
@@ -78,15 +105,34 @@ export function NoteField({ label }: { label: string }) {
 }
 
 /** Escalate to the organization's admins, saying why: folded away until asked for. */
-export function EscalateControl({ fetcher, todoId, task }: { fetcher: QueueFetcher; todoId: number; task: string }) {
+export function EscalateControl({
+  fetcher,
+  todoId,
+  task,
+}: {
+  fetcher: QueueFetcher;
+  todoId: number;
+  task: string;
+}) {
   const pending = pendingIntent(fetcher);
   return (
     <details className="mt-2 text-sm">
-      <summary className="cursor-pointer text-slate-600 hover:text-slate-900">Escalate to admins…</summary>
-      <IntentForm fetcher={fetcher} todoId={todoId} intent="escalate" className="mt-2 flex flex-wrap items-start gap-2">
+      <summary className="cursor-pointer text-slate-600 hover:text-slate-900">
+        Escalate to admins…
+      </summary>
+      <IntentForm
+        fetcher={fetcher}
+        todoId={todoId}
+        intent="escalate"
+        className="mt-2 flex flex-wrap items-start gap-2"
+      >
         <ReasonSelect label={`Reason to escalate “${task}”`} placeholder="Reason…" />
         <NoteField label={`Note to the admins about “${task}”`} />
-        <button type="submit" disabled={pending !== null} className={`${BUTTON} bg-indigo-600 text-white hover:bg-indigo-700 focus-visible:outline-indigo-700`}>
+        <button
+          type="submit"
+          disabled={pending !== null}
+          className={`${BUTTON} bg-indigo-600 text-white hover:bg-indigo-700 focus-visible:outline-indigo-700`}
+        >
           {pending === "escalate" ? "Escalating…" : "Escalate"}
         </button>
       </IntentForm>

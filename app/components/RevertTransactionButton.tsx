@@ -18,12 +18,22 @@ export function RevertTransactionButton({ tx, back }: RevertTransactionButtonPro
   // Whatever the answer, the page it lands on asks afresh.
   const { key } = useLocation();
   useEffect(() => setAsking(false), [key]);
-  const pending = navigation.state !== "idle" && navigation.formAction === "/revert" && navigation.formData?.get("tx") === String(tx);
+  const pending =
+    navigation.state !== "idle" &&
+    navigation.formAction === "/revert" &&
+    navigation.formData?.get("tx") === String(tx);
   return (
-    <Form method="post" action="/revert" className="flex items-center gap-2" onSubmit={(event) => (asking ? undefined : (event.preventDefault(), setAsking(true)))}>
+    <Form
+      method="post"
+      action="/revert"
+      className="flex items-center gap-2"
+      onSubmit={(event) => (asking ? undefined : (event.preventDefault(), setAsking(true)))}
+    >
       <input type="hidden" name="tx" value={tx} />
       <input type="hidden" name="back" value={back} />
-      {asking ? <span className="text-slate-600">Put back everything transaction {tx} changed?</span> : null}
+      {asking ? (
+        <span className="text-slate-600">Put back everything transaction {tx} changed?</span>
+      ) : null}
       <button
         type="submit"
         disabled={pending}

@@ -3,7 +3,15 @@ import { Link, useFetcher } from "@remix-run/react";
 import { useRef, type KeyboardEvent, type RefObject } from "react";
 import type { ClaimedItem } from "../../db/review-queue.server";
 import { Person } from "./Person";
-import { BUTTON, ClaimControl, EscalateControl, FetcherError, NoteField, pendingIntent, type QueueFetcher } from "./QueueControls";
+import {
+  BUTTON,
+  ClaimControl,
+  EscalateControl,
+  FetcherError,
+  NoteField,
+  pendingIntent,
+  type QueueFetcher,
+} from "./QueueControls";
 import { ReasonSelect, reasonLabel } from "./ReasonSelect";
 import { shortcutKey } from "./useShortcuts";
 import { VerdictBadge } from "./VerdictBadge";
@@ -38,32 +46,67 @@ export function useQueueKeys(verdictForm: RefObject<HTMLFormElement>) {
     const reason = form.querySelector<HTMLSelectElement>("select[name=reason]");
     if (key === "f" && reason && reason.value === "") reason.focus();
     else {
-      form.querySelector<HTMLButtonElement>(`button[value="${key === "a" ? "approved" : "flagged"}"]`)?.click();
+      form
+        .querySelector<HTMLButtonElement>(`button[value="${key === "a" ? "approved" : "flagged"}"]`)
+        ?.click();
       // The item is on its way out of the list: the next one (or the one before) takes the focus.
       moveFocus(event.currentTarget, 1) || moveFocus(event.currentTarget, -1);
     }
   };
 }
 
-function VerdictForm({ fetcher, item, formRef }: { fetcher: QueueFetcher; item: Item; formRef: RefObject<HTMLFormElement> }) {
+function VerdictForm({
+  fetcher,
+  item,
+  formRef,
+}: {
+  fetcher: QueueFetcher;
+  item: Item;
+  formRef: RefObject<HTMLFormElement>;
+}) {
   const busy = pendingIntent(fetcher) !== null;
   return (
-    <fetcher.Form ref={formRef} method="post" action="/review" className="mt-2 flex flex-wrap items-start gap-2">
+    <fetcher.Form
+      ref={formRef}
+      method="post"
+      action="/review"
+      className="mt-2 flex flex-wrap items-start gap-2"
+    >
       <input type="hidden" name="intent" value="review" />
       <input type="hidden" name="id" value={item.id} />
       <NoteField label={`Note for “${item.task}”`} />
       <ReasonSelect label={`Reason to flag “${item.task}”`} placeholder="Reason to flag…" />
-      <button type="submit" name="verdict" value="approved" disabled={busy} className={`${BUTTON} bg-emerald-700 text-white hover:bg-emerald-800 focus-visible:outline-emerald-700`}>
+      <button
+        type="submit"
+        name="verdict"
+        value="approved"
+        disabled={busy}
+        className={`${BUTTON} bg-emerald-700 text-white hover:bg-emerald-800 focus-visible:outline-emerald-700`}
+      >
         Approve
       </button>
-      <button type="submit" name="verdict" value="flagged" disabled={busy} className={`${BUTTON} bg-amber-700 text-white hover:bg-amber-800 focus-visible:outline-amber-600`}>
+      <button
+        type="submit"
+        name="verdict"
+        value="flagged"
+        disabled={busy}
+        className={`${BUTTON} bg-amber-700 text-white hover:bg-amber-800 focus-visible:outline-amber-600`}
+      >
         Flag
       </button>
     </fetcher.Form>
   );
 }
 
-function QueueEntry({ item, canEscalate, escalated }: { item: Item; canEscalate: boolean; escalated: boolean }) {
+function QueueEntry({
+  item,
+  canEscalate,
+  escalated,
+}: {
+  item: Item;
+  canEscalate: boolean;
+  escalated: boolean;
+}) {
   const fetcher = useFetcher<{ error?: string }>();
   const verdictForm = useRef<HTMLFormElement>(null);
   const onKeyDown = useQueueKeys(verdictForm);
@@ -90,18 +133,31 @@ function QueueEntry({ item, canEscalate, escalated }: { item: Item; canEscalate:
       className="px-4 py-3 focus:bg-indigo-50/50"
     >
       <div className="flex flex-wrap items-center gap-2">
-        <span className="w-full min-w-0 wrap-anywhere sm:w-auto sm:flex-1" data-testid="review-task">
+        <span
+          className="w-full min-w-0 wrap-anywhere sm:w-auto sm:flex-1"
+          data-testid="review-task"
+        >
           <Link to={`/todos/${item.id}`} className="hover:underline">
             {item.task}
           </Link>
         </span>
-        <Person id={item.userId} name={item.ownerName} testId="review-owner" className="text-xs text-slate-500" />
-        {escalated ? <span className="rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-800 ring-1 ring-inset ring-indigo-200">escalated</span> : null}
+        <Person
+          id={item.userId}
+          name={item.ownerName}
+          testId="review-owner"
+          className="text-xs text-slate-500"
+        />
+        {escalated ? (
+          <span className="rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-800 ring-1 ring-inset ring-indigo-200">
+            escalated
+          </span>
+        ) : null}
         <VerdictBadge verdict={item.verdict} />
       </div>
       {item.reviewerId ? (
         <p className="mt-1 text-xs text-slate-600 wrap-anywhere">
-          {item.verdict === "flagged" ? "Flagged" : "Approved"} by <Person id={item.reviewerId} name={item.reviewerName} testId="reviewer" />
+          {item.verdict === "flagged" ? "Flagged" : "Approved"} by{" "}
+          <Person id={item.reviewerId} name={item.reviewerName} testId="reviewer" />
           {item.verdictReason ? <> as {reasonLabel(item.verdictReason).toLowerCase()}</> : null}
           {item.verdictNote ? <>: “{item.verdictNote}”</> : null}
         </p>
@@ -112,7 +168,9 @@ function QueueEntry({ item, canEscalate, escalated }: { item: Item; canEscalate:
       {takenByOther ? null : (
         <>
           <VerdictForm fetcher={fetcher} item={item} formRef={verdictForm} />
-          {canEscalate && !escalated ? <EscalateControl fetcher={fetcher} todoId={item.id} task={item.task} /> : null}
+          {canEscalate && !escalated ? (
+            <EscalateControl fetcher={fetcher} todoId={item.id} task={item.task} />
+          ) : null}
         </>
       )}
       <FetcherError fetcher={fetcher} />
@@ -139,15 +197,24 @@ export function ReviewQueue({
         {title}
       </h2>
       {items.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-center text-sm text-slate-500">{emptyMessage}</p>
+        <p className="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-center text-sm text-slate-500">
+          {emptyMessage}
+        </p>
       ) : (
-        <ul className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white shadow-sm" aria-label={title}>
+        <ul
+          className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white shadow-sm"
+          aria-label={title}
+        >
           {items.map((item) => (
-            <QueueEntry key={item.id} item={item} canEscalate={canEscalate} escalated={escalatedIds.has(item.id)} />
+            <QueueEntry
+              key={item.id}
+              item={item}
+              canEscalate={canEscalate}
+              escalated={escalatedIds.has(item.id)}
+            />
           ))}
         </ul>
       )}
     </section>
   );
 }
-

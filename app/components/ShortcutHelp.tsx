@@ -8,7 +8,10 @@ export function ShortcutList() {
         <div key={keys.join()} className="contents">
           <dt>
             {keys.map((key) => (
-              <kbd key={key} className="rounded border border-slate-300 bg-white px-1.5 py-0.5 font-mono text-xs shadow-sm">
+              <kbd
+                key={key}
+                className="rounded border border-slate-300 bg-white px-1.5 py-0.5 font-mono text-xs shadow-sm"
+              >
                 {key}
               </kbd>
             ))}
@@ -33,7 +36,11 @@ export function ShortcutHelp() {
   useShortcut("?", open);
   return (
     <>
-      <button type="button" onClick={open} className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm text-slate-700 hover:bg-slate-50">
+      <button
+        type="button"
+        onClick={open}
+        className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm text-slate-700 hover:bg-slate-50"
+      >
         Keyboard shortcuts <kbd className="ml-1 font-mono text-xs">?</kbd>
       </button>
       <dialog
@@ -44,10 +51,15 @@ export function ShortcutHelp() {
         <h2 id="shortcut-help-title" className="text-lg font-semibold">
           Keyboard shortcuts
         </h2>
-        <p className="mt-1 mb-3 text-sm text-slate-600">With an item focused (Tab to one, then j and k); never while typing a note.</p>
+        <p className="mt-1 mb-3 text-sm text-slate-600">
+          With an item focused (Tab to one, then j and k); never while typing a note.
+        </p>
         <ShortcutList />
         <form method="dialog" className="mt-4 text-right">
-          <button type="submit" className="rounded-md bg-slate-800 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-900">
+          <button
+            type="submit"
+            className="rounded-md bg-slate-800 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-900"
+          >
             Close
           </button>
         </form>

@@ -10,12 +10,11 @@ type Entry = SerializeFrom<TimelineEntry>;
 
 const quoted = (value: string) => `“${value}”`;
 
-
 function Change({ before, after }: { before: string; after: string }) {
   return (
     <>
-      <span className="text-red-700 line-through decoration-red-300">{before}</span> <span className="text-slate-500">→</span>{" "}
-      <span className="text-emerald-800">{after}</span>
+      <span className="text-red-700 line-through decoration-red-300">{before}</span>{" "}
+      <span className="text-slate-500">→</span> <span className="text-emerald-800">{after}</span>
     </>
   );
 }
@@ -37,7 +36,8 @@ function EventText({ event }: { event: TimelineEvent }) {
     case "reassigned":
       return (
         <>
-          Reassigned from <Person id={event.from.id} name={event.from.name} testId="timeline-owner-before" /> to{" "}
+          Reassigned from{" "}
+          <Person id={event.from.id} name={event.from.name} testId="timeline-owner-before" /> to{" "}
           <Person id={event.to.id} name={event.to.name} testId="timeline-owner-after" />
         </>
       );
@@ -60,7 +60,8 @@ function EventText({ event }: { event: TimelineEvent }) {
     case "escalated":
       return (
         <>
-          Escalated to admins as <span className="font-medium">{reasonLabel(event.reason).toLowerCase()}</span>
+          Escalated to admins as{" "}
+          <span className="font-medium">{reasonLabel(event.reason).toLowerCase()}</span>
           {event.note ? <> — {quoted(event.note)}</> : null}
         </>
       );
@@ -69,7 +70,11 @@ function EventText({ event }: { event: TimelineEvent }) {
     case "changed":
       return (
         <>
-          Changed <span className="font-mono">{event.field}</span>: <Change before={JSON.stringify(event.before ?? null)} after={JSON.stringify(event.after ?? null)} />
+          Changed <span className="font-mono">{event.field}</span>:{" "}
+          <Change
+            before={JSON.stringify(event.before ?? null)}
+            after={JSON.stringify(event.after ?? null)}
+          />
         </>
       );
   }
@@ -83,11 +88,22 @@ const KIND_STYLE: Partial<Record<TimelineEvent["kind"], string>> = {
 
 function TimelineItem({ entry }: { entry: Entry }) {
   return (
-    <li className="px-4 py-3 text-sm" data-testid="timeline-entry" data-action={entry.action} data-table={entry.tableName} data-actor={entry.actor ?? ""}>
+    <li
+      className="px-4 py-3 text-sm"
+      data-testid="timeline-entry"
+      data-action={entry.action}
+      data-table={entry.tableName}
+      data-actor={entry.actor ?? ""}
+    >
       <div className="flex flex-col gap-1 sm:flex-row sm:items-baseline sm:gap-3">
         <ul className="min-w-0 flex-1 space-y-0.5 wrap-anywhere">
           {timelineEvents(entry).map((event, index) => (
-            <li key={index} data-testid="timeline-event" data-kind={event.kind} className={KIND_STYLE[event.kind] ?? "text-slate-900"}>
+            <li
+              key={index}
+              data-testid="timeline-event"
+              data-kind={event.kind}
+              className={KIND_STYLE[event.kind] ?? "text-slate-900"}
+            >
               <EventText event={event} />
             </li>
           ))}
@@ -102,9 +118,13 @@ function TimelineItem({ entry }: { entry: Entry }) {
             by <Person id={entry.actor} name={entry.actorName} testId="timeline-actor" /> as{" "}
           </>
         ) : null}
-        <span data-testid="timeline-role">{roleName(entry)}</span> · transaction <span className="font-mono">{entry.txId}</span>
+        <span data-testid="timeline-role">{roleName(entry)}</span> · transaction{" "}
+        <span className="font-mono">{entry.txId}</span>
         {entry.revertsTxId !== null ? (
-          <span className="ml-2 rounded-full bg-amber-50 px-2 py-0.5 font-medium text-amber-900 ring-1 ring-inset ring-amber-300" data-testid="timeline-revert">
+          <span
+            className="ml-2 rounded-full bg-amber-50 px-2 py-0.5 font-medium text-amber-900 ring-1 ring-inset ring-amber-300"
+            data-testid="timeline-revert"
+          >
             reverted transaction {entry.revertsTxId}
           </span>
         ) : null}
@@ -116,10 +136,17 @@ function TimelineItem({ entry }: { entry: Entry }) {
 /** A todo's history, newest first, one item per audit entry. */
 export function Timeline({ entries }: { entries: Entry[] }) {
   if (entries.length === 0) {
-    return <EmptyState>Nothing to show yet: changes to this todo and its reviews appear here as they happen.</EmptyState>;
+    return (
+      <EmptyState>
+        Nothing to show yet: changes to this todo and its reviews appear here as they happen.
+      </EmptyState>
+    );
   }
   return (
-    <ol className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white shadow-sm" aria-label="Timeline">
+    <ol
+      className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white shadow-sm"
+      aria-label="Timeline"
+    >
       {entries.map((entry) => (
         <TimelineItem key={entry.id} entry={entry} />
       ))}

@@ -40,7 +40,8 @@ export function TodoItem({ todo, action, editable, serverError, selection }: Tod
   const submitting = fetcher.formData?.get("intent");
 
   const complete = submitting === "toggle" ? !todo.isComplete : todo.isComplete;
-  const task = submitting === "update" ? String(fetcher.formData?.get("task") ?? todo.task) : todo.task;
+  const task =
+    submitting === "update" ? String(fetcher.formData?.get("task") ?? todo.task) : todo.task;
   const saving = submitting === "update";
   const error = fetcher.data?.error ?? serverError;
   const errorId = `todo-${todo.id}-error`;
@@ -65,7 +66,12 @@ export function TodoItem({ todo, action, editable, serverError, selection }: Tod
             value={todo.id}
             form={BULK_FORM_ID}
             checked={selection.checked}
-            onChange={(event) => selection.onChange(event.target.checked, (event.nativeEvent as MouseEvent).shiftKey === true)}
+            onChange={(event) =>
+              selection.onChange(
+                event.target.checked,
+                (event.nativeEvent as MouseEvent).shiftKey === true,
+              )
+            }
             aria-label={`Select “${todo.task}”`}
             className="mt-1 h-4 w-4 shrink-0 accent-indigo-600"
           />
@@ -85,25 +91,41 @@ export function TodoItem({ todo, action, editable, serverError, selection }: Tod
             </button>
           </form>
         ) : (
-          <span role="img" aria-label={complete ? "complete" : "open"} className={`mt-0.5 h-5 w-5 shrink-0 rounded border ${complete ? "border-slate-500 bg-slate-300" : "border-slate-500"}`} />
+          <span
+            role="img"
+            aria-label={complete ? "complete" : "open"}
+            className={`mt-0.5 h-5 w-5 shrink-0 rounded border ${complete ? "border-slate-500 bg-slate-300" : "border-slate-500"}`}
+          />
         )}
         {/* The text takes the row's width; on narrow screens owner, verdict and Delete go below it rather than beside. */}
         <div className="min-w-0 flex-1">
           <div className="flex flex-col gap-1 sm:flex-row sm:items-center sm:gap-3">
-            <span data-testid="todo-task" className={`min-w-0 flex-1 wrap-anywhere ${complete ? "text-slate-500 line-through" : ""}`}>
+            <span
+              data-testid="todo-task"
+              className={`min-w-0 flex-1 wrap-anywhere ${complete ? "text-slate-500 line-through" : ""}`}
+            >
               <Link to={`/todos/${todo.id}`} className="hover:underline">
                 {task}
               </Link>
             </span>
             {/* At most 40% beside the text, so a long name (a former member's id) wraps instead of squeezing it. */}
             <div className="flex min-w-0 flex-wrap items-center gap-x-3 gap-y-1 wrap-anywhere sm:max-w-[40%] sm:justify-end">
-              <Person id={todo.userId} name={todo.ownerName} testId="todo-owner" className="text-xs text-slate-600" />
+              <Person
+                id={todo.userId}
+                name={todo.ownerName}
+                testId="todo-owner"
+                className="text-xs text-slate-600"
+              />
               <VerdictBadge verdict={todo.verdict} />
               {editable ? (
                 <form {...form}>
                   <input type="hidden" name="intent" value="delete" />
                   <input type="hidden" name="id" value={todo.id} />
-                  <button type="submit" className={`${buttonClass} text-red-700 hover:bg-red-50`} aria-label={`Delete “${todo.task}”`}>
+                  <button
+                    type="submit"
+                    className={`${buttonClass} text-red-700 hover:bg-red-50`}
+                    aria-label={`Delete “${todo.task}”`}
+                  >
                     Delete
                   </button>
                 </form>
@@ -112,13 +134,18 @@ export function TodoItem({ todo, action, editable, serverError, selection }: Tod
           </div>
           {todo.verdict ? (
             <p className="mt-1 text-xs text-slate-600 wrap-anywhere" data-testid="review-note">
-              {todo.verdict === "flagged" ? "Flagged" : "Approved"} by {todo.reviewerId ? <Person id={todo.reviewerId} name={todo.reviewerName} testId="reviewer" /> : null}
+              {todo.verdict === "flagged" ? "Flagged" : "Approved"} by{" "}
+              {todo.reviewerId ? (
+                <Person id={todo.reviewerId} name={todo.reviewerName} testId="reviewer" />
+              ) : null}
               {todo.verdictNote ? <>: “{todo.verdictNote}”</> : null}
             </p>
           ) : null}
           {editable ? (
             <details className="mt-2 text-sm">
-              <summary className="w-fit cursor-pointer text-slate-600 hover:text-slate-800">Edit</summary>
+              <summary className="w-fit cursor-pointer text-slate-600 hover:text-slate-800">
+                Edit
+              </summary>
               <form {...form} className="mt-2 flex flex-wrap gap-2">
                 <input type="hidden" name="intent" value="update" />
                 <input type="hidden" name="id" value={todo.id} />
@@ -131,14 +158,24 @@ export function TodoItem({ todo, action, editable, serverError, selection }: Tod
                   aria-describedby={error ? errorId : undefined}
                   className="min-w-0 flex-1 basis-48 rounded-md border border-slate-300 bg-white px-2 py-1 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
                 />
-                <button type="submit" disabled={saving} className={`${buttonClass} bg-slate-800 text-white hover:bg-slate-900`}>
+                <button
+                  type="submit"
+                  disabled={saving}
+                  className={`${buttonClass} bg-slate-800 text-white hover:bg-slate-900`}
+                >
                   {saving ? "Saving…" : "Save"}
                 </button>
               </form>
             </details>
           ) : null}
           {error ? (
-            <p id={errorId} ref={errorRef} tabIndex={-1} role="alert" className="mt-2 text-sm text-red-700">
+            <p
+              id={errorId}
+              ref={errorRef}
+              tabIndex={-1}
+              role="alert"
+              className="mt-2 text-sm text-red-700"
+            >
               {error}
             </p>
           ) : null}

@@ -17,18 +17,36 @@ interface TodoListProps {
   selectionFor?: (index: number, id: number) => RowSelection;
 }
 
-export function TodoList({ todos, action, modifiable, actionData, emptyMessage, selectionFor }: TodoListProps) {
-  const creating = useFetchers().filter((fetcher) => fetcher.key === "create-todo" && fetcher.formData?.get("intent") === "create");
+export function TodoList({
+  todos,
+  action,
+  modifiable,
+  actionData,
+  emptyMessage,
+  selectionFor,
+}: TodoListProps) {
+  const creating = useFetchers().filter(
+    (fetcher) => fetcher.key === "create-todo" && fetcher.formData?.get("intent") === "create",
+  );
   const editable = new Set(modifiable);
   if (todos.length === 0 && creating.length === 0) {
     return <EmptyState>{emptyMessage}</EmptyState>;
   }
   return (
-    <ul className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white shadow-sm" aria-label="Todos">
+    <ul
+      className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white shadow-sm"
+      aria-label="Todos"
+    >
       {creating.map((fetcher) => (
-        <li key={fetcher.key} className="flex items-start gap-3 px-4 py-3 text-slate-500" aria-busy="true">
+        <li
+          key={fetcher.key}
+          className="flex items-start gap-3 px-4 py-3 text-slate-500"
+          aria-busy="true"
+        >
           <span className="mt-0.5 h-5 w-5 shrink-0 rounded border border-slate-300" />
-          <span className="min-w-0 flex-1 wrap-anywhere">{String(fetcher.formData?.get("task") ?? "")}</span>
+          <span className="min-w-0 flex-1 wrap-anywhere">
+            {String(fetcher.formData?.get("task") ?? "")}
+          </span>
           <span className="shrink-0 text-xs">saving…</span>
         </li>
       ))}
@@ -39,7 +57,9 @@ export function TodoList({ todos, action, modifiable, actionData, emptyMessage, 
           action={action}
           selection={selectionFor?.(index, todo.id)}
           editable={editable.has(todo.id)}
-          serverError={actionData && actionData.id === String(todo.id) ? actionData.error : undefined}
+          serverError={
+            actionData && actionData.id === String(todo.id) ? actionData.error : undefined
+          }
         />
       ))}
     </ul>

@@ -9,7 +9,10 @@ const STYLES: Record<ReviewVerdict | "unreviewed", string> = {
 export function VerdictBadge({ verdict }: { verdict: ReviewVerdict | null }) {
   const key = verdict ?? "unreviewed";
   return (
-    <span data-testid="verdict" className={`inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${STYLES[key]}`}>
+    <span
+      data-testid="verdict"
+      className={`inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${STYLES[key]}`}
+    >
       {key}
     </span>
   );

@@ -28,14 +28,21 @@ export type TimelineEvent =
   /** A field no event above names: shown as it is, before → after. */
   | { kind: "changed"; field: string; before: unknown; after: unknown };
 
-const text = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value ?? null));
-const nullableText = (value: unknown) => (value === null || value === undefined ? null : text(value));
+const text = (value: unknown) =>
+  typeof value === "string" ? value : JSON.stringify(value ?? null);
+const nullableText = (value: unknown) =>
+  value === null || value === undefined ? null : text(value);
 
 function todoUpdate(entry: Entry): TimelineEvent[] {
   return changedFields(entry.before, entry.after).map(({ key, before, after }): TimelineEvent => {
     if (key === "task") return { kind: "edited", before: text(before), after: text(after) };
     if (key === "is_complete") return { kind: after === true ? "completed" : "reopened" };
-    if (key === "user_id") return { kind: "reassigned", from: { id: text(before), name: entry.ownerBeforeName }, to: { id: text(after), name: entry.ownerAfterName } };
+    if (key === "user_id")
+      return {
+        kind: "reassigned",
+        from: { id: text(before), name: entry.ownerBeforeName },
+        to: { id: text(after), name: entry.ownerAfterName },
+      };
     return { kind: "changed", field: key, before, after };
   });
 }
@@ -49,19 +56,45 @@ export function timelineEvents(entry: Entry): TimelineEvent[] {
   }
   if (entry.tableName === "todo_claims") {
     // Taking over a lapsed claim or renewing one's own updates the row: either way a claim from now on.
-    return entry.action === "delete" ? [{ kind: "claim-ended" }] : [{ kind: "claimed", until: text(row.expires_at) }];
+    return entry.action === "delete"
+      ? [{ kind: "claim-ended" }]
+      : [{ kind: "claimed", until: text(row.expires_at) }];
   }
   if (entry.tableName === "todo_escalations") {
-    if (entry.action === "insert") return [{ kind: "escalated", reason: text(row.reason), note: nullableText(row.note) }];
+    if (entry.action === "insert")
+      return [{ kind: "escalated", reason: text(row.reason), note: nullableText(row.note) }];
     if (entry.action === "update" && row.resolved_at) return [{ kind: "escalation-resolved" }];
-    return changedFields(entry.before, entry.after).map(({ key, before, after }) => ({ kind: "changed", field: `escalation ${key}`, before, after }));
+    return changedFields(entry.before, entry.after).map(({ key, before, after }) => ({
+      kind: "changed",
+      field: `escalation ${key}`,
+      before,
+      after,
+    }));
   }
-  if (entry.action === "insert") return [{ kind: "reviewed", verdict: text(row.verdict), reason: nullableText(row.reason), note: nullableText(row.note) }];
+  if (entry.action === "insert")
+    return [
+      {
+        kind: "reviewed",
+        verdict: text(row.verdict),
+        reason: nullableText(row.reason),
+        note: nullableText(row.note),
+      },
+    ];
   if (entry.action === "delete") return [{ kind: "review-removed", verdict: text(row.verdict) }];
-  return changedFields(entry.before, entry.after).map(({ key, before, after }) => ({ kind: "changed", field: `review ${key}`, before, after }));
+  return changedFields(entry.before, entry.after).map(({ key, before, after }) => ({
+    kind: "changed",
+    field: `review ${key}`,
+    before,
+    after,
+  }));
 }
 
-const ROLE_NAMES: Record<string, string> = { admin_backend: "admin", moderator_backend: "moderator", authenticated_backend: "member" };
+const ROLE_NAMES: Record<string, string> = {
+  admin_backend: "admin",
+  moderator_backend: "moderator",
+  authenticated_backend: "member",
+};
 
 /** The role an entry was written as, in the dashboard's words; setup work has no actor. */
-export const roleName = (entry: Pick<Entry, "actor" | "dbRole">) => (entry.actor === null ? "setup" : (ROLE_NAMES[entry.dbRole] ?? entry.dbRole));
+export const roleName = (entry: Pick<Entry, "actor" | "dbRole">) =>
+  entry.actor === null ? "setup" : (ROLE_NAMES[entry.dbRole] ?? entry.dbRole);

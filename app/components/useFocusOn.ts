@@ -9,11 +9,15 @@ import { useEffect, useRef } from "react";
  * lost (the focused element went away with the change), never away from
  * where the user has already moved on to.
  */
-export function useFocusOn<T extends HTMLElement>(trigger: unknown, { unlessFocusKept = false } = {}) {
+export function useFocusOn<T extends HTMLElement>(
+  trigger: unknown,
+  { unlessFocusKept = false } = {},
+) {
   const ref = useRef<T>(null);
   useEffect(() => {
     if (!trigger) return;
-    if (unlessFocusKept && document.activeElement && document.activeElement !== document.body) return;
+    if (unlessFocusKept && document.activeElement && document.activeElement !== document.body)
+      return;
     ref.current?.focus();
   }, [trigger, unlessFocusKept]);
   return ref;

@@ -5,7 +5,10 @@ export const REVIEW_SHORTCUTS: { keys: string[]; does: string }[] = [
   { keys: ["j"], does: "Move to the next item" },
   { keys: ["k"], does: "Move to the previous item" },
   { keys: ["a"], does: "Approve the focused item, with its note" },
-  { keys: ["f"], does: "Flag the focused item with the chosen reason and its note (with no reason chosen yet, move to the reason list)" },
+  {
+    keys: ["f"],
+    does: "Flag the focused item with the chosen reason and its note (with no reason chosen yet, move to the reason list)",
+  },
   { keys: ["?"], does: "Show these shortcuts" },
 ];
 
@@ -17,7 +20,9 @@ const TYPING = "input, textarea, select, [contenteditable]:not([contenteditable=
  * system's). Shift is not refused outright: it makes "?" and turns "a" into
  * "A", which no shortcut uses.
  */
-export function shortcutKey(event: Pick<KeyboardEvent, "key" | "target" | "ctrlKey" | "altKey" | "metaKey" | "isComposing">): string | null {
+export function shortcutKey(
+  event: Pick<KeyboardEvent, "key" | "target" | "ctrlKey" | "altKey" | "metaKey" | "isComposing">,
+): string | null {
   if (event.ctrlKey || event.altKey || event.metaKey || event.isComposing) return null;
   if (event.target instanceof Element && event.target.closest(TYPING)) return null;
   return event.key;

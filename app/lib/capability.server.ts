@@ -13,5 +13,6 @@ const MESSAGES: Record<keyof Capabilities, string> = {
 
 /** The doorman's 403. The database refuses the same thing on its own; this only says so early and clearly. */
 export function requireCapability(identity: Identity, capability: keyof Capabilities) {
-  if (!capabilitiesOf(identity.backendRole)[capability]) throw json({ message: MESSAGES[capability] }, { status: 403 });
+  if (!capabilitiesOf(identity.backendRole)[capability])
+    throw json({ message: MESSAGES[capability] }, { status: 403 });
 }

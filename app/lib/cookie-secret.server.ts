@@ -18,5 +18,7 @@ export function cookieSecret(): Promise<string> {
 async function load(): Promise<string> {
   const configured = config().sessionSecret;
   if (configured) return configured;
-  return readOrCreateSecret(path.join(config().dataDir, "idp", "session-secret"), () => randomBytes(32).toString("base64url"));
+  return readOrCreateSecret(path.join(config().dataDir, "idp", "session-secret"), () =>
+    randomBytes(32).toString("base64url"),
+  );
 }

@@ -17,13 +17,16 @@ describe("csvCell", () => {
 
   it.each([
     ["=1+1", "'=1+1"],
-    ['=HYPERLINK("http://evil.example","click")', `"'=HYPERLINK(""http://evil.example"",""click"")"`],
+    [
+      '=HYPERLINK("http://evil.example","click")',
+      `"'=HYPERLINK(""http://evil.example"",""click"")"`,
+    ],
     ["+41 22 555", "'+41 22 555"],
     ["-5 apples", "'-5 apples"],
     ["-5", "'-5"],
     ["@SUM(A1:A9)", "'@SUM(A1:A9)"],
     ["\tindented", "'\tindented"],
-    ["\r=1", "\"'\r=1\""],
+    ["\r=1", '"\'\r=1"'],
   ])("text %j that starts like a formula is neutralised as %j", (value, written) => {
     expect(csvCell(value)).toBe(written);
   });

@@ -16,8 +16,10 @@ export function csvCell(value: CsvValue): string {
   // A number cannot carry a formula and is written as it is (the exports'
   // numbers are ids, all positive). Text is neutralised whatever follows the
   // sign: a task "-5 apples" comes out as "'-5 apples", which is fine.
-  const text = typeof value === "number" ? String(value) : FORMULA_START.test(value) ? `'${value}` : value;
+  const text =
+    typeof value === "number" ? String(value) : FORMULA_START.test(value) ? `'${value}` : value;
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-export const csvRecord = (values: readonly CsvValue[]): string => `${values.map(csvCell).join(",")}\r\n`;
+export const csvRecord = (values: readonly CsvValue[]): string =>
+  `${values.map(csvCell).join(",")}\r\n`;

@@ -16,9 +16,11 @@ const FORM_TYPES = new Set(["application/x-www-form-urlencoded", "multipart/form
 // C0 controls other than tab, line feed and carriage return, and DEL.
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
-const refuse = (status: number, message: string, headers?: HeadersInit) => json({ message }, { status, headers });
+const refuse = (status: number, message: string, headers?: HeadersInit) =>
+  json({ message }, { status, headers });
 
-export const FORGED_MESSAGE = "This request did not come from Warden's own pages, so nothing was changed. Reload the page and try again.";
+export const FORGED_MESSAGE =
+  "This request did not come from Warden's own pages, so nothing was changed. Reload the page and try again.";
 
 /**
  * The one rule for state-changing requests: `Origin` must name the app's
@@ -26,14 +28,24 @@ export const FORGED_MESSAGE = "This request did not come from Warden's own pages
  * `Sec-Fetch-Site`, when sent, must say `same-origin`. The app server applies
  * it before Remix sees a request; every action applies it again.
  */
-export function isSameOriginMutation(headers: { get(name: string): string | null | undefined }, ownOrigin: string | null): boolean {
+export function isSameOriginMutation(
+  headers: { get(name: string): string | null | undefined },
+  ownOrigin: string | null,
+): boolean {
   const fetchSite = headers.get("Sec-Fetch-Site") ?? null;
-  return ownOrigin !== null && (fetchSite === null || fetchSite === "same-origin") && headers.get("Origin") === ownOrigin;
+  return (
+    ownOrigin !== null &&
+    (fetchSite === null || fetchSite === "same-origin") &&
+    headers.get("Origin") === ownOrigin
+  );
 }
 
 /** A state-changing request must be a POST from the app's own origin, document posts and `?_data` posts alike. */
 export function requireMutation(request: Request) {
-  if (request.method !== "POST") throw refuse(405, `${request.method} is not supported here; forms are sent with POST.`, { Allow: "POST" });
+  if (request.method !== "POST")
+    throw refuse(405, `${request.method} is not supported here; forms are sent with POST.`, {
+      Allow: "POST",
+    });
   if (!isSameOriginMutation(request.headers, appOrigin(request))) throw refuse(403, FORGED_MESSAGE);
 }
 
@@ -43,9 +55,17 @@ function mediaType(request: Request): string | null {
 }
 
 /** The body, refused with a 413 as soon as it passes `maxBytes` (declared or streamed). */
-export async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+export async function readCapped(
+  request: Request,
+  maxBytes: number,
+): Promise<Uint8Array<ArrayBuffer>> {
   // The rest of the body stays unread, so the connection cannot carry another request.
-  const tooLarge = () => refuse(413, `The form is too large (the limit is ${Math.round(maxBytes / 1024)} KB). Nothing was changed.`, { Connection: "close" });
+  const tooLarge = () =>
+    refuse(
+      413,
+      `The form is too large (the limit is ${Math.round(maxBytes / 1024)} KB). Nothing was changed.`,
+      { Connection: "close" },
+    );
   const declared = Number(request.headers.get("Content-Length"));
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
   if (!request.body) return new Uint8Array();
@@ -101,7 +121,11 @@ export function parseUrlEncoded(text: string, what: string): [string, string][] 
     } catch {
       throw refuse(400, `The ${what} is not valid UTF-8 text.`);
     }
-    if (CONTROL_CHARACTER.test(value)) throw refuse(400, `The ${what} contains a control character (such as NUL), which no field accepts.`);
+    if (CONTROL_CHARACTER.test(value))
+      throw refuse(
+        400,
+        `The ${what} contains a control character (such as NUL), which no field accepts.`,
+      );
     return value;
   };
   return text
@@ -109,7 +133,9 @@ export function parseUrlEncoded(text: string, what: string): [string, string][] 
     .filter((pair) => pair !== "")
     .map((pair) => {
       const at = pair.indexOf("=");
-      return at === -1 ? [decode(pair), ""] : [decode(pair.slice(0, at)), decode(pair.slice(at + 1))];
+      return at === -1
+        ? [decode(pair), ""]
+        : [decode(pair.slice(0, at)), decode(pair.slice(at + 1))];
     });
 }
 
@@ -118,7 +144,10 @@ export function parseUrlEncoded(text: string, what: string): [string, string][] 
  * known: size-capped before parsing (413), a form content type (415), and
  * well-formed text (400).
  */
-export async function readForm(request: Request, options: { maxBytes?: number } = {}): Promise<FormData> {
+export async function readForm(
+  request: Request,
+  options: { maxBytes?: number } = {},
+): Promise<FormData> {
   const maxBytes = options.maxBytes ?? FORM_MAX_BYTES;
   const type = mediaType(request);
   const bytes = await readCapped(request, maxBytes);
@@ -139,13 +168,19 @@ export async function readForm(request: Request, options: { maxBytes?: number } 
   }
   let parsed: FormData;
   try {
-    parsed = await new Response(bytes, { headers: { "Content-Type": request.headers.get("Content-Type")! } }).formData();
+    parsed = await new Response(bytes, {
+      headers: { "Content-Type": request.headers.get("Content-Type")! },
+    }).formData();
   } catch {
     throw refuse(400, "The form could not be read: its multipart body is broken.");
   }
   for (const [key, value] of parsed.entries()) {
     if (typeof value !== "string") continue;
-    if (CONTROL_CHARACTER.test(key) || CONTROL_CHARACTER.test(value)) throw refuse(400, "The form contains a control character (such as NUL), which no field accepts.");
+    if (CONTROL_CHARACTER.test(key) || CONTROL_CHARACTER.test(value))
+      throw refuse(
+        400,
+        "The form contains a control character (such as NUL), which no field accepts.",
+      );
     form.append(key, value);
   }
   return form;

@@ -42,29 +42,60 @@ interface ExportSpec<Row, Key> {
 
 /** A filter the export cannot use: said plainly, since the answer is a download, not a page. */
 export const malformedFilter = (message: string) =>
-  new Response(message, { status: 400, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" } });
+  new Response(message, {
+    status: 400,
+    headers: {
+      "Content-Type": "text/plain; charset=utf-8",
+      "Cache-Control": "no-store",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
 
-const asCell = (value: CsvValue | object): CsvValue => (value !== null && typeof value === "object" ? JSON.stringify(value) : value);
+const asCell = (value: CsvValue | object): CsvValue =>
+  value !== null && typeof value === "object" ? JSON.stringify(value) : value;
 
-function writer<Row>(format: ExportFormat, columns: Columns<Row>): { head: string; write: (rows: Row[]) => string } {
+function writer<Row>(
+  format: ExportFormat,
+  columns: Columns<Row>,
+): { head: string; write: (rows: Row[]) => string } {
   const entries = Object.entries(columns);
   if (format === "csv") {
-    return { head: csvRecord(Object.keys(columns)), write: (rows) => rows.map((row) => csvRecord(entries.map(([, value]) => asCell(value(row))))).join("") };
+    return {
+      head: csvRecord(Object.keys(columns)),
+      write: (rows) =>
+        rows.map((row) => csvRecord(entries.map(([, value]) => asCell(value(row))))).join(""),
+    };
   }
-  return { head: "", write: (rows) => rows.map((row) => `${JSON.stringify(Object.fromEntries(entries.map(([name, value]) => [name, value(row)])))}\n`).join("") };
+  return {
+    head: "",
+    write: (rows) =>
+      rows
+        .map(
+          (row) =>
+            `${JSON.stringify(Object.fromEntries(entries.map(([name, value]) => [name, value(row)])))}\n`,
+        )
+        .join(""),
+  };
 }
 
 /** Once the body has started, a failed chunk can only cut the download short; the server logs why. */
-const cutShort = (error: unknown) => (error instanceof Response ? new Error(`export cut short: a chunk was answered ${error.status}`) : error);
+const cutShort = (error: unknown) =>
+  error instanceof Response
+    ? new Error(`export cut short: a chunk was answered ${error.status}`)
+    : error;
 
 /**
  * The export as a response. The first chunk is read before answering, so an
  * ended session or an unreachable database is still answered with its status
  * rather than an empty file.
  */
-export async function streamExport<Row, Key>(identity: Identity, spec: ExportSpec<Row, Key>): Promise<Response> {
+export async function streamExport<Row, Key>(
+  identity: Identity,
+  spec: ExportSpec<Row, Key>,
+): Promise<Response> {
   const limit = spec.chunkRows ?? EXPORT_CHUNK_ROWS;
-  const readChunk = (after: Key | null) => scopedRead(identity, (tx) => spec.read(tx, after, limit));
+  const readChunk = (after: Key | null) =>
+    scopedRead(identity, (tx) => spec.read(tx, after, limit));
   const { head, write } = writer(spec.format, spec.columns);
   const first = await readChunk(null);
   let next = first.next;

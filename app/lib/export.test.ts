@@ -19,7 +19,9 @@ let cookie: string;
 
 beforeAll(async () => {
   cookie = await signInAs("user_alice");
-  identity = await requireIdentity(args(new Request(`${URL_BASE}/todos`, { headers: { Cookie: cookie } })));
+  identity = await requireIdentity(
+    args(new Request(`${URL_BASE}/todos`, { headers: { Cookie: cookie } })),
+  );
 });
 
 afterAll(closeRolePools);
@@ -35,7 +37,14 @@ function numbers() {
     const chunk = rows.slice(0, limit);
     return { rows: chunk, next: rows.length > limit ? chunk[chunk.length - 1].n : null };
   };
-  const response = () => streamExport<{ n: number }, number>(identity, { name: "todos", format: "csv", columns: { n: (row) => row.n }, read, chunkRows: 3 });
+  const response = () =>
+    streamExport<{ n: number }, number>(identity, {
+      name: "todos",
+      format: "csv",
+      columns: { n: (row) => row.n },
+      read,
+      chunkRows: 3,
+    });
   return { reads, response };
 }
 

@@ -26,7 +26,16 @@ function flashCookie(request: Request): Promise<Cookie> {
   const secure = secureCookies(request);
   let cookie = cookies.get(secure);
   if (!cookie) {
-    cookie = cookieSecret().then((secret) => createCookie("__warden_flash", { path: "/", httpOnly: true, sameSite: "lax", secure, maxAge: 60, secrets: [secret] }));
+    cookie = cookieSecret().then((secret) =>
+      createCookie("__warden_flash", {
+        path: "/",
+        httpOnly: true,
+        sameSite: "lax",
+        secure,
+        maxAge: 60,
+        secrets: [secret],
+      }),
+    );
     cookies.set(secure, cookie);
   }
   return cookie;
@@ -36,9 +45,14 @@ export async function setFlash(request: Request, flash: Flash): Promise<string> 
   return (await flashCookie(request)).serialize(flash);
 }
 
-export async function readFlash(request: Request): Promise<{ message: Flash | null; clear: string | null }> {
+export async function readFlash(
+  request: Request,
+): Promise<{ message: Flash | null; clear: string | null }> {
   const cookie = await flashCookie(request);
   const message: unknown = await cookie.parse(request.headers.get("Cookie"));
   if (!isFlash(message)) return { message: null, clear: null };
-  return { message: { text: message.text, undo: message.undo }, clear: await cookie.serialize("", { maxAge: 0 }) };
+  return {
+    message: { text: message.text, undo: message.undo },
+    clear: await cookie.serialize("", { maxAge: 0 }),
+  };
 }

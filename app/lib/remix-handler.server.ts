@@ -12,7 +12,13 @@ import type { Response as ExpressResponse, RequestHandler } from "express";
  * client takes it, and a client that goes away cancels it, which stops
  * whatever produces it (an export's database reads).
  */
-export function createRequestHandler({ build, mode }: { build: ServerBuild; mode?: string }): RequestHandler {
+export function createRequestHandler({
+  build,
+  mode,
+}: {
+  build: ServerBuild;
+  mode?: string;
+}): RequestHandler {
   const handle = createRemixHandler(build, mode);
   return async (req, res, next) => {
     try {

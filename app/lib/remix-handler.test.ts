@@ -39,10 +39,12 @@ beforeAll(async () => {
   const app = express();
   app.get("/", (_req, res, next) => void sendResponse(res, answer()).catch(next));
   // What Express's own last handler does once headers are out: drop the connection (and log, which a test need not).
-  app.use((error: unknown, req: express.Request, _res: express.Response, _next: express.NextFunction) => {
-    failures.push(error);
-    req.socket.destroy();
-  });
+  app.use(
+    (error: unknown, req: express.Request, _res: express.Response, _next: express.NextFunction) => {
+      failures.push(error);
+      req.socket.destroy();
+    },
+  );
   server = app.listen(0, "127.0.0.1");
   await once(server, "listening");
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -51,7 +53,10 @@ beforeAll(async () => {
 afterAll(() => new Promise((resolve) => server.close(resolve)));
 
 /** A GET whose response is left unread (paused) until the test says. */
-async function openPaused(): Promise<{ response: http.IncomingMessage; request: http.ClientRequest }> {
+async function openPaused(): Promise<{
+  response: http.IncomingMessage;
+  request: http.ClientRequest;
+}> {
   const request = http.get(origin);
   const [response] = (await once(request, "response")) as [http.IncomingMessage];
   response.pause();
@@ -78,7 +83,10 @@ async function settledPulls(seen: { pulls: number }) {
 describe("sendResponse", () => {
   it("sends the status, every header and each Set-Cookie on its own, and a body from Remix's fetch polyfill", async () => {
     answer = () => {
-      const headers = new Headers({ "Content-Type": "text/plain; charset=utf-8", "X-Check": "yes" });
+      const headers = new Headers({
+        "Content-Type": "text/plain; charset=utf-8",
+        "X-Check": "yes",
+      });
       headers.append("Set-Cookie", "a=1; Path=/");
       headers.append("Set-Cookie", "b=2; Path=/");
       return new Response("hello, world", { status: 418, statusText: "Teapot", headers });
@@ -115,7 +123,11 @@ describe("sendResponse", () => {
       );
     const { response } = await openPaused();
     // 25 MB of body; a paused client takes what the sockets buffer (a few MB on loopback), and the server waits.
-    const stalled = await settledPulls({ get pulls() { return pulls; } });
+    const stalled = await settledPulls({
+      get pulls() {
+        return pulls;
+      },
+    });
     expect(stalled).toBeLessThan(total / 2);
     let bytes = 0;
     for await (const part of response) bytes += (part as Buffer).length;

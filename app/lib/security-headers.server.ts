@@ -15,12 +15,25 @@ export function secureCookies(request: Request): boolean {
 export const newNonce = () => randomBytes(18).toString("base64");
 
 /** Clerk's Frontend API loads its script and calls home; Turnstile guards its sign-up. */
-function clerkSources(): { script: string[]; connect: string[]; img: string[]; frame: string[]; style: string[] } {
+function clerkSources(): {
+  script: string[];
+  connect: string[];
+  img: string[];
+  frame: string[];
+  style: string[];
+} {
   const { identity } = config();
-  if (identity.provider !== "clerk") return { script: [], connect: [], img: [], frame: [], style: [] };
+  if (identity.provider !== "clerk")
+    return { script: [], connect: [], img: [], frame: [], style: [] };
   const frontendApi = new URL(identity.issuer).origin;
   const turnstile = "https://challenges.cloudflare.com";
-  return { script: [frontendApi, turnstile], connect: [frontendApi], img: ["https://img.clerk.com"], frame: [turnstile], style: ["'unsafe-inline'"] };
+  return {
+    script: [frontendApi, turnstile],
+    connect: [frontendApi],
+    img: ["https://img.clerk.com"],
+    frame: [turnstile],
+    style: ["'unsafe-inline'"],
+  };
 }
 
 /**
@@ -57,5 +70,6 @@ export function applySecurityHeaders(headers: Headers, request: Request, nonce?:
   headers.set("Referrer-Policy", "same-origin");
   headers.set("Cross-Origin-Opener-Policy", "same-origin");
   headers.set("Cache-Control", "private, no-store");
-  if (new URL(appOrigin(request)).protocol === "https:") headers.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+  if (new URL(appOrigin(request)).protocol === "https:")
+    headers.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
 }

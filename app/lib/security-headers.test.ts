@@ -46,7 +46,9 @@ describe("security headers", () => {
     expect(headersFor("http://127.0.0.1:3000/todos").get("Strict-Transport-Security")).toBeNull();
     process.env.WARDEN_ORIGIN = "https://warden.example";
     reloadConfig();
-    expect(headersFor("http://10.0.0.5:3000/todos").get("Strict-Transport-Security")).toBe("max-age=31536000; includeSubDomains");
+    expect(headersFor("http://10.0.0.5:3000/todos").get("Strict-Transport-Security")).toBe(
+      "max-age=31536000; includeSubDomains",
+    );
   });
 
   it("Clerk mode allows Clerk's Frontend API, and nothing else extra", () => {
@@ -56,7 +58,9 @@ describe("security headers", () => {
       reloadConfig();
       const csp = contentSecurityPolicy("n");
       expect(csp).toContain("connect-src 'self' https://example.clerk.accounts.dev");
-      expect(csp).toContain("script-src 'nonce-n' 'strict-dynamic' https://example.clerk.accounts.dev https://challenges.cloudflare.com");
+      expect(csp).toContain(
+        "script-src 'nonce-n' 'strict-dynamic' https://example.clerk.accounts.dev https://challenges.cloudflare.com",
+      );
     } finally {
       delete process.env.CLERK_PUBLISHABLE_KEY;
       delete process.env.CLERK_SECRET_KEY;

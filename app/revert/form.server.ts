@@ -25,7 +25,11 @@ const revertForm = z.object({
 
 export type RevertForm = z.infer<typeof revertForm>;
 
-export function parseRevertForm(form: FormData): { ok: true; value: RevertForm } | { ok: false; error: string } {
+export function parseRevertForm(
+  form: FormData,
+): { ok: true; value: RevertForm } | { ok: false; error: string } {
   const result = revertForm.safeParse(firstStringValues(form));
-  return result.success ? { ok: true, value: result.data } : { ok: false, error: result.error.issues[0].message };
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, error: result.error.issues[0].message };
 }

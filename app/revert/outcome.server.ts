@@ -8,17 +8,29 @@ export interface RevertRefusal {
   rows: RevertedRow[];
 }
 
-const rowsChanged = (n: number) => (n === 1 ? "a row it changed has" : `${n.toLocaleString("en-US")} rows it changed have`);
+const rowsChanged = (n: number) =>
+  n === 1 ? "a row it changed has" : `${n.toLocaleString("en-US")} rows it changed have`;
 
 /** A revert's outcome in words: a flash to carry back on success, a refusal otherwise. */
-export function describeRevert(tx: number, outcome: RevertOutcome): { flash: Flash } | { refusal: RevertRefusal } {
+export function describeRevert(
+  tx: number,
+  outcome: RevertOutcome,
+): { flash: Flash } | { refusal: RevertRefusal } {
   switch (outcome.status) {
     case "reverted":
       return { flash: { text: `Undone: transaction ${tx} is reverted.`, undo: outcome.txId } };
     case "nothing":
-      return { flash: { text: `Transaction ${tx} left nothing to put back: its changes cancel out.` } };
+      return {
+        flash: { text: `Transaction ${tx} left nothing to put back: its changes cancel out.` },
+      };
     case "not-found":
-      return { refusal: { status: 404, error: `Transaction ${tx} does not exist, or it is not one you may see.`, rows: [] } };
+      return {
+        refusal: {
+          status: 404,
+          error: `Transaction ${tx} does not exist, or it is not one you may see.`,
+          rows: [],
+        },
+      };
     case "forbidden": {
       const why = {
         setup: `Transaction ${tx} was setup work, not something done in Warden, and cannot be reverted here.`,
@@ -47,7 +59,13 @@ export function describeRevert(tx: number, outcome: RevertOutcome): { flash: Fla
         };
       }
       if (outcome.reason === "reverted") {
-        return { refusal: { status: 409, error: `Transaction ${tx} was already reverted, by transaction ${outcome.by}. Nothing was changed.`, rows: [] } };
+        return {
+          refusal: {
+            status: 409,
+            error: `Transaction ${tx} was already reverted, by transaction ${outcome.by}. Nothing was changed.`,
+            rows: [],
+          },
+        };
       }
       return {
         refusal: {

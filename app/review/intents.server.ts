@@ -12,7 +12,12 @@ const note = z
   .string()
   .optional()
   .transform((value) => value?.trim() || null)
-  .pipe(z.string().max(REVIEW_NOTE_MAX_LENGTH, `A note can be at most ${REVIEW_NOTE_MAX_LENGTH} characters.`).nullable());
+  .pipe(
+    z
+      .string()
+      .max(REVIEW_NOTE_MAX_LENGTH, `A note can be at most ${REVIEW_NOTE_MAX_LENGTH} characters.`)
+      .nullable(),
+  );
 
 /** The reason picker's empty choice ("") counts as none; which intents need one is said below. */
 const reason = z
@@ -39,7 +44,12 @@ export const reviewIntent = z.discriminatedUnion(
       .transform((value, ctx) => {
         if (value.verdict === "approved") return { ...value, reason: null };
         if (value.reason) return { ...value, reason: value.reason };
-        ctx.issues.push({ code: "custom", message: FLAG_NEEDS_REASON, input: value, path: ["reason"] });
+        ctx.issues.push({
+          code: "custom",
+          message: FLAG_NEEDS_REASON,
+          input: value,
+          path: ["reason"],
+        });
         return z.NEVER;
       }),
     z.object({ intent: z.literal("claim"), id: todoId }),
@@ -48,7 +58,12 @@ export const reviewIntent = z.discriminatedUnion(
       .object({ intent: z.literal("escalate"), id: todoId, reason, note })
       .transform((value, ctx) => {
         if (value.reason) return { ...value, reason: value.reason };
-        ctx.issues.push({ code: "custom", message: ESCALATION_NEEDS_REASON, input: value, path: ["reason"] });
+        ctx.issues.push({
+          code: "custom",
+          message: ESCALATION_NEEDS_REASON,
+          input: value,
+          path: ["reason"],
+        });
         return z.NEVER;
       }),
     z.object({ intent: z.literal("resolve"), id: todoId }),
@@ -58,7 +73,9 @@ export const reviewIntent = z.discriminatedUnion(
 
 export type ReviewIntent = z.infer<typeof reviewIntent>;
 
-export function parseReviewIntent(form: FormData): { ok: true; value: ReviewIntent } | { ok: false; error: string; id?: string } {
+export function parseReviewIntent(
+  form: FormData,
+): { ok: true; value: ReviewIntent } | { ok: false; error: string; id?: string } {
   const values = firstStringValues(form);
   const result = reviewIntent.safeParse(values);
   if (result.success) return { ok: true, value: result.data };

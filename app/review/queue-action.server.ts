@@ -1,17 +1,37 @@
-import { claimTodo, releaseClaim, type ClaimOutcome, type ReleaseOutcome } from "../../db/claims.server";
+import {
+  claimTodo,
+  releaseClaim,
+  type ClaimOutcome,
+  type ReleaseOutcome,
+} from "../../db/claims.server";
 import type { PersonRef } from "../../db/directory/people.server";
-import { escalateTodo, resolveEscalation, type EscalateOutcome, type ResolveOutcome } from "../../db/escalations.server";
+import {
+  escalateTodo,
+  resolveEscalation,
+  type EscalateOutcome,
+  type ResolveOutcome,
+} from "../../db/escalations.server";
 import { recordReview, type ReviewOutcome } from "../../db/reviews.server";
 import type { ScopedTx } from "../../db/scoped.server";
 import type { ReviewIntent } from "./intents.server";
 
 /** What POST /review did, whichever intent it carried: one scoped call each. */
-export type QueueOutcome = ReviewOutcome | ClaimOutcome | ReleaseOutcome | EscalateOutcome | ResolveOutcome;
+export type QueueOutcome =
+  ReviewOutcome | ClaimOutcome | ReleaseOutcome | EscalateOutcome | ResolveOutcome;
 
-export function runQueueIntent(tx: ScopedTx, intent: ReviewIntent, claimMinutes: number): Promise<QueueOutcome> {
+export function runQueueIntent(
+  tx: ScopedTx,
+  intent: ReviewIntent,
+  claimMinutes: number,
+): Promise<QueueOutcome> {
   switch (intent.intent) {
     case "review":
-      return recordReview(tx, { todoId: intent.id, verdict: intent.verdict, reason: intent.reason, note: intent.note });
+      return recordReview(tx, {
+        todoId: intent.id,
+        verdict: intent.verdict,
+        reason: intent.reason,
+        note: intent.note,
+      });
     case "claim":
       return claimTodo(tx, { todoId: intent.id, minutes: claimMinutes });
     case "release":
@@ -39,7 +59,10 @@ const OWN_TODO: Record<Exclude<ReviewIntent["intent"], "release">, string> = {
 };
 
 /** The refusal to answer with, or null when the intent went through. */
-export function queueRefusal(intent: ReviewIntent["intent"], outcome: QueueOutcome): QueueRefusal | null {
+export function queueRefusal(
+  intent: ReviewIntent["intent"],
+  outcome: QueueOutcome,
+): QueueRefusal | null {
   switch (outcome.status) {
     case "recorded":
     case "claimed":
@@ -50,10 +73,19 @@ export function queueRefusal(intent: ReviewIntent["intent"], outcome: QueueOutco
     case "taken":
       return {
         status: 409,
-        error: intent === "claim" ? `Already claimed by ${named(outcome.by)}.` : `${named(outcome.by)} has claimed this todo; it is theirs to review until they release it or the claim runs out.`,
+        error:
+          intent === "claim"
+            ? `Already claimed by ${named(outcome.by)}.`
+            : `${named(outcome.by)} has claimed this todo; it is theirs to review until they release it or the claim runs out.`,
       };
     case "missing":
-      return { status: 404, error: intent === "resolve" ? "Not found: that todo has no open escalation." : "Not found: that todo no longer exists." };
+      return {
+        status: 404,
+        error:
+          intent === "resolve"
+            ? "Not found: that todo has no open escalation."
+            : "Not found: that todo no longer exists.",
+      };
     case "own-todo":
       return { status: 403, error: OWN_TODO[intent as keyof typeof OWN_TODO] };
     case "not-held":
@@ -67,7 +99,9 @@ export function queueRefusal(intent: ReviewIntent["intent"], outcome: QueueOutco
 export function queueDone(intent: ReviewIntent): string {
   switch (intent.intent) {
     case "review":
-      return intent.verdict === "approved" ? `Approved todo #${intent.id}.` : `Flagged todo #${intent.id} as ${intent.reason}.`;
+      return intent.verdict === "approved"
+        ? `Approved todo #${intent.id}.`
+        : `Flagged todo #${intent.id} as ${intent.reason}.`;
     case "claim":
       return `Claimed todo #${intent.id}: it is yours to review.`;
     case "release":

@@ -16,9 +16,14 @@ const owner = ownerPool();
 const created: number[] = [];
 const cookies: Record<string, string> = {};
 
-const get = (cookie: string, search = "") => new Request(`${URL_BASE}/audit${search}`, { headers: { Cookie: cookie } });
+const get = (cookie: string, search = "") =>
+  new Request(`${URL_BASE}/audit${search}`, { headers: { Cookie: cookie } });
 
-type AuditPage = { entries: AuditRow[]; filters: Record<string, string>; links: { first: string; next: string | null; previous: string | null } };
+type AuditPage = {
+  entries: AuditRow[];
+  filters: Record<string, string>;
+  links: { first: string; next: string | null; previous: string | null };
+};
 
 let bulkIds: number[];
 let bulkTxId: number;
@@ -33,10 +38,17 @@ beforeAll(async () => {
   );
   bulkIds = rows.map((row) => Number(row.id)).sort((a, b) => a - b);
   created.push(...bulkIds);
-  const body = new URLSearchParams([["intent", "bulk"], ["action", "complete"], ...bulkIds.map((id) => ["id", String(id)])]);
+  const body = new URLSearchParams([
+    ["intent", "bulk"],
+    ["action", "complete"],
+    ...bulkIds.map((id) => ["id", String(id)]),
+  ]);
   const response = await todosAction(args(formPost("/todos", body, cookies[ADAM])));
   expect(response.status).toBe(303);
-  const { rows: tx } = await owner.query("select distinct tx_id::text as tx_id from audit.audit_log where action = 'update' and todo_id = any($1::bigint[])", [bulkIds]);
+  const { rows: tx } = await owner.query(
+    "select distinct tx_id::text as tx_id from audit.audit_log where action = 'update' and todo_id = any($1::bigint[])",
+    [bulkIds],
+  );
   expect(tx).toHaveLength(1);
   bulkTxId = Number(tx[0].tx_id);
 });
@@ -66,7 +78,9 @@ describe("members and moderators", () => {
 
 describe("admin", () => {
   it("sees the bulk action's entries under actor user_adam, newest first", async () => {
-    const { thrown, response } = await settle(() => loader(args(get(cookies[ADAM], `?actor=${ADAM}`))));
+    const { thrown, response } = await settle(() =>
+      loader(args(get(cookies[ADAM], `?actor=${ADAM}`))),
+    );
     expect(thrown).toBe(false);
     expect(response.status).toBe(200);
     const page = (await response.json()) as AuditPage;
@@ -74,7 +88,14 @@ describe("admin", () => {
     const bulk = page.entries.filter((entry) => entry.txId === bulkTxId);
     expect(bulk.map((entry) => entry.rowId).sort((a, b) => a - b)).toEqual(bulkIds);
     for (const entry of bulk) {
-      expect(entry).toMatchObject({ actor: ADAM, dbRole: "admin_backend", action: "update", tableName: "todos", before: { is_complete: false }, after: { is_complete: true } });
+      expect(entry).toMatchObject({
+        actor: ADAM,
+        dbRole: "admin_backend",
+        action: "update",
+        tableName: "todos",
+        before: { is_complete: false },
+        after: { is_complete: true },
+      });
     }
     const ids = page.entries.map((entry) => entry.id);
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
@@ -83,7 +104,9 @@ describe("admin", () => {
   });
 
   it("filters by todo: the owner's insert and the admin's update", async () => {
-    const { response } = await settle(() => loader(args(get(cookies[ADAM], `?todo=${bulkIds[1]}`))));
+    const { response } = await settle(() =>
+      loader(args(get(cookies[ADAM], `?todo=${bulkIds[1]}`))),
+    );
     expect(response.status).toBe(200);
     const page = (await response.json()) as AuditPage;
     expect(page.entries.map((entry) => [entry.action, entry.actor, entry.todoId])).toEqual([
@@ -94,16 +117,29 @@ describe("admin", () => {
   });
 
   it("filters by action within one todo", async () => {
-    const { response } = await settle(() => loader(args(get(cookies[ADAM], `?todo=${bulkIds[0]}&action=insert`))));
+    const { response } = await settle(() =>
+      loader(args(get(cookies[ADAM], `?todo=${bulkIds[0]}&action=insert`))),
+    );
     const page = (await response.json()) as AuditPage;
     expect(page.entries.map((entry) => entry.action)).toEqual(["insert"]);
-    expect(page.filters).toEqual({ actor: "", todo: String(bulkIds[0]), tx: "", action: "insert", from: "", to: "" });
+    expect(page.filters).toEqual({
+      actor: "",
+      todo: String(bulkIds[0]),
+      tx: "",
+      action: "insert",
+      from: "",
+      to: "",
+    });
   });
 
   it.each([
     ["a non-numeric todo", "?todo=abc", "The todo id must be a positive whole number."],
     ["an impossible date", "?from=2026-02-30", "From must be a date (YYYY-MM-DD)."],
-    ["a backwards range", "?from=2026-03-02&to=2026-03-01", "The date range ends before it starts."],
+    [
+      "a backwards range",
+      "?from=2026-03-02&to=2026-03-01",
+      "The date range ends before it starts.",
+    ],
     ["a broken cursor", "?after=xyz", "That page link is broken. Start again from the first page."],
     ["an unknown action", "?action=drop", "Action must be insert, update or delete."],
   ])("%s: thrown 400 with the message", async (_name, search, message) => {

@@ -29,7 +29,14 @@ export async function loader(args: LoaderFunctionArgs) {
   const data = {
     flash: flash.message,
     entries: page.rows,
-    filters: { actor: query.actor ?? "", todo: query.todoId ? String(query.todoId) : "", tx: query.txId ? String(query.txId) : "", action: query.action ?? "", from: query.from ?? "", to: query.to ?? "" },
+    filters: {
+      actor: query.actor ?? "",
+      todo: query.todoId ? String(query.todoId) : "",
+      tx: query.txId ? String(query.txId) : "",
+      action: query.action ?? "",
+      from: query.from ?? "",
+      to: query.to ?? "",
+    },
     links: {
       first: auditSearch(query),
       next: page.next ? auditSearch(query, { after: page.next }) : null,
@@ -47,20 +54,48 @@ export default function AuditPage() {
     <div className="space-y-5">
       <div>
         <h1 className="text-2xl font-semibold">Audit log</h1>
-        <p className="text-sm text-slate-600">Every change to todos and reviews, written by database triggers. Newest first; nobody can edit or delete an entry.</p>
+        <p className="text-sm text-slate-600">
+          Every change to todos and reviews, written by database triggers. Newest first; nobody can
+          edit or delete an entry.
+        </p>
       </div>
       <FlashMessage flash={flash} />
       <FilterForm path="/audit" label="Filter the audit log">
         <FilterField label="Actor">
-          <input name="actor" defaultValue={filters.actor} placeholder="user_…" className={FIELD_CLASS} />
+          <input
+            name="actor"
+            defaultValue={filters.actor}
+            placeholder="user_…"
+            className={FIELD_CLASS}
+          />
         </FilterField>
         <FilterField label="Todo id">
-          <input name="todo" inputMode="numeric" defaultValue={filters.todo} className={`${FIELD_CLASS} w-24`} />
+          <input
+            name="todo"
+            inputMode="numeric"
+            defaultValue={filters.todo}
+            className={`${FIELD_CLASS} w-24`}
+          />
         </FilterField>
         <FilterField label="Transaction">
-          <input name="tx" inputMode="numeric" defaultValue={filters.tx} className={`${FIELD_CLASS} w-28`} />
+          <input
+            name="tx"
+            inputMode="numeric"
+            defaultValue={filters.tx}
+            className={`${FIELD_CLASS} w-28`}
+          />
         </FilterField>
-        <SelectField label="Action" name="action" value={filters.action} options={[["", "Any"], ["insert", "Insert"], ["update", "Update"], ["delete", "Delete"]]} />
+        <SelectField
+          label="Action"
+          name="action"
+          value={filters.action}
+          options={[
+            ["", "Any"],
+            ["insert", "Insert"],
+            ["update", "Update"],
+            ["delete", "Delete"],
+          ]}
+        />
         <FilterField label="From">
           <input type="date" name="from" defaultValue={filters.from} className={FIELD_CLASS} />
         </FilterField>
@@ -68,15 +103,29 @@ export default function AuditPage() {
           <input type="date" name="to" defaultValue={filters.to} className={FIELD_CLASS} />
         </FilterField>
       </FilterForm>
-      <ExportLinks links={[["Export CSV", `/audit/export.csv${links.first}`], ["Export NDJSON", `/audit/export.ndjson${links.first}`]]} />
+      <ExportLinks
+        links={[
+          ["Export CSV", `/audit/export.csv${links.first}`],
+          ["Export NDJSON", `/audit/export.ndjson${links.first}`],
+        ]}
+      />
       {entries.length === 0 ? (
         <EmptyState>
-          {Object.values(filters).some(Boolean) ? "No audit entries match these filters. Change them, or Clear to see all." : "Nothing recorded yet: changes to todos and reviews show here."}
+          {Object.values(filters).some(Boolean)
+            ? "No audit entries match these filters. Change them, or Clear to see all."
+            : "Nothing recorded yet: changes to todos and reviews show here."}
         </EmptyState>
       ) : (
-        <ol className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white shadow-sm" aria-label="Audit entries">
+        <ol
+          className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white shadow-sm"
+          aria-label="Audit entries"
+        >
           {entries.map((entry, index) => (
-            <AuditEntry key={entry.id} entry={entry} revert={entry.actor && entries[index - 1]?.txId !== entry.txId ? { back } : undefined} />
+            <AuditEntry
+              key={entry.id}
+              entry={entry}
+              revert={entry.actor && entries[index - 1]?.txId !== entry.txId ? { back } : undefined}
+            />
           ))}
         </ol>
       )}

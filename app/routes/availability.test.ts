@@ -11,9 +11,18 @@ import { loader as todos } from "./todos";
 // Stops and restarts the test run's own Postgres (files run one at a time),
 // to see the app say "unavailable" and then recover without a restart of its own.
 const dataDir = localDataDir();
-const { pgPort } = JSON.parse(readFileSync(path.join(dataDir, "stack.json"), "utf8")) as { pgPort: number };
-const { ownerPassword } = JSON.parse(readFileSync(path.join(dataDir, "secrets.json"), "utf8")) as { ownerPassword: string };
-const server = new LocalPostgres({ dataDir: path.join(dataDir, "pg"), port: pgPort, superuser: "postgres", password: ownerPassword });
+const { pgPort } = JSON.parse(readFileSync(path.join(dataDir, "stack.json"), "utf8")) as {
+  pgPort: number;
+};
+const { ownerPassword } = JSON.parse(readFileSync(path.join(dataDir, "secrets.json"), "utf8")) as {
+  ownerPassword: string;
+};
+const server = new LocalPostgres({
+  dataDir: path.join(dataDir, "pg"),
+  port: pgPort,
+  superuser: "postgres",
+  password: ownerPassword,
+});
 
 afterAll(async () => {
   await server.start().catch(() => {});
@@ -25,7 +34,8 @@ process.env.WARDEN_DB_WAIT_MS = "1000";
 
 it("answers 503 while the database is down, after the bounded wait, and recovers by itself when it is back", async () => {
   const cookie = await signInAs("user_alice");
-  const page = () => settle(() => todos(args(new Request(`${URL_BASE}/todos`, { headers: { Cookie: cookie } }))));
+  const page = () =>
+    settle(() => todos(args(new Request(`${URL_BASE}/todos`, { headers: { Cookie: cookie } }))));
   expect((await healthz()).status).toBe(200);
   expect((await page()).response.status).toBe(200);
 
@@ -54,7 +64,8 @@ it("answers 503 while the database is down, after the bounded wait, and recovers
 
 it("waits out a cold start: a request that arrives while the database is starting is answered once it is up, not with a 503", async () => {
   const cookie = await signInAs("user_alice");
-  const page = () => settle(() => todos(args(new Request(`${URL_BASE}/todos`, { headers: { Cookie: cookie } }))));
+  const page = () =>
+    settle(() => todos(args(new Request(`${URL_BASE}/todos`, { headers: { Cookie: cookie } }))));
   expect((await page()).response.status).toBe(200);
   process.env.WARDEN_DB_WAIT_MS = "20000";
   try {

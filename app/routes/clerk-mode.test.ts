@@ -24,19 +24,27 @@ it.each([
   ["GET /sign-in", () => Promise.resolve(signInLoader(args(new Request(`${URL_BASE}/sign-in`))))],
   ["POST /sign-in", () => signInAction(args(post("/sign-in", { identity: "user_adam" })))],
   ["POST /sign-out", () => signOut(args(post("/sign-out", {})))],
-  ["POST /switch", () => switchRole(args(post("/switch", { identity: "user_adam", org: "org_acme" })))],
+  [
+    "POST /switch",
+    () => switchRole(args(post("/switch", { identity: "user_adam", org: "org_acme" }))),
+  ],
   ["GET /.well-known/jwks.json", () => jwks()],
-] as [string, () => Promise<Response>][])("%s answers 404 and sets no cookie", async (_name, run) => {
-  const { response } = await settle(run);
-  expect(response.status).toBe(404);
-  expect(response.headers.get("Set-Cookie")).toBeNull();
-});
+] as [string, () => Promise<Response>][])(
+  "%s answers 404 and sets no cookie",
+  async (_name, run) => {
+    const { response } = await settle(run);
+    expect(response.status).toBe(404);
+    expect(response.headers.get("Set-Cookie")).toBeNull();
+  },
+);
 
 it("without the keys the same routes work (the check above can fail)", async () => {
   delete process.env.CLERK_PUBLISHABLE_KEY;
   delete process.env.CLERK_SECRET_KEY;
   reloadConfig();
-  const { response } = await settle(() => signInAction(args(post("/sign-in", { identity: "user_adam" }))));
+  const { response } = await settle(() =>
+    signInAction(args(post("/sign-in", { identity: "user_adam" }))),
+  );
   expect(response.status).toBe(302);
   expect(response.headers.get("Set-Cookie")).toMatch(/^__warden_session=/);
 });

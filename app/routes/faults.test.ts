@@ -4,7 +4,15 @@ import { closeDirectoryPool } from "../../db/directory/apply.server";
 import { BULK_ACTIONS, type BulkAction } from "../../db/limits";
 import { closeRolePools, rolePool } from "../../db/pools.server";
 import { addMembers } from "../../db/testing/directory";
-import { BULK_STATEMENT, dropAllFaults, holdAdvisoryLock, installRowFault, literal, outcomeOf, type Fault } from "../../db/testing/faults";
+import {
+  BULK_STATEMENT,
+  dropAllFaults,
+  holdAdvisoryLock,
+  installRowFault,
+  literal,
+  outcomeOf,
+  type Fault,
+} from "../../db/testing/faults";
 import { expectBulkDone } from "../../db/testing/bulk-checks";
 import { freshUserId, ownerPool } from "../../db/testing/identities";
 import * as checks from "../../db/testing/owner-checks";
@@ -25,8 +33,12 @@ const ADAM = "user_adam";
 const N = 20;
 const ROWS = [1, N / 2, N];
 const NEW_OWNER_NAME = "Faye Fault";
-const SERVER_FAULT = { message: "Something went wrong on our side and nothing was changed. Please try again." };
-const UNAVAILABLE = { message: "The database is not answering right now. Your data is safe; try again in a moment." };
+const SERVER_FAULT = {
+  message: "Something went wrong on our side and nothing was changed. Please try again.",
+};
+const UNAVAILABLE = {
+  message: "The database is not answering right now. Your data is safe; try again in a moment.",
+};
 /** Deleting and reassigning ask first; the post here is the confirmed one. */
 const ASKS_FIRST: ReadonlySet<BulkAction> = new Set(["delete", "reassign"]);
 
@@ -48,7 +60,10 @@ afterAll(async () => {
   await dropAllFaults(owner);
   await owner.query("delete from todos where id = any($1::bigint[])", [created]);
   await owner.query("delete from audit.audit_log where todo_id = any($1::bigint[])", [created]);
-  await owner.query("delete from directory.memberships where organization_id = $1 and user_id = any($2::text[])", [DEMO_ORG_ID, members]);
+  await owner.query(
+    "delete from directory.memberships where organization_id = $1 and user_id = any($2::text[])",
+    [DEMO_ORG_ID, members],
+  );
   await owner.query("delete from directory.users where id = any($1::text[])", [members]);
   await owner.end();
   await closeRolePools();
@@ -100,7 +115,11 @@ const faultOnRow = (arranged: Arranged, row: number, fault: Fault) =>
     fault,
   });
 
-async function expectUntouched(arranged: Arranged, before: Awaited<ReturnType<typeof checks.todosDigest>>, auditSince: number) {
+async function expectUntouched(
+  arranged: Arranged,
+  before: Awaited<ReturnType<typeof checks.todosDigest>>,
+  auditSince: number,
+) {
   expect(await checks.todosDigest(owner, arranged.ids)).toEqual(before);
   expect(await checks.auditHighWater(owner)).toBe(auditSince);
   const { pool } = rolePool("admin_backend");
@@ -109,10 +128,16 @@ async function expectUntouched(arranged: Arranged, before: Awaited<ReturnType<ty
 
 /** The page reads, and the same post now does what it says, from the same process and pools. */
 async function expectNextRequestsSucceed(arranged: Arranged, auditSince: number) {
-  const page = await settle(() => loader(args(new Request(`${URL_BASE}${arranged.page}`, { headers: { Cookie: cookie } }))));
+  const page = await settle(() =>
+    loader(args(new Request(`${URL_BASE}${arranged.page}`, { headers: { Cookie: cookie } }))),
+  );
   expect(page).toMatchObject({ thrown: false });
   expect(page.response.status).toBe(200);
-  const data = (await page.response.json()) as { databaseRole: string; matching: number; todos: { id: number }[] };
+  const data = (await page.response.json()) as {
+    databaseRole: string;
+    matching: number;
+    todos: { id: number }[];
+  };
   expect(data.databaseRole).toBe("admin_backend");
   expect(data.matching).toBe(N);
   expect(data.todos.map((todo) => Number(todo.id)).sort((a, b) => a - b)).toEqual(arranged.ids);
@@ -126,51 +151,61 @@ async function expectNextRequestsSucceed(arranged: Arranged, auditSince: number)
 
 describe.each(BULK_ACTIONS)(`POST /todos bulk %s of ${N} todos as ${ADAM}`, (bulkAction) => {
   // A trigger that raises is the server failing, not the user asking for something wrong: 500, never 400 or 503.
-  it.each(ROWS)("a trigger raising on row %i: 500 'nothing was changed', cause logged, nothing changed or audited; then the page and the action work", async (k) => {
-    const arranged = await arrange(bulkAction);
-    const before = await checks.todosDigest(owner, arranged.ids);
-    const since = await checks.auditHighWater(owner);
-    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
-    const fault = await faultOnRow(arranged, k, { kind: "raise" });
-    try {
-      const { thrown, response } = await arranged.post();
-      expect(thrown).toBe(true);
-      expect(response.status).toBe(500);
-      expect(await response.json()).toEqual(SERVER_FAULT);
-      expect(await fault.seen()).toBe(k);
-    } finally {
-      await fault.drop();
-    }
-    expect(logged).toHaveBeenCalledTimes(1);
-    expect(logged).toHaveBeenCalledWith(expect.objectContaining({ cause: expect.objectContaining({ code: "P0001", message: fault.marker }) }));
-    await expectUntouched(arranged, before, since);
-    await expectNextRequestsSucceed(arranged, since);
-  });
+  it.each(ROWS)(
+    "a trigger raising on row %i: 500 'nothing was changed', cause logged, nothing changed or audited; then the page and the action work",
+    async (k) => {
+      const arranged = await arrange(bulkAction);
+      const before = await checks.todosDigest(owner, arranged.ids);
+      const since = await checks.auditHighWater(owner);
+      const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+      const fault = await faultOnRow(arranged, k, { kind: "raise" });
+      try {
+        const { thrown, response } = await arranged.post();
+        expect(thrown).toBe(true);
+        expect(response.status).toBe(500);
+        expect(await response.json()).toEqual(SERVER_FAULT);
+        expect(await fault.seen()).toBe(k);
+      } finally {
+        await fault.drop();
+      }
+      expect(logged).toHaveBeenCalledTimes(1);
+      expect(logged).toHaveBeenCalledWith(
+        expect.objectContaining({
+          cause: expect.objectContaining({ code: "P0001", message: fault.marker }),
+        }),
+      );
+      await expectUntouched(arranged, before, since);
+      await expectNextRequestsSucceed(arranged, since);
+    },
+  );
 
-  it.each(ROWS)("the backend terminated while row %i waits: 503 'not answering', nothing changed or audited; then the page and the action work", async (k) => {
-    const arranged = await arrange(bulkAction);
-    const before = await checks.todosDigest(owner, arranged.ids);
-    const since = await checks.auditHighWater(owner);
-    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
-    const lock = await holdAdvisoryLock(owner);
-    const fault = await faultOnRow(arranged, k, { kind: "block", lockKey: lock.key });
-    try {
-      const call = outcomeOf(arranged.post());
-      await lock.terminateWaiter(call, BULK_STATEMENT[bulkAction]);
-      const result = await call.outcome;
-      if (!result.ok) throw result.error;
-      const { thrown, response } = result.value;
-      expect(thrown).toBe(true);
-      expect(response.status).toBe(503);
-      expect(await response.json()).toEqual(UNAVAILABLE);
-      expect(await fault.seen()).toBe(k);
-    } finally {
-      await lock.release();
-      await fault.drop();
-    }
-    // An outage is not a bug: nothing for the error log.
-    expect(logged).not.toHaveBeenCalled();
-    await expectUntouched(arranged, before, since);
-    await expectNextRequestsSucceed(arranged, since);
-  });
+  it.each(ROWS)(
+    "the backend terminated while row %i waits: 503 'not answering', nothing changed or audited; then the page and the action work",
+    async (k) => {
+      const arranged = await arrange(bulkAction);
+      const before = await checks.todosDigest(owner, arranged.ids);
+      const since = await checks.auditHighWater(owner);
+      const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+      const lock = await holdAdvisoryLock(owner);
+      const fault = await faultOnRow(arranged, k, { kind: "block", lockKey: lock.key });
+      try {
+        const call = outcomeOf(arranged.post());
+        await lock.terminateWaiter(call, BULK_STATEMENT[bulkAction]);
+        const result = await call.outcome;
+        if (!result.ok) throw result.error;
+        const { thrown, response } = result.value;
+        expect(thrown).toBe(true);
+        expect(response.status).toBe(503);
+        expect(await response.json()).toEqual(UNAVAILABLE);
+        expect(await fault.seen()).toBe(k);
+      } finally {
+        await lock.release();
+        await fault.drop();
+      }
+      // An outage is not a bug: nothing for the error log.
+      expect(logged).not.toHaveBeenCalled();
+      await expectUntouched(arranged, before, since);
+      await expectNextRequestsSucceed(arranged, since);
+    },
+  );
 });

@@ -9,6 +9,9 @@ export async function loader() {
     return json({ status: "ok" }, { headers: { "Cache-Control": "no-store" } });
   } catch (error) {
     if (!isDatabaseUnavailable(error)) console.error(error);
-    return json({ status: "unavailable" }, { status: 503, headers: { "Cache-Control": "no-store" } });
+    return json(
+      { status: "unavailable" },
+      { status: 503, headers: { "Cache-Control": "no-store" } },
+    );
   }
 }

@@ -15,16 +15,31 @@ export async function loader(args: LoaderFunctionArgs) {
 }
 
 const ROLES: { orgRole: ClerkOrgRole; name: string; may: string[] }[] = [
-  { orgRole: "org:member", name: "Member", may: ["See and change your own todos", "See the verdicts and notes on your own todos"] },
+  {
+    orgRole: "org:member",
+    name: "Member",
+    may: ["See and change your own todos", "See the verdicts and notes on your own todos"],
+  },
   {
     orgRole: "org:moderator",
     name: "Moderator",
-    may: ["See every todo in the organization", "Change only your own todos", "Claim, approve or flag anyone's todos but your own in the review queue (a flag needs a reason)", "Escalate a todo to the admins"],
+    may: [
+      "See every todo in the organization",
+      "Change only your own todos",
+      "Claim, approve or flag anyone's todos but your own in the review queue (a flag needs a reason)",
+      "Escalate a todo to the admins",
+    ],
   },
   {
     orgRole: "org:admin",
     name: "Admin",
-    may: ["See and change every todo in the organization", "Review in the queue, as moderators do", "Resolve escalations", "Bulk edit: complete, reopen, reassign or delete many todos at once", "Read the organization's audit log"],
+    may: [
+      "See and change every todo in the organization",
+      "Review in the queue, as moderators do",
+      "Resolve escalations",
+      "Bulk edit: complete, reopen, reassign or delete many todos at once",
+      "Read the organization's audit log",
+    ],
   },
 ];
 
@@ -37,7 +52,9 @@ export default function Help() {
         <h2 id="shortcuts" className="text-lg font-semibold">
           Review queue shortcuts
         </h2>
-        <p className="mt-1 text-sm text-slate-600">On the review queue, with an item focused (and not while typing a note):</p>
+        <p className="mt-1 text-sm text-slate-600">
+          On the review queue, with an item focused (and not while typing a note):
+        </p>
         <div className="mt-3 max-w-md">
           <ShortcutList />
         </div>
@@ -47,7 +64,8 @@ export default function Help() {
           What each role may do
         </h2>
         <p className="mt-1 text-sm text-slate-600">
-          A role counts only inside the organization that granted it; in your personal account you are a member. The database enforces the same rules whatever the pages offer.
+          A role counts only inside the organization that granted it; in your personal account you
+          are a member. The database enforces the same rules whatever the pages offer.
         </p>
         <ul className="mt-3 grid gap-3 sm:grid-cols-3">
           {ROLES.map((role) => {
@@ -61,7 +79,10 @@ export default function Help() {
                 className={`rounded-lg border bg-white p-4 text-sm shadow-sm ${yours ? "border-indigo-400" : "border-slate-200"}`}
               >
                 <h3 className="font-medium">
-                  {role.name} {yours ? <span className="text-xs font-normal text-indigo-700">(your role here)</span> : null}
+                  {role.name}{" "}
+                  {yours ? (
+                    <span className="text-xs font-normal text-indigo-700">(your role here)</span>
+                  ) : null}
                 </h3>
                 <p className="font-mono text-xs text-slate-500">
                   {role.orgRole} → {backendRoleForOrgRole(role.orgRole)}

@@ -34,7 +34,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await owner.query("delete from todos where id = any($1::bigint[])", [created]);
   await owner.query("delete from audit.audit_log where todo_id = any($1::bigint[])", [created]);
-  await owner.query("delete from directory.memberships where organization_id = $1 and user_id = $2", [DEMO_ORG_ID, ALICE]);
+  await owner.query(
+    "delete from directory.memberships where organization_id = $1 and user_id = $2",
+    [DEMO_ORG_ID, ALICE],
+  );
   await owner.query("delete from directory.users where id = $1", [ALICE]);
   await owner.end();
   await closeRolePools();
@@ -53,25 +56,40 @@ async function seed(userId: string, n: number): Promise<number[]> {
 
 /** Every column of these rows, as the owner sees them. */
 async function rows(ids: number[]) {
-  const { rows } = await owner.query("select to_jsonb(t) as row from todos t where id = any($1::bigint[]) order by id", [ids]);
+  const { rows } = await owner.query(
+    "select to_jsonb(t) as row from todos t where id = any($1::bigint[]) order by id",
+    [ids],
+  );
   return rows.map((row) => row.row);
 }
 
 /** The flash the redirect set, as the next page load shows it. */
 async function flashAfter(response: Response, cookie: string) {
   const flash = response.headers.get("Set-Cookie")!.split(";")[0];
-  const page = await settle(() => todosLoader(args(new Request(`${URL_BASE}/todos`, { headers: { Cookie: `${cookie}; ${flash}` } }))));
+  const page = await settle(() =>
+    todosLoader(
+      args(new Request(`${URL_BASE}/todos`, { headers: { Cookie: `${cookie}; ${flash}` } })),
+    ),
+  );
   return (await page.response.json()).flash as { text: string; undo?: number } | null;
 }
 
-const revert = (cookie: string, fields: Record<string, string>) => settle(() => revertAction(args(formPost("/revert", fields, cookie))));
+const revert = (cookie: string, fields: Record<string, string>) =>
+  settle(() => revertAction(args(formPost("/revert", fields, cookie))));
 
 describe("undo after a bulk delete (admin)", () => {
   it("the flash offers Undo; posting it brings the rows back with their ids and offers to undo the undo", async () => {
     const ids = await seed(ALICE, 3);
     const before = await rows(ids);
-    const fields: [string, string][] = [["intent", "bulk"], ["action", "delete"], ["confirmed", "yes"], ...ids.map((id): [string, string] => ["id", String(id)])];
-    const deleted = await settle(() => todosAction(args(formPost("/todos?q=undo", fields, cookies[ADAM]))));
+    const fields: [string, string][] = [
+      ["intent", "bulk"],
+      ["action", "delete"],
+      ["confirmed", "yes"],
+      ...ids.map((id): [string, string] => ["id", String(id)]),
+    ];
+    const deleted = await settle(() =>
+      todosAction(args(formPost("/todos?q=undo", fields, cookies[ADAM]))),
+    );
     expect(deleted.response.status).toBe(303);
     const flash = await flashAfter(deleted.response, cookies[ADAM]);
     expect(flash).toEqual({ text: "Deleted 3 todos.", undo: expect.any(Number) });
@@ -82,7 +100,10 @@ describe("undo after a bulk delete (admin)", () => {
     expect(undone.response.headers.get("Location")).toBe("/todos?q=undo");
     expect(await rows(ids)).toEqual(before);
     const again = await flashAfter(undone.response, cookies[ADAM]);
-    expect(again).toEqual({ text: `Undone: transaction ${flash!.undo} is reverted.`, undo: expect.any(Number) });
+    expect(again).toEqual({
+      text: `Undone: transaction ${flash!.undo} is reverted.`,
+      undo: expect.any(Number),
+    });
 
     const redone = await revert(cookies[ADAM], { tx: String(again!.undo) });
     expect(redone.response.status).toBe(303);
@@ -95,17 +116,24 @@ describe("undo after a single delete (member)", () => {
   it("brings the member's own todo back with its id", async () => {
     const [id] = await seed(ALICE, 1);
     const before = await rows([id]);
-    const deleted = await settle(() => todosAction(args(formPost("/todos", { intent: "delete", id: String(id) }, cookies[ALICE]))));
+    const deleted = await settle(() =>
+      todosAction(args(formPost("/todos", { intent: "delete", id: String(id) }, cookies[ALICE]))),
+    );
     expect(deleted.response.status).toBe(303);
     const flash = await flashAfter(deleted.response, cookies[ALICE]);
-    expect(flash).toEqual({ text: expect.stringMatching(/^Deleted “undo route .+ 1”\.$/), undo: expect.any(Number) });
+    expect(flash).toEqual({
+      text: expect.stringMatching(/^Deleted “undo route .+ 1”\.$/),
+      undo: expect.any(Number),
+    });
     expect((await revert(cookies[ALICE], { tx: String(flash!.undo) })).response.status).toBe(303);
     expect(await rows([id])).toEqual(before);
   });
 
   it("an edit or a toggle offers no undo (only deletes and bulk actions do)", async () => {
     const [id] = await seed(ALICE, 1);
-    const toggled = await settle(() => todosAction(args(formPost("/todos", { intent: "toggle", id: String(id) }, cookies[ALICE]))));
+    const toggled = await settle(() =>
+      todosAction(args(formPost("/todos", { intent: "toggle", id: String(id) }, cookies[ALICE]))),
+    );
     expect(toggled.response.status).toBe(303);
     expect(toggled.response.headers.get("Set-Cookie")).toBeNull();
   });
@@ -118,7 +146,11 @@ describe("refusals: a status, a sentence, nothing changed", () => {
 
   beforeAll(async () => {
     ids = await seed(BOB, 2);
-    const fields: [string, string][] = [["intent", "bulk"], ["action", "complete"], ...ids.map((id): [string, string] => ["id", String(id)])];
+    const fields: [string, string][] = [
+      ["intent", "bulk"],
+      ["action", "complete"],
+      ...ids.map((id): [string, string] => ["id", String(id)]),
+    ];
     const done = await settle(() => todosAction(args(formPost("/todos", fields, cookies[ADAM]))));
     adminTx = (await flashAfter(done.response, cookies[ADAM]))!.undo!;
     state = await rows(ids);
@@ -128,10 +160,17 @@ describe("refusals: a status, a sentence, nothing changed", () => {
     ["bob, whose todos they are (member)", BOB],
     ["maya (moderator)", MAYA],
   ])("%s may not revert the admin's transaction: 404", async (_who, userId) => {
-    const { thrown, response } = await revert(cookies[userId], { tx: String(adminTx), back: "/todos" });
+    const { thrown, response } = await revert(cookies[userId], {
+      tx: String(adminTx),
+      back: "/todos",
+    });
     expect(thrown).toBe(false);
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ error: `Transaction ${adminTx} does not exist, or it is not one you may see.`, rows: [], back: "/todos" });
+    expect(await response.json()).toEqual({
+      error: `Transaction ${adminTx} does not exist, or it is not one you may see.`,
+      rows: [],
+      back: "/todos",
+    });
     expect(await rows(ids)).toEqual(state);
   });
 
@@ -140,18 +179,27 @@ describe("refusals: a status, a sentence, nothing changed", () => {
     expect(await rows(ids)).toEqual(state);
   });
 
-  it.each([[""], ["abc"], ["-1"], ["0"]])("a malformed transaction id %j: 400 with a message", async (tx) => {
-    const { response } = await revert(cookies[ADAM], { tx });
-    expect(response.status).toBe(400);
-    expect((await response.json()).error).toBe("The transaction id must be a positive whole number.");
-  });
+  it.each([[""], ["abc"], ["-1"], ["0"]])(
+    "a malformed transaction id %j: 400 with a message",
+    async (tx) => {
+      const { response } = await revert(cookies[ADAM], { tx });
+      expect(response.status).toBe(400);
+      expect((await response.json()).error).toBe(
+        "The transaction id must be a positive whole number.",
+      );
+    },
+  );
 
   it("a row changed since: 409 naming it, and the other row is not reverted either", async () => {
     await owner.query("update todos set task = 'changed since' where id = $1", [ids[0]]);
     const changed = await rows(ids);
     const { response } = await revert(cookies[ADAM], { tx: String(adminTx), back: "/audit" });
     expect(response.status).toBe(409);
-    expect(await response.json()).toEqual({ error: expect.stringContaining("a row it changed has changed since"), rows: [{ table: "todos", id: ids[0] }], back: "/audit" });
+    expect(await response.json()).toEqual({
+      error: expect.stringContaining("a row it changed has changed since"),
+      rows: [{ table: "todos", id: ids[0] }],
+      back: "/audit",
+    });
     expect(await rows(ids)).toEqual(changed);
   });
 
@@ -159,7 +207,11 @@ describe("refusals: a status, a sentence, nothing changed", () => {
     const forged = new Request(`${URL_BASE}/revert`, {
       method: "POST",
       body: new URLSearchParams({ tx: String(adminTx) }),
-      headers: { Origin: "https://evil.example", "Content-Type": "application/x-www-form-urlencoded", Cookie: cookies[ADAM] },
+      headers: {
+        Origin: "https://evil.example",
+        "Content-Type": "application/x-www-form-urlencoded",
+        Cookie: cookies[ADAM],
+      },
     });
     const { thrown, response } = await settle(() => revertAction(args(forged)));
     expect(thrown).toBe(true);
@@ -172,7 +224,8 @@ describe("refusals: a status, a sentence, nothing changed", () => {
     expect(await rows(ids)).toEqual(changedOrState());
   });
 
-  const changedOrState = () => state.map((row, index) => (index === 0 ? { ...(row as object), task: "changed since" } : row));
+  const changedOrState = () =>
+    state.map((row, index) => (index === 0 ? { ...(row as object), task: "changed since" } : row));
 });
 
 it("GET /revert loads nothing: the page only shows a refused post", () => {

@@ -26,11 +26,19 @@ export async function action(args: ActionFunctionArgs) {
   requireMutation(args.request);
   const identity = await requireIdentity(args);
   const parsed = parseRevertForm(await readForm(args.request));
-  if (!parsed.ok) return json<RevertActionData>({ error: parsed.error, rows: [], back: DEFAULT_BACK }, { status: 400 });
+  if (!parsed.ok)
+    return json<RevertActionData>(
+      { error: parsed.error, rows: [], back: DEFAULT_BACK },
+      { status: 400 },
+    );
   const { tx, back } = parsed.value;
   const outcome = await scopedAtOnce(identity, (scope) => revertTransaction(scope, tx));
   const described = describeRevert(tx, outcome);
-  if ("flash" in described) return redirect(back, { status: 303, headers: { "Set-Cookie": await setFlash(args.request, described.flash) } });
+  if ("flash" in described)
+    return redirect(back, {
+      status: 303,
+      headers: { "Set-Cookie": await setFlash(args.request, described.flash) },
+    });
   const { status, ...refusal } = described.refusal;
   return json<RevertActionData>({ ...refusal, back }, { status });
 }
@@ -41,8 +49,13 @@ export default function RevertPage() {
     return (
       <div className="space-y-4">
         <h1 className="text-2xl font-semibold">Undo</h1>
-        <p className="text-sm text-slate-600">Undo works from the message after an action, or from a transaction in the audit log.</p>
-        <Link to={DEFAULT_BACK} className="inline-block rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50">
+        <p className="text-sm text-slate-600">
+          Undo works from the message after an action, or from a transaction in the audit log.
+        </p>
+        <Link
+          to={DEFAULT_BACK}
+          className="inline-block rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50"
+        >
           Back to todos
         </Link>
       </div>
@@ -51,19 +64,36 @@ export default function RevertPage() {
   return (
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">Nothing was undone</h1>
-      <p role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-700" data-testid="revert-error">
+      <p
+        role="alert"
+        className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-700"
+        data-testid="revert-error"
+      >
         {data.error}
       </p>
       {data.rows.length ? (
-        <ul className="list-inside list-disc text-sm" aria-label="Rows changed since" data-testid="revert-conflicts">
+        <ul
+          className="list-inside list-disc text-sm"
+          aria-label="Rows changed since"
+          data-testid="revert-conflicts"
+        >
           {data.rows.map((row) => (
             <li key={`${row.table}-${row.id}`}>
-              {row.table === "todos" ? <Link to={`/todos/${row.id}`} className="text-indigo-700 underline">todo #{row.id}</Link> : `review #${row.id}`}
+              {row.table === "todos" ? (
+                <Link to={`/todos/${row.id}`} className="text-indigo-700 underline">
+                  todo #{row.id}
+                </Link>
+              ) : (
+                `review #${row.id}`
+              )}
             </li>
           ))}
         </ul>
       ) : null}
-      <Link to={data.back} className="inline-block rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50">
+      <Link
+        to={data.back}
+        className="inline-block rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50"
+      >
         Back
       </Link>
     </div>

@@ -1,4 +1,10 @@
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import {
+  json,
+  redirect,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { readReviewQueue } from "../../db/review-queue.server";
 import { capabilitiesOf } from "../../roles/capabilities";
@@ -28,7 +34,12 @@ export async function loader(args: LoaderFunctionArgs) {
   const flash = await readFlash(args.request);
   const queue = await scopedRead(identity, (tx) => readReviewQueue(tx, QUEUE_LENGTH));
   const { escalate, resolveEscalations } = capabilitiesOf(identity.backendRole);
-  const data = { ...queue, flash: flash.message, claimMinutes: config().claimMinutes, can: { escalate, resolve: resolveEscalations } };
+  const data = {
+    ...queue,
+    flash: flash.message,
+    claimMinutes: config().claimMinutes,
+    can: { escalate, resolve: resolveEscalations },
+  };
   return json(data, flash.clear ? { headers: { "Set-Cookie": flash.clear } } : undefined);
 }
 
@@ -39,21 +50,32 @@ export async function action(args: ActionFunctionArgs) {
   const identity = await requireIdentity(args);
   requireCapability(identity, "review");
   const parsed = parseReviewIntent(await readForm(args.request));
-  if (!parsed.ok) return json<ReviewActionData>({ error: parsed.error, id: parsed.id }, { status: 400 });
+  if (!parsed.ok)
+    return json<ReviewActionData>({ error: parsed.error, id: parsed.id }, { status: 400 });
   const intent = parsed.value;
   if (intent.intent === "escalate") requireCapability(identity, "escalate");
   if (intent.intent === "resolve") requireCapability(identity, "resolveEscalations");
-  const outcome = await scopedAtOnce(identity, (tx) => runQueueIntent(tx, intent, config().claimMinutes));
+  const outcome = await scopedAtOnce(identity, (tx) =>
+    runQueueIntent(tx, intent, config().claimMinutes),
+  );
   const refusal = queueRefusal(intent.intent, outcome);
-  if (refusal) return json<ReviewActionData>({ error: refusal.error, id: String(intent.id) }, { status: refusal.status });
-  return redirect("/review", { status: 303, headers: { "Set-Cookie": await setFlash(args.request, { text: queueDone(intent) }) } });
+  if (refusal)
+    return json<ReviewActionData>(
+      { error: refusal.error, id: String(intent.id) },
+      { status: refusal.status },
+    );
+  return redirect("/review", {
+    status: 303,
+    headers: { "Set-Cookie": await setFlash(args.request, { text: queueDone(intent) }) },
+  });
 }
 
 /** How often an open, visible queue asks for fresh counts and claims. */
 const REFRESH_MS = 30_000;
 
 export default function ReviewPage() {
-  const { counts, escalations, unreviewed, flagged, claimMinutes, can, flash } = useLoaderData<typeof loader>();
+  const { counts, escalations, unreviewed, flagged, claimMinutes, can, flash } =
+    useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   useLiveRevalidation(REFRESH_MS);
   const escalatedIds = new Set(escalations.map((escalation) => escalation.todoId));
@@ -64,8 +86,9 @@ export default function ReviewPage() {
         <div>
           <h1 className="text-2xl font-semibold">Review queue</h1>
           <p className="text-sm text-slate-600">
-            Claim an item so nobody else takes it (a claim lasts {claimMinutes} minutes, or until you release it or record a verdict). A flag needs a
-            reason. Press <kbd className="rounded border px-1">?</kbd> for the keyboard shortcuts.
+            Claim an item so nobody else takes it (a claim lasts {claimMinutes} minutes, or until
+            you release it or record a verdict). A flag needs a reason. Press{" "}
+            <kbd className="rounded border px-1">?</kbd> for the keyboard shortcuts.
           </p>
         </div>
         <ShortcutHelp />
@@ -82,7 +105,10 @@ export default function ReviewPage() {
         ))}
       </dl>
       {actionData?.error ? (
-        <p role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-700">
+        <p
+          role="alert"
+          className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-700"
+        >
           {actionData.error}
         </p>
       ) : null}

@@ -22,15 +22,23 @@ afterAll(async () => {
   await closeRolePools();
 });
 
-const page = (cookie: string) => settle(() => todosLoader(args(new Request(`${URL_BASE}/todos`, { headers: { Cookie: cookie } }))));
+const page = (cookie: string) =>
+  settle(() =>
+    todosLoader(args(new Request(`${URL_BASE}/todos`, { headers: { Cookie: cookie } }))),
+  );
 const cookieOf = (response: Response) => response.headers.get("Set-Cookie")!.split(";")[0];
-const todoCount = async () => Number((await owner.query("select count(*) from todos")).rows[0].count);
+const todoCount = async () =>
+  Number((await owner.query("select count(*) from todos")).rows[0].count);
 
 async function expectEnded(copied: string) {
   const read = await page(copied);
   expect(read.response.status).toBe(401);
   const before = await todoCount();
-  const write = await settle(() => todosAction(args(formPost("/todos", { intent: "create", task: "written with a copied cookie" }, copied))));
+  const write = await settle(() =>
+    todosAction(
+      args(formPost("/todos", { intent: "create", task: "written with a copied cookie" }, copied)),
+    ),
+  );
   expect(write.response.status).toBe(401);
   expect(await todoCount()).toBe(before);
 }
@@ -46,13 +54,19 @@ describe("a copied session cookie", () => {
     const cookie = await signInAs("user_alice");
     const { response } = await settle(() => signOut(args(formPost("/sign-out", {}, cookie))));
     expect(response.status).toBe(303);
-    expect(response.headers.get("Set-Cookie")).toMatch(/^__warden_session=;.*Max-Age=0|Expires=Thu, 01 Jan 1970/);
+    expect(response.headers.get("Set-Cookie")).toMatch(
+      /^__warden_session=;.*Max-Age=0|Expires=Thu, 01 Jan 1970/,
+    );
     await expectEnded(cookie);
   });
 
   it("is worthless after a switch, down or up; the new cookie works", async () => {
     const cookie = await signInAs("user_adam");
-    const { response } = await settle(() => switchRole(args(formPost("/switch", { identity: "user_adam", org: "", returnTo: "/todos" }, cookie))));
+    const { response } = await settle(() =>
+      switchRole(
+        args(formPost("/switch", { identity: "user_adam", org: "", returnTo: "/todos" }, cookie)),
+      ),
+    );
     expect(response.status).toBe(303);
     const switched = cookieOf(response);
     await expectEnded(cookie);
@@ -64,14 +78,18 @@ describe("a copied session cookie", () => {
   it("of an ended session cannot switch its way back in", async () => {
     const cookie = await signInAs("user_adam");
     await settle(() => signOut(args(formPost("/sign-out", {}, cookie))));
-    const { response } = await settle(() => switchRole(args(formPost("/switch", { identity: "user_adam", org: "org_acme" }, cookie))));
+    const { response } = await settle(() =>
+      switchRole(args(formPost("/switch", { identity: "user_adam", org: "org_acme" }, cookie))),
+    );
     expect(response.status).toBe(401);
     expect(response.headers.get("Set-Cookie")).toBeNull();
   });
 
   it("is worthless after the same browser signs in again", async () => {
     const first = await signInAs("user_bob");
-    const { response } = await settle(() => signInAction(args(formPost("/sign-in", { identity: "user_maya" }, first))));
+    const { response } = await settle(() =>
+      signInAction(args(formPost("/sign-in", { identity: "user_maya" }, first))),
+    );
     expect(response.status).toBe(302);
     await expectEnded(first);
     expect((await page(cookieOf(response))).response.status).toBe(200);
@@ -81,7 +99,9 @@ describe("a copied session cookie", () => {
 describe("the flash message", () => {
   it("is shown when the app set it", async () => {
     const cookie = await signInAs("user_alice");
-    const flash = (await setFlash(new Request(URL_BASE), { text: "Marked 3 todos complete.", undo: 42 })).split(";")[0];
+    const flash = (
+      await setFlash(new Request(URL_BASE), { text: "Marked 3 todos complete.", undo: 42 })
+    ).split(";")[0];
     const { response } = await page(`${cookie}; ${flash}`);
     expect((await response.json()).flash).toEqual({ text: "Marked 3 todos complete.", undo: 42 });
   });
@@ -103,7 +123,13 @@ describe("Secure cookies", () => {
   const signInAt = (origin: string) =>
     settle(() =>
       signInAction(
-        args(new Request(`${origin}/sign-in`, { method: "POST", body: "identity=user_bob", headers: { Origin: origin, "Content-Type": "application/x-www-form-urlencoded" } })),
+        args(
+          new Request(`${origin}/sign-in`, {
+            method: "POST",
+            body: "identity=user_bob",
+            headers: { Origin: origin, "Content-Type": "application/x-www-form-urlencoded" },
+          }),
+        ),
       ),
     );
 
@@ -125,7 +151,10 @@ describe("Secure cookies", () => {
     const request = new Request("http://10.0.0.5:3000/sign-in", {
       method: "POST",
       body: "identity=user_bob",
-      headers: { Origin: "https://warden.example", "Content-Type": "application/x-www-form-urlencoded" },
+      headers: {
+        Origin: "https://warden.example",
+        "Content-Type": "application/x-www-form-urlencoded",
+      },
     });
     const { response } = await settle(() => signInAction(args(request)));
     expect(response.status).toBe(302);

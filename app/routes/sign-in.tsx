@@ -1,4 +1,10 @@
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import {
+  json,
+  redirect,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { DEMO_IDENTITIES, findDemoIdentity, findDemoOrganization } from "../../db/demo-identities";
 import { backendRoleForOrgRole } from "../../roles/roles";
@@ -36,7 +42,10 @@ export async function action(args: ActionFunctionArgs) {
   // Signing in again ends whatever session this browser had.
   await endLocalSession(args);
   const [first] = identity.memberships;
-  const cookie = await beginLocalSession(request, { userId: identity.userId, org: first ? { id: first.orgId, role: first.role } : null });
+  const cookie = await beginLocalSession(request, {
+    userId: identity.userId,
+    org: first ? { id: first.orgId, role: first.role } : null,
+  });
   return redirect(safeReturnTo(form.get("returnTo")), { headers: { "Set-Cookie": cookie } });
 }
 
@@ -49,7 +58,8 @@ export default function SignIn() {
     <section className="mx-auto max-w-xl">
       <h1 className="text-2xl font-semibold">Sign in</h1>
       <p className="mt-1 text-slate-600">
-        Local identity provider. Pick a demo identity: it signs in with its first organization active, whose role maps to a Postgres role.
+        Local identity provider. Pick a demo identity: it signs in with its first organization
+        active, whose role maps to a Postgres role.
       </p>
       {actionData?.error ? (
         <p role="alert" className="mt-4 rounded-md bg-red-50 p-3 text-sm text-red-700">
@@ -68,11 +78,15 @@ export default function SignIn() {
             className="rounded-lg border border-slate-200 bg-white p-4 text-left shadow-sm transition hover:border-indigo-400 disabled:opacity-60"
           >
             <span className="block font-medium">
-              {identity.name} {pendingIdentity === identity.userId ? <span className="text-sm text-slate-500">signing in…</span> : null}
+              {identity.name}{" "}
+              {pendingIdentity === identity.userId ? (
+                <span className="text-sm text-slate-500">signing in…</span>
+              ) : null}
             </span>
             <span className="block font-mono text-xs text-slate-500">{identity.userId}</span>
             <span className="mt-2 block text-xs text-slate-600">
-              {identity.orgName} · {identity.orgRole ?? "no organization"} → <span className="font-mono">{identity.backendRole}</span>
+              {identity.orgName} · {identity.orgRole ?? "no organization"} →{" "}
+              <span className="font-mono">{identity.backendRole}</span>
             </span>
           </button>
         ))}

@@ -13,5 +13,8 @@ export async function action(args: ActionFunctionArgs) {
   if (authMode() === "clerk") throw new Response("Not found", { status: 404 });
   requireMutation(args.request);
   await endLocalSession(args);
-  return redirect("/sign-in", { status: 303, headers: { "Set-Cookie": await clearLocalSession(args.request) } });
+  return redirect("/sign-in", {
+    status: 303,
+    headers: { "Set-Cookie": await clearLocalSession(args.request) },
+  });
 }

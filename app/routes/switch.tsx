@@ -37,13 +37,19 @@ export async function action(args: ActionFunctionArgs) {
     const membership = typeof orgId === "string" ? demoMembership(identity, orgId) : undefined;
     if (!membership) {
       const name = findDemoOrganization(orgId)?.name ?? "that organization";
-      throw json({ message: `${identity.name} is not a member of ${name}. Nothing was changed.` }, { status: 400 });
+      throw json(
+        { message: `${identity.name} is not a member of ${name}. Nothing was changed.` },
+        { status: 400 },
+      );
     }
     org = { id: membership.orgId, role: membership.role };
   }
   // Only a live session may hand over to a new one: a copied cookie of an ended session cannot switch its way back in.
   if (!(await endLocalSession(args))) throw sessionRejected();
   const cookie = await beginLocalSession(request, { userId: identity.userId, org });
-  return redirect(safeReturnTo(form.get("returnTo")), { status: 303, headers: { "Set-Cookie": cookie } });
+  return redirect(safeReturnTo(form.get("returnTo")), {
+    status: 303,
+    headers: { "Set-Cookie": cookie },
+  });
 }
 export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";

@@ -19,7 +19,14 @@ const label = randomUUID().slice(0, 8);
 let rows: Record<"acme" | "globex" | "eve" | "alicePersonal", number>;
 
 const place = async (tenant: string, userId: string, task: string) =>
-  Number((await owner.query<{ id: string }>("insert into todos (tenant_id, user_id, task) values ($1, $2, $3) returning id", [tenant, userId, `${task} ${label}`])).rows[0].id);
+  Number(
+    (
+      await owner.query<{ id: string }>(
+        "insert into todos (tenant_id, user_id, task) values ($1, $2, $3) returning id",
+        [tenant, userId, `${task} ${label}`],
+      )
+    ).rows[0].id,
+  );
 
 beforeAll(async () => {
   rows = {
@@ -45,9 +52,16 @@ async function othersState() {
   return state[0];
 }
 
-const get = (cookie: string, path: string) => new Request(`${URL_BASE}${path}`, { headers: { Cookie: cookie } });
-const idsOf = (data: { todos?: { id: number }[]; unreviewed?: { id: number }[]; flagged?: { id: number }[] }) =>
-  [...(data.todos ?? []), ...(data.unreviewed ?? []), ...(data.flagged ?? [])].map((todo) => todo.id);
+const get = (cookie: string, path: string) =>
+  new Request(`${URL_BASE}${path}`, { headers: { Cookie: cookie } });
+const idsOf = (data: {
+  todos?: { id: number }[];
+  unreviewed?: { id: number }[];
+  flagged?: { id: number }[];
+}) =>
+  [...(data.todos ?? []), ...(data.unreviewed ?? []), ...(data.flagged ?? [])].map(
+    (todo) => todo.id,
+  );
 
 describe("the creator case: Eve, admin of her own organization", () => {
   let eve: string;
@@ -57,24 +71,37 @@ describe("the creator case: Eve, admin of her own organization", () => {
 
   it("signs in with her organization active, as its admin", async () => {
     const { identity } = await ((await rootLoader(args(get(eve, "/todos")))) as Response).json();
-    expect(identity).toMatchObject({ userId: "user_eve", orgId: "org_eve", orgName: "Eve's org", orgRole: "org:admin", backendRole: "admin_backend" });
+    expect(identity).toMatchObject({
+      userId: "user_eve",
+      orgId: "org_eve",
+      orgName: "Eve's org",
+      orgRole: "org:admin",
+      backendRole: "admin_backend",
+    });
   });
 
   it("reads nothing of Acme, Globex or anyone's personal workspace, on any page", async () => {
     const todos = await (await todosLoader(args(get(eve, "/todos")))).json();
     expect(idsOf(todos)).toContain(rows.eve);
-    for (const other of [rows.acme, rows.globex, rows.alicePersonal]) expect(idsOf(todos)).not.toContain(other);
+    for (const other of [rows.acme, rows.globex, rows.alicePersonal])
+      expect(idsOf(todos)).not.toContain(other);
     expect(todos.todos.every((todo: { userId: string }) => todo.userId === "user_eve")).toBe(true);
 
     const filtered = await (await todosLoader(args(get(eve, "/todos?owner=user_alice")))).json();
     expect(filtered.todos).toEqual([]);
 
     const queue = await (await reviewLoader(args(get(eve, "/review")))).json();
-    for (const other of [rows.acme, rows.globex, rows.alicePersonal]) expect(idsOf(queue)).not.toContain(other);
+    for (const other of [rows.acme, rows.globex, rows.alicePersonal])
+      expect(idsOf(queue)).not.toContain(other);
 
     const audit = await (await auditLoader(args(get(eve, "/audit")))).json();
     expect(audit.entries.length).toBeGreaterThan(0);
-    expect(audit.entries.every((entry: { todoId: number | null }) => ![rows.acme, rows.globex, rows.alicePersonal].includes(entry.todoId ?? 0))).toBe(true);
+    expect(
+      audit.entries.every(
+        (entry: { todoId: number | null }) =>
+          ![rows.acme, rows.globex, rows.alicePersonal].includes(entry.todoId ?? 0),
+      ),
+    ).toBe(true);
     const byTodo = await (await auditLoader(args(get(eve, `/audit?todo=${rows.acme}`)))).json();
     expect(byTodo.entries).toEqual([]);
   });
@@ -90,29 +117,88 @@ describe("the creator case: Eve, admin of her own organization", () => {
         const { response } = await settle(() => todosAction(args(formPost("/todos", fields, eve))));
         expect(response.status, `${fields.intent} ${id}`).toBe(404);
       }
-      const review = await settle(() => reviewAction(args(formPost("/review", { intent: "review", id: String(id), verdict: "flagged", reason: "spam" }, eve))));
+      const review = await settle(() =>
+        reviewAction(
+          args(
+            formPost(
+              "/review",
+              { intent: "review", id: String(id), verdict: "flagged", reason: "spam" },
+              eve,
+            ),
+          ),
+        ),
+      );
       expect(review.response.status).toBe(404);
-      const bulk = await settle(() => todosAction(args(formPost("/todos", [["intent", "bulk"], ["action", "delete"], ["id", String(id)], ["confirmed", "yes"]], eve))));
+      const bulk = await settle(() =>
+        todosAction(
+          args(
+            formPost(
+              "/todos",
+              [
+                ["intent", "bulk"],
+                ["action", "delete"],
+                ["id", String(id)],
+                ["confirmed", "yes"],
+              ],
+              eve,
+            ),
+          ),
+        ),
+      );
       expect(bulk.response.status).toBe(303);
     }
     for (const action of ["complete", "reopen", "delete"]) {
-      const { response } = await settle(() => todosAction(args(formPost("/todos?q=secret", { intent: "bulk", action, scope: "filter", confirmed: "yes" }, eve))));
+      const { response } = await settle(() =>
+        todosAction(
+          args(
+            formPost(
+              "/todos?q=secret",
+              { intent: "bulk", action, scope: "filter", confirmed: "yes" },
+              eve,
+            ),
+          ),
+        ),
+      );
       expect(response.status).toBe(303);
     }
-    const reassign = await settle(() => todosAction(args(formPost("/todos", { intent: "bulk", action: "reassign", scope: "filter", owner: "user_alice", confirmed: "yes" }, eve))));
+    const reassign = await settle(() =>
+      todosAction(
+        args(
+          formPost(
+            "/todos",
+            {
+              intent: "bulk",
+              action: "reassign",
+              scope: "filter",
+              owner: "user_alice",
+              confirmed: "yes",
+            },
+            eve,
+          ),
+        ),
+      ),
+    );
     expect(reassign.response.status).toBe(400);
     expect(await othersState()).toEqual(before);
   });
 
   it("her own organization's rows she does change (the checks above can fail)", async () => {
-    const { response } = await settle(() => todosAction(args(formPost("/todos", { intent: "toggle", id: String(rows.eve) }, eve))));
+    const { response } = await settle(() =>
+      todosAction(args(formPost("/todos", { intent: "toggle", id: String(rows.eve) }, eve))),
+    );
     expect(response.status).toBe(303);
-    expect((await owner.query("select is_complete from todos where id = $1", [rows.eve])).rows[0].is_complete).toBe(true);
+    expect(
+      (await owner.query("select is_complete from todos where id = $1", [rows.eve])).rows[0]
+        .is_complete,
+    ).toBe(true);
   });
 });
 
 describe("switching organizations", () => {
-  const switchTo = (cookie: string, identity: string, org: string) => settle(() => switchAction(args(formPost("/switch", { identity, org, returnTo: "/todos" }, cookie))));
+  const switchTo = (cookie: string, identity: string, org: string) =>
+    settle(() =>
+      switchAction(args(formPost("/switch", { identity, org, returnTo: "/todos" }, cookie))),
+    );
   const roleAfter = async (response: Response) => {
     const cookie = response.headers.get("Set-Cookie")!.split(";")[0];
     const data = await (await todosLoader(args(get(cookie, "/todos")))).json();
@@ -123,9 +209,13 @@ describe("switching organizations", () => {
     const cookie = await signInAs("user_eve");
     const { response } = await switchTo(cookie, "user_eve", "org_acme");
     expect(response.status).toBe(400);
-    expect((await response.json()).message).toBe("Eve is not a member of Acme. Nothing was changed.");
+    expect((await response.json()).message).toBe(
+      "Eve is not a member of Acme. Nothing was changed.",
+    );
     expect(response.headers.get("Set-Cookie")).toBeNull();
-    expect((await settle(() => todosLoader(args(get(cookie, "/todos"))))).response.status).toBe(200);
+    expect((await settle(() => todosLoader(args(get(cookie, "/todos"))))).response.status).toBe(
+      200,
+    );
   });
 
   it("an organization id that does not exist is a 400 too", async () => {
@@ -134,21 +224,29 @@ describe("switching organizations", () => {
   });
 
   it("Maya: moderator of Acme, member of Globex, and her personal account", async () => {
-    const acme = await roleAfter((await switchTo(await signInAs("user_maya"), "user_maya", "org_acme")).response);
+    const acme = await roleAfter(
+      (await switchTo(await signInAs("user_maya"), "user_maya", "org_acme")).response,
+    );
     expect(acme.databaseRole).toBe("moderator_backend");
     expect(acme.ids).toContain(rows.acme);
 
-    const globex = await roleAfter((await switchTo(await signInAs("user_maya"), "user_maya", "org_globex")).response);
+    const globex = await roleAfter(
+      (await switchTo(await signInAs("user_maya"), "user_maya", "org_globex")).response,
+    );
     expect(globex.databaseRole).toBe("authenticated_backend");
     expect(globex.ids).not.toContain(rows.globex);
 
-    const personal = await roleAfter((await switchTo(await signInAs("user_maya"), "user_maya", "")).response);
+    const personal = await roleAfter(
+      (await switchTo(await signInAs("user_maya"), "user_maya", "")).response,
+    );
     expect(personal.databaseRole).toBe("authenticated_backend");
     for (const id of Object.values(rows)) expect(personal.ids).not.toContain(id);
   });
 
   it("Alice in her personal account sees her personal todo and none of Acme's", async () => {
-    const personal = await roleAfter((await switchTo(await signInAs("user_alice"), "user_alice", "")).response);
+    const personal = await roleAfter(
+      (await switchTo(await signInAs("user_alice"), "user_alice", "")).response,
+    );
     expect(personal.ids).toContain(rows.alicePersonal);
     expect(personal.ids).not.toContain(rows.acme);
   });

@@ -23,9 +23,22 @@ const created: number[] = [];
 let kept: number;
 let deleted: number;
 
-type Page = { id: number; todo: { task: string; isComplete: boolean } | null; fate: string; lastTask: string | null; entries: TimelineEntry[]; older: number | null };
+type Page = {
+  id: number;
+  todo: { task: string; isComplete: boolean } | null;
+  fate: string;
+  lastTask: string | null;
+  entries: TimelineEntry[];
+  older: number | null;
+};
 
-const open = (userId: string, id: string) => settle(() => loader({ ...args(new Request(`${URL_BASE}/todos/${id}`, { headers: { Cookie: cookies[userId] } })), params: { id } }));
+const open = (userId: string, id: string) =>
+  settle(() =>
+    loader({
+      ...args(new Request(`${URL_BASE}/todos/${id}`, { headers: { Cookie: cookies[userId] } })),
+      params: { id },
+    }),
+  );
 
 async function post(userId: string, form: Record<string, string>) {
   const response = await todosAction(args(formPost("/todos", form, cookies[userId])));
@@ -34,7 +47,9 @@ async function post(userId: string, form: Record<string, string>) {
 
 async function createAsAlice(task: string) {
   await post(ALICE, { intent: "create", task });
-  const { rows } = await owner.query<{ id: string }>("select id from todos where task = $1", [task]);
+  const { rows } = await owner.query<{ id: string }>("select id from todos where task = $1", [
+    task,
+  ]);
   const id = Number(rows[0].id);
   created.push(id);
   return id;
@@ -51,7 +66,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // The log is append-only for the app's roles, not for the owner: test entries would otherwise pile up run after run.
-  await owner.query("delete from audit.transactions where tx_id in (select tx_id from audit.audit_log where todo_id = any($1::bigint[]))", [created]);
+  await owner.query(
+    "delete from audit.transactions where tx_id in (select tx_id from audit.audit_log where todo_id = any($1::bigint[]))",
+    [created],
+  );
   await owner.query("delete from audit.audit_log where todo_id = any($1::bigint[])", [created]);
   await owner.query("delete from todos where id = any($1::bigint[])", [created]);
   await owner.end();
@@ -65,7 +83,12 @@ describe("the owner", () => {
     expect(thrown).toBe(false);
     expect(response.status).toBe(200);
     const page = (await response.json()) as Page;
-    expect(page).toMatchObject({ id: kept, fate: "visible", todo: { task: `Plan the big launch ${label}`, isComplete: true }, older: null });
+    expect(page).toMatchObject({
+      id: kept,
+      fate: "visible",
+      todo: { task: `Plan the big launch ${label}`, isComplete: true },
+      older: null,
+    });
     expect(page.entries.map((entry) => [entry.action, entry.actor, entry.dbRole])).toEqual([
       ["update", ALICE, "authenticated_backend"],
       ["update", ALICE, "authenticated_backend"],
@@ -86,7 +109,10 @@ describe("an admin of the organization", () => {
   it("reads a deleted todo's timeline", async () => {
     const { thrown, response } = await open(ADAM, String(deleted));
     expect(thrown).toBe(false);
-    expect(await response.json()).toMatchObject({ fate: "deleted", lastTask: `Scrap this ${label}` });
+    expect(await response.json()).toMatchObject({
+      fate: "deleted",
+      lastTask: `Scrap this ${label}`,
+    });
   });
 });
 
@@ -97,12 +123,15 @@ describe("what is not yours is not there", () => {
     ["a moderator (maya), a deleted todo she had no hand in", MAYA, () => deleted],
     ["the admin of another organization (gina)", GINA, () => kept],
     ["alice, an id that never existed", ALICE, () => 999_999_999_999],
-  ])("%s: thrown 404, the same answer as for an id that never existed", async (_name, userId, id) => {
-    const { thrown, response } = await open(userId, String(id()));
-    expect(thrown).toBe(true);
-    expect(response.status).toBe(404);
-    expect(await response.json()).toEqual(NOT_FOUND);
-  });
+  ])(
+    "%s: thrown 404, the same answer as for an id that never existed",
+    async (_name, userId, id) => {
+      const { thrown, response } = await open(userId, String(id()));
+      expect(thrown).toBe(true);
+      expect(response.status).toBe(404);
+      expect(await response.json()).toEqual(NOT_FOUND);
+    },
+  );
 });
 
 describe("malformed input", () => {
@@ -111,10 +140,16 @@ describe("malformed input", () => {
     ["zero", "0", "The todo id must be a positive whole number."],
     ["a negative number", "-1", "The todo id must be a positive whole number."],
     ["too many digits", "9999999999999999", "The todo id must be a positive whole number."],
-    ["a broken page link", "1?before=later", "That page link is broken. Start again from the newest entries."],
+    [
+      "a broken page link",
+      "1?before=later",
+      "That page link is broken. Start again from the newest entries.",
+    ],
   ])("%s: thrown 400 with the message", async (_name, path, message) => {
     const [id, search = ""] = path.split("?");
-    const request = new Request(`${URL_BASE}/todos/${id}${search ? `?${search}` : ""}`, { headers: { Cookie: cookies[ALICE] } });
+    const request = new Request(`${URL_BASE}/todos/${id}${search ? `?${search}` : ""}`, {
+      headers: { Cookie: cookies[ALICE] },
+    });
     const { thrown, response } = await settle(() => loader({ ...args(request), params: { id } }));
     expect(thrown).toBe(true);
     expect(response.status).toBe(400);

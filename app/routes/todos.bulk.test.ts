@@ -35,7 +35,8 @@ function post(cookie: string, fields: [string, string][], url = `${URL_BASE}/tod
   return formPost(url, fields, cookie);
 }
 
-const get = (cookie: string, url = `${URL_BASE}/todos`) => new Request(url, { headers: { Cookie: cookie } });
+const get = (cookie: string, url = `${URL_BASE}/todos`) =>
+  new Request(url, { headers: { Cookie: cookie } });
 
 async function seed(userId: string, n: number): Promise<number[]> {
   const { rows } = await owner.query<{ id: string }>(
@@ -51,7 +52,10 @@ async function seed(userId: string, n: number): Promise<number[]> {
 }
 
 async function completeCount(ids: number[]): Promise<number> {
-  const { rows } = await owner.query("select count(*)::int as n from todos where id = any($1::bigint[]) and is_complete", [ids]);
+  const { rows } = await owner.query(
+    "select count(*)::int as n from todos where id = any($1::bigint[]) and is_complete",
+    [ids],
+  );
   return rows[0].n;
 }
 
@@ -65,7 +69,10 @@ afterAll(async () => {
   await owner.query("delete from todos where id = any($1::bigint[])", [created]);
   // The log is append-only for the app's roles, not for the owner: test entries would otherwise pile up run after run.
   await owner.query("delete from audit.audit_log where todo_id = any($1::bigint[])", [created]);
-  await owner.query("delete from directory.memberships where organization_id = $1 and user_id = any($2::text[])", [DEMO_ORG_ID, members]);
+  await owner.query(
+    "delete from directory.memberships where organization_id = $1 and user_id = any($2::text[])",
+    [DEMO_ORG_ID, members],
+  );
   await owner.query("delete from directory.users where id = any($1::text[])", [members]);
   await owner.end();
   await closeRolePools();
@@ -84,16 +91,45 @@ describe("only admins reach a bulk action", () => {
 
   // A crafted post: the page never offers these users the bulk bar.
   const posts: [name: string, fields: () => [string, string][], url: () => string][] = [
-    ["complete of alice's ids", () => [["intent", "bulk"], ["action", "complete"], ...idFields(aliceIds)], () => `${URL_BASE}/todos`],
-    ["confirmed delete of alice's ids", () => [["intent", "bulk"], ["action", "delete"], ["confirmed", "yes"], ...idFields(aliceIds)], () => `${URL_BASE}/todos`],
-    ["complete of the whole filter", () => [["intent", "bulk"], ["action", "complete"], ["scope", "filter"]], () => `${URL_BASE}/todos?owner=${filterOwner}`],
+    [
+      "complete of alice's ids",
+      () => [["intent", "bulk"], ["action", "complete"], ...idFields(aliceIds)],
+      () => `${URL_BASE}/todos`,
+    ],
+    [
+      "confirmed delete of alice's ids",
+      () => [["intent", "bulk"], ["action", "delete"], ["confirmed", "yes"], ...idFields(aliceIds)],
+      () => `${URL_BASE}/todos`,
+    ],
+    [
+      "complete of the whole filter",
+      () => [
+        ["intent", "bulk"],
+        ["action", "complete"],
+        ["scope", "filter"],
+      ],
+      () => `${URL_BASE}/todos?owner=${filterOwner}`,
+    ],
     [
       "confirmed reassign of the whole filter",
-      () => [["intent", "bulk"], ["action", "reassign"], ["scope", "filter"], ["owner", ALICE], ["confirmed", "yes"]],
+      () => [
+        ["intent", "bulk"],
+        ["action", "reassign"],
+        ["scope", "filter"],
+        ["owner", ALICE],
+        ["confirmed", "yes"],
+      ],
       () => `${URL_BASE}/todos?owner=${filterOwner}`,
     ],
     // Who may bulk-edit is answered before the form is judged: no 400 hints for those who may not.
-    ["a malformed bulk form", () => [["intent", "bulk"], ["action", "explode"]], () => `${URL_BASE}/todos`],
+    [
+      "a malformed bulk form",
+      () => [
+        ["intent", "bulk"],
+        ["action", "explode"],
+      ],
+      () => `${URL_BASE}/todos`,
+    ],
   ];
 
   describe.each([
@@ -105,7 +141,9 @@ describe("only admins reach a bulk action", () => {
       const all = [...aliceIds, ...filterIds];
       const before = await snapshot(all);
       const since = await auditHighWater();
-      const { thrown, response } = await settle(() => action(args(post(cookies[userId], fields(), url()))));
+      const { thrown, response } = await settle(() =>
+        action(args(post(cookies[userId], fields(), url()))),
+      );
       expect(thrown).toBe(true);
       expect(response.status).toBe(403);
       expect(await response.json()).toEqual(FORBIDDEN);
@@ -119,7 +157,17 @@ describe("admin: complete of the selected rows", () => {
   it("redirects 303 with a flash that the next loader shows once and clears", async () => {
     const ids = await seed(freshUserId("selected"), 3);
     const [untouched] = await seed(freshUserId("unselected"), 1);
-    const { thrown, response } = await settle(() => action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "complete"], ...idFields(ids)], `${URL_BASE}/todos?status=open`))));
+    const { thrown, response } = await settle(() =>
+      action(
+        args(
+          post(
+            cookies[ADAM],
+            [["intent", "bulk"], ["action", "complete"], ...idFields(ids)],
+            `${URL_BASE}/todos?status=open`,
+          ),
+        ),
+      ),
+    );
     expect(thrown).toBe(false);
     expect(response.status).toBe(303);
     expect(response.headers.get("Location")).toBe("/todos?status=open");
@@ -133,7 +181,10 @@ describe("admin: complete of the selected rows", () => {
     const next = await settle(() => loader(args(get(`${cookies[ADAM]}; ${flash}`))));
     expect(next.thrown).toBe(false);
     expect(next.response.status).toBe(200);
-    expect((await next.response.json()).flash).toEqual({ text: "Marked 3 todos complete.", undo: expect.any(Number) });
+    expect((await next.response.json()).flash).toEqual({
+      text: "Marked 3 todos complete.",
+      undo: expect.any(Number),
+    });
     const clear = next.response.headers.get("Set-Cookie");
     expect(clear).toMatch(/^__warden_flash=[^;]*;/);
     expect(clear).toMatch(/Max-Age=0/i);
@@ -147,48 +198,101 @@ describe("admin: complete of the selected rows", () => {
   it("counts only rows that changed, in the singular for one", async () => {
     const ids = await seed(freshUserId("half"), 2);
     await owner.query("update todos set is_complete = true where id = $1", [ids[0]]);
-    const { response } = await settle(() => action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "complete"], ...idFields(ids)]))));
+    const { response } = await settle(() =>
+      action(
+        args(post(cookies[ADAM], [["intent", "bulk"], ["action", "complete"], ...idFields(ids)])),
+      ),
+    );
     expect(response.status).toBe(303);
     const flash = response.headers.get("Set-Cookie")!.split(";")[0];
     const next = await settle(() => loader(args(get(`${cookies[ADAM]}; ${flash}`))));
-    expect((await next.response.json()).flash).toEqual({ text: "Marked 1 todo complete.", undo: expect.any(Number) });
+    expect((await next.response.json()).flash).toEqual({
+      text: "Marked 1 todo complete.",
+      undo: expect.any(Number),
+    });
   });
 });
 
 describe("admin: delete asks first", () => {
   it("without confirmed: 200 with the count of matching rows, nothing deleted", async () => {
     const ids = await seed(freshUserId("doomed"), 3);
-    const { rows } = await owner.query("select coalesce(max(id), 0)::int + 1000000 as id from todos");
+    const { rows } = await owner.query(
+      "select coalesce(max(id), 0)::int + 1000000 as id from todos",
+    );
     const missing = rows[0].id as number;
     const before = await snapshot(ids);
-    const { thrown, response } = await settle(() => action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "delete"], ...idFields([...ids, missing])]))));
+    const { thrown, response } = await settle(() =>
+      action(
+        args(
+          post(cookies[ADAM], [
+            ["intent", "bulk"],
+            ["action", "delete"],
+            ...idFields([...ids, missing]),
+          ]),
+        ),
+      ),
+    );
     expect(thrown).toBe(false);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ intent: "bulk", confirm: { action: "delete", count: 3, scope: "selected", ids: [...ids, missing] } });
+    expect(await response.json()).toEqual({
+      intent: "bulk",
+      confirm: { action: "delete", count: 3, scope: "selected", ids: [...ids, missing] },
+    });
     expect(await snapshot(ids)).toEqual(before);
   });
 
   it("with confirmed=yes: the rows are deleted", async () => {
     const ids = await seed(freshUserId("doomed"), 3);
     const [kept] = await seed(freshUserId("kept"), 1);
-    const { response } = await settle(() => action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "delete"], ["confirmed", "yes"], ...idFields(ids)]))));
+    const { response } = await settle(() =>
+      action(
+        args(
+          post(cookies[ADAM], [
+            ["intent", "bulk"],
+            ["action", "delete"],
+            ["confirmed", "yes"],
+            ...idFields(ids),
+          ]),
+        ),
+      ),
+    );
     expect(response.status).toBe(303);
     expect((await snapshot(ids)).n).toBe(0);
     expect((await snapshot([kept])).n).toBe(1);
     const flash = response.headers.get("Set-Cookie")!.split(";")[0];
-    expect((await (await settle(() => loader(args(get(`${cookies[ADAM]}; ${flash}`))))).response.json()).flash).toEqual({ text: "Deleted 3 todos.", undo: expect.any(Number) });
+    expect(
+      (await (await settle(() => loader(args(get(`${cookies[ADAM]}; ${flash}`))))).response.json())
+        .flash,
+    ).toEqual({ text: "Deleted 3 todos.", undo: expect.any(Number) });
   });
 
   it("for the whole filter: the count comes from the URL's filter", async () => {
     const filterOwner = freshUserId("doomed");
     const ids = await seed(filterOwner, 4);
-    await owner.query("update todos set is_complete = true where id = any($1::bigint[])", [ids.slice(0, 1)]);
+    await owner.query("update todos set is_complete = true where id = any($1::bigint[])", [
+      ids.slice(0, 1),
+    ]);
     const before = await snapshot(ids);
     const { response } = await settle(() =>
-      action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "delete"], ["scope", "filter"]], `${URL_BASE}/todos?owner=${filterOwner}&status=open`))),
+      action(
+        args(
+          post(
+            cookies[ADAM],
+            [
+              ["intent", "bulk"],
+              ["action", "delete"],
+              ["scope", "filter"],
+            ],
+            `${URL_BASE}/todos?owner=${filterOwner}&status=open`,
+          ),
+        ),
+      ),
     );
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ intent: "bulk", confirm: { action: "delete", count: 3, scope: "filter", ids: [] } });
+    expect(await response.json()).toEqual({
+      intent: "bulk",
+      confirm: { action: "delete", count: 3, scope: "filter", ids: [] },
+    });
     expect(await snapshot(ids)).toEqual(before);
   });
 });
@@ -200,7 +304,20 @@ describe("admin: scope=filter", () => {
     const otherIds = await seed(freshUserId("other"), 2);
     const othersBefore = await snapshot(otherIds);
     const { response } = await settle(() =>
-      action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "complete"], ["scope", "filter"], ...idFields(otherIds)], `${URL_BASE}/todos?owner=${target}`))),
+      action(
+        args(
+          post(
+            cookies[ADAM],
+            [
+              ["intent", "bulk"],
+              ["action", "complete"],
+              ["scope", "filter"],
+              ...idFields(otherIds),
+            ],
+            `${URL_BASE}/todos?owner=${target}`,
+          ),
+        ),
+      ),
     );
     expect(response.status).toBe(303);
     expect(response.headers.get("Location")).toBe(`/todos?owner=${target}`);
@@ -215,31 +332,78 @@ describe("admin: scope=filter", () => {
     await join({ userId: to, name: "Toni Tester" });
     const ids = await seed(from, 2);
     const { response } = await settle(() =>
-      action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "reassign"], ["scope", "filter"], ["owner", to], ["confirmed", "yes"]], `${URL_BASE}/todos?owner=${from}`))),
+      action(
+        args(
+          post(
+            cookies[ADAM],
+            [
+              ["intent", "bulk"],
+              ["action", "reassign"],
+              ["scope", "filter"],
+              ["owner", to],
+              ["confirmed", "yes"],
+            ],
+            `${URL_BASE}/todos?owner=${from}`,
+          ),
+        ),
+      ),
     );
     expect(response.status).toBe(303);
-    const { rows } = await owner.query("select distinct user_id from todos where id = any($1::bigint[])", [ids]);
+    const { rows } = await owner.query(
+      "select distinct user_id from todos where id = any($1::bigint[])",
+      [ids],
+    );
     expect(rows).toEqual([{ user_id: to }]);
     const flash = response.headers.get("Set-Cookie")!.split(";")[0];
-    expect((await (await settle(() => loader(args(get(`${cookies[ADAM]}; ${flash}`))))).response.json()).flash).toEqual({ text: `Reassigned 2 todos to Toni Tester (${to}).`, undo: expect.any(Number) });
+    expect(
+      (await (await settle(() => loader(args(get(`${cookies[ADAM]}; ${flash}`))))).response.json())
+        .flash,
+    ).toEqual({ text: `Reassigned 2 todos to Toni Tester (${to}).`, undo: expect.any(Number) });
   });
 
   it("a malformed filter in the URL is a 400, nothing changed", async () => {
     const ids = await seed(freshUserId("target"), 2);
     const before = await snapshot(ids);
     const { thrown, response } = await settle(() =>
-      action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "complete"], ["scope", "filter"]], `${URL_BASE}/todos?status=maybe`))),
+      action(
+        args(
+          post(
+            cookies[ADAM],
+            [
+              ["intent", "bulk"],
+              ["action", "complete"],
+              ["scope", "filter"],
+            ],
+            `${URL_BASE}/todos?status=maybe`,
+          ),
+        ),
+      ),
     );
     expect(thrown).toBe(false);
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ intent: "bulk", error: "Status must be open or complete." });
+    expect(await response.json()).toEqual({
+      intent: "bulk",
+      error: "Status must be open or complete.",
+    });
     expect(await snapshot(ids)).toEqual(before);
   });
 });
 
 describe("admin: reassign goes only to a member of the organization", () => {
   const reassign = (owner: string, ids: number[], confirmed: boolean) =>
-    settle(() => action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "reassign"], ["owner", owner], ...(confirmed ? [["confirmed", "yes"] as [string, string]] : []), ...idFields(ids)]))));
+    settle(() =>
+      action(
+        args(
+          post(cookies[ADAM], [
+            ["intent", "bulk"],
+            ["action", "reassign"],
+            ["owner", owner],
+            ...(confirmed ? [["confirmed", "yes"] as [string, string]] : []),
+            ...idFields(ids),
+          ]),
+        ),
+      ),
+    );
 
   const strangers: [who: string, arrange: () => Promise<string>][] = [
     ["someone who was never a member", async () => freshUserId("ghost")],
@@ -267,7 +431,10 @@ describe("admin: reassign goes only to a member of the organization", () => {
       const { thrown, response } = await reassign(stranger, ids, confirmed);
       expect(thrown).toBe(false);
       expect(response.status).toBe(400);
-      expect(await response.json()).toEqual({ intent: "bulk", error: `${stranger} is not a member of this organization. Nothing was changed.` });
+      expect(await response.json()).toEqual({
+        intent: "bulk",
+        error: `${stranger} is not a member of this organization. Nothing was changed.`,
+      });
       expect(await snapshot(ids)).toEqual(before);
       expect(await auditCountSince(since, ids)).toBe(0);
     });
@@ -281,13 +448,26 @@ describe("admin: reassign goes only to a member of the organization", () => {
 
     const asked = await reassign(to, ids, false);
     expect(asked.response.status).toBe(200);
-    expect(await asked.response.json()).toEqual({ intent: "bulk", confirm: { action: "reassign", count: 3, scope: "selected", ids, owner: to, ownerName: "Robin Receiver" } });
+    expect(await asked.response.json()).toEqual({
+      intent: "bulk",
+      confirm: {
+        action: "reassign",
+        count: 3,
+        scope: "selected",
+        ids,
+        owner: to,
+        ownerName: "Robin Receiver",
+      },
+    });
     expect(await snapshot(ids)).toEqual(before);
 
     const since = await auditHighWater();
     const done = await reassign(to, ids, true);
     expect(done.response.status).toBe(303);
-    const { rows } = await owner.query("select distinct user_id from todos where id = any($1::bigint[])", [ids]);
+    const { rows } = await owner.query(
+      "select distinct user_id from todos where id = any($1::bigint[])",
+      [ids],
+    );
     expect(rows).toEqual([{ user_id: to }]);
     expect(await auditCountSince(since, ids)).toBe(3);
   });
@@ -297,7 +477,9 @@ describe("admin: reassign goes only to a member of the organization", () => {
     const gone = freshUserId("gone");
     await join({ userId: picked, name: "Pat Picked" }, { userId: gone, name: "Gale Gone" });
     await removeMember(DEMO_ORG_ID, gone);
-    const { members: offered } = (await (await settle(() => loader(args(get(cookies[ADAM]))))).response.json()) as { members: { id: string }[] };
+    const { members: offered } = (await (
+      await settle(() => loader(args(get(cookies[ADAM]))))
+    ).response.json()) as { members: { id: string }[] };
     expect(offered).toContainEqual({ id: picked, name: "Pat Picked", role: "org:member" });
     expect(offered.map((member) => member.id)).not.toContain(gone);
   });
@@ -305,7 +487,16 @@ describe("admin: reassign goes only to a member of the organization", () => {
 
 describe("admin: refused bulk actions answer 400 and change nothing", () => {
   it("a malformed form", async () => {
-    const { response } = await settle(() => action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "complete"]]))));
+    const { response } = await settle(() =>
+      action(
+        args(
+          post(cookies[ADAM], [
+            ["intent", "bulk"],
+            ["action", "complete"],
+          ]),
+        ),
+      ),
+    );
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ intent: "bulk", error: "Select at least one todo." });
   });
@@ -317,15 +508,48 @@ describe("admin: refused bulk actions answer 400 and change nothing", () => {
       bigIds = await seed(bigOwner, 50_001);
     });
 
-    const TOO_MANY = "This would change 50,001 todos; a bulk action changes at most 50,000. Narrow the filter.";
+    const TOO_MANY =
+      "This would change 50,001 todos; a bulk action changes at most 50,000. Narrow the filter.";
 
     it.each([
-      ["complete of a filter matching 50,001", [["action", "complete"], ["scope", "filter"]], TOO_MANY],
-      ["unconfirmed delete of a filter matching 50,001", [["action", "delete"], ["scope", "filter"]], TOO_MANY],
-      ["confirmed delete of a filter matching 50,001", [["action", "delete"], ["scope", "filter"], ["confirmed", "yes"]], TOO_MANY],
+      [
+        "complete of a filter matching 50,001",
+        [
+          ["action", "complete"],
+          ["scope", "filter"],
+        ],
+        TOO_MANY,
+      ],
+      [
+        "unconfirmed delete of a filter matching 50,001",
+        [
+          ["action", "delete"],
+          ["scope", "filter"],
+        ],
+        TOO_MANY,
+      ],
+      [
+        "confirmed delete of a filter matching 50,001",
+        [
+          ["action", "delete"],
+          ["scope", "filter"],
+          ["confirmed", "yes"],
+        ],
+        TOO_MANY,
+      ],
     ] as [string, [string, string][], string][])("%s", async (_name, fields, error) => {
       const before = await snapshot(bigIds);
-      const { thrown, response } = await settle(() => action(args(post(cookies[ADAM], [["intent", "bulk"], ...fields], `${URL_BASE}/todos?owner=${bigOwner}`))));
+      const { thrown, response } = await settle(() =>
+        action(
+          args(
+            post(
+              cookies[ADAM],
+              [["intent", "bulk"], ...fields],
+              `${URL_BASE}/todos?owner=${bigOwner}`,
+            ),
+          ),
+        ),
+      );
       expect(thrown).toBe(false);
       expect(response.status).toBe(400);
       expect(await response.json()).toEqual({ intent: "bulk", error });
@@ -334,9 +558,18 @@ describe("admin: refused bulk actions answer 400 and change nothing", () => {
 
     it("50,001 selected ids", async () => {
       const before = await snapshot(bigIds);
-      const { response } = await settle(() => action(args(post(cookies[ADAM], [["intent", "bulk"], ["action", "complete"], ...idFields(bigIds)]))));
+      const { response } = await settle(() =>
+        action(
+          args(
+            post(cookies[ADAM], [["intent", "bulk"], ["action", "complete"], ...idFields(bigIds)]),
+          ),
+        ),
+      );
       expect(response.status).toBe(400);
-      expect(await response.json()).toEqual({ intent: "bulk", error: "50,001 todos selected; a bulk action changes at most 50,000." });
+      expect(await response.json()).toEqual({
+        intent: "bulk",
+        error: "50,001 todos selected; a bulk action changes at most 50,000.",
+      });
       expect(await snapshot(bigIds)).toEqual(before);
     });
   });

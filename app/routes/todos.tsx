@@ -1,4 +1,10 @@
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import {
+  json,
+  redirect,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/node";
 import { useActionData, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
 import { useEffect, useMemo, useState } from "react";
 import { listMembers, type Member } from "../../db/directory/people.server";
@@ -55,7 +61,13 @@ export async function loader(args: LoaderFunctionArgs) {
     todos: page.rows,
     modifiable: page.modifiable,
     members,
-    filters: { owner: query.owner, status: query.status, verdict: query.verdict, q: query.q, sort: query.sort },
+    filters: {
+      owner: query.owner,
+      status: query.status,
+      verdict: query.verdict,
+      q: query.q,
+      sort: query.sort,
+    },
     links: {
       first: filterSearch(query),
       next: page.next && filterSearch(query, { after: encodeCursor(page.next) }),
@@ -77,26 +89,57 @@ export async function action(args: ActionFunctionArgs) {
   if (form.get("intent") === "bulk") return handleBulk(args.request, identity, form);
   const parsed = parseTodoIntent(form);
   if (!parsed.ok) {
-    return json<TodoActionData>({ error: parsed.error, intent: parsed.intent, id: parsed.id, field: parsed.field }, { status: 400 });
+    return json<TodoActionData>(
+      { error: parsed.error, intent: parsed.intent, id: parsed.id, field: parsed.field },
+      { status: 400 },
+    );
   }
   const { row, undo } = await scopedAtOnce(identity, (tx) => runTodoIntent(tx, parsed.value));
   if (!row) {
     const id = "id" in parsed.value ? String(parsed.value.id) : undefined;
-    return json<TodoActionData>({ error: "Not found: that todo does not exist or is not yours to change.", intent: parsed.value.intent, id }, { status: 404 });
+    return json<TodoActionData>(
+      {
+        error: "Not found: that todo does not exist or is not yours to change.",
+        intent: parsed.value.intent,
+        id,
+      },
+      { status: 404 },
+    );
   }
   const { pathname, search } = new URL(args.request.url);
   if (undo === undefined) return redirect(pathname + search, { status: 303 });
-  return redirect(pathname + search, { status: 303, headers: { "Set-Cookie": await setFlash(args.request, { text: `Deleted “${quoted(row.task)}”.`, undo }) } });
+  return redirect(pathname + search, {
+    status: 303,
+    headers: {
+      "Set-Cookie": await setFlash(args.request, { text: `Deleted “${quoted(row.task)}”.`, undo }),
+    },
+  });
 }
 
 type PageActionData = TodoActionData | BulkActionData;
 
 export default function TodosPage() {
-  const { todos, databaseRole, userId, modifiable, members, capabilities, filters, links, flash, matching, countCap } = useLoaderData<typeof loader>();
+  const {
+    todos,
+    databaseRole,
+    userId,
+    modifiable,
+    members,
+    capabilities,
+    filters,
+    links,
+    flash,
+    matching,
+    countCap,
+  } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as PageActionData | undefined;
   const bulkData = actionData?.intent === "bulk" ? (actionData as BulkActionData) : undefined;
-  const rowData = actionData && actionData.intent !== "bulk" ? (actionData as TodoActionData) : undefined;
-  const shownInRow = rowData?.id !== undefined && rowData.intent !== "create" && todos.some((todo) => String(todo.id) === rowData.id);
+  const rowData =
+    actionData && actionData.intent !== "bulk" ? (actionData as TodoActionData) : undefined;
+  const shownInRow =
+    rowData?.id !== undefined &&
+    rowData.intent !== "create" &&
+    todos.some((todo) => String(todo.id) === rowData.id);
   const bannerError = rowData && rowData.intent !== "create" && !shownInRow ? rowData.error : null;
   const ids = useMemo(() => todos.map((todo) => todo.id), [todos]);
   const selection = useRowSelection(ids, todos);
@@ -104,7 +147,8 @@ export default function TodosPage() {
   useEffect(() => setHydrated(true), []);
   const location = useLocation();
   const navigation = useNavigation();
-  const bulkPending = navigation.state === "submitting" && navigation.formData?.get("intent") === "bulk";
+  const bulkPending =
+    navigation.state === "submitting" && navigation.formData?.get("intent") === "bulk";
   const formAction = `/todos${location.search}`;
   const filtered = Boolean(filters.owner || filters.status || filters.verdict || filters.q);
   return (
@@ -112,27 +156,36 @@ export default function TodosPage() {
       <div>
         <h1 className="text-2xl font-semibold">Todos</h1>
         <p className="text-sm text-slate-600">
-          {capabilities.browseAll ? "Everyone's todos" : "Your todos"} for <span className="font-mono">{userId}</span>, as Postgres shows them to{" "}
+          {capabilities.browseAll ? "Everyone's todos" : "Your todos"} for{" "}
+          <span className="font-mono">{userId}</span>, as Postgres shows them to{" "}
           <span className="font-mono" data-testid="database-role">
             {databaseRole}
           </span>
           :{" "}
           <span data-testid="matching-count" data-count={matching > countCap ? "" : matching}>
-            {matching > countCap ? `more than ${countCap.toLocaleString("en-US")}` : matching.toLocaleString("en-US")} {matching === 1 ? "todo" : "todos"}
+            {matching > countCap
+              ? `more than ${countCap.toLocaleString("en-US")}`
+              : matching.toLocaleString("en-US")}{" "}
+            {matching === 1 ? "todo" : "todos"}
           </span>
           {filtered ? " match the filter" : ""}.
         </p>
       </div>
       <FlashMessage flash={flash} />
       {bannerError ? (
-        <p role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-700">
+        <p
+          role="alert"
+          className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-700"
+        >
           {bannerError}
         </p>
       ) : null}
       <NewTodoForm serverError={rowData?.intent === "create" ? rowData : undefined} />
       <TodoFilters values={filters} showOwner={capabilities.browseAll} members={members} />
       <ExportLinks links={[["Export CSV", `/todos/export.csv${links.first}`]]} />
-      {bulkData && "confirm" in bulkData ? <BulkConfirm confirm={bulkData.confirm} action={formAction} cancelTo={formAction} /> : null}
+      {bulkData && "confirm" in bulkData ? (
+        <BulkConfirm confirm={bulkData.confirm} action={formAction} cancelTo={formAction} />
+      ) : null}
       {capabilities.bulkEdit ? (
         <BulkBar
           action={formAction}
@@ -145,7 +198,12 @@ export default function TodosPage() {
       ) : null}
       {capabilities.bulkEdit && hydrated && todos.length > 0 ? (
         <label className="flex items-center gap-2 px-4 text-sm text-slate-600">
-          <input type="checkbox" checked={selection.allSelected} onChange={(event) => selection.selectAll(event.target.checked)} className="h-4 w-4 accent-indigo-600" />
+          <input
+            type="checkbox"
+            checked={selection.allSelected}
+            onChange={(event) => selection.selectAll(event.target.checked)}
+            className="h-4 w-4 accent-indigo-600"
+          />
           Select all {todos.length} on this page
         </label>
       ) : null}
@@ -155,7 +213,11 @@ export default function TodosPage() {
         modifiable={modifiable}
         actionData={rowData}
         emptyMessage={
-          filtered ? "No todos match these filters. Change them, or Clear to see all." : capabilities.browseAll ? "Nobody here has a todo yet. Add one above." : "No todos here yet. Add one above."
+          filtered
+            ? "No todos match these filters. Change them, or Clear to see all."
+            : capabilities.browseAll
+              ? "Nobody here has a todo yet. Add one above."
+              : "No todos here yet. Add one above."
         }
         selectionFor={capabilities.bulkEdit ? selection.selectionFor : undefined}
       />

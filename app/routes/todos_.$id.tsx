@@ -14,7 +14,9 @@ export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBou
 /** One answer for a todo in another tenant, someone else's, and one that never existed: none of them may tell which. */
 const NOT_FOUND = "Not found: that todo does not exist or is not yours to see.";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.todo?.task ?? (data ? `Todo #${data.id}` : "Todo")} · Warden` }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `${data?.todo?.task ?? (data ? `Todo #${data.id}` : "Todo")} · Warden` },
+];
 
 export async function loader(args: LoaderFunctionArgs) {
   const identity = await requireIdentity(args);
@@ -26,7 +28,8 @@ export async function loader(args: LoaderFunctionArgs) {
   return json({ id, paged: before !== undefined, ...history });
 }
 
-const linkClass = "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50";
+const linkClass =
+  "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50";
 
 export default function TodoPage() {
   const { id, paged, todo, fate, lastTask, entries, older } = useLoaderData<typeof loader>();
@@ -37,7 +40,10 @@ export default function TodoPage() {
       </Link>
       {todo ? (
         <div className="space-y-1">
-          <h1 className={`wrap-anywhere text-2xl font-semibold ${todo.isComplete ? "text-slate-500 line-through" : ""}`} data-testid="todo-page-task">
+          <h1
+            className={`wrap-anywhere text-2xl font-semibold ${todo.isComplete ? "text-slate-500 line-through" : ""}`}
+            data-testid="todo-page-task"
+          >
             {todo.task}
           </h1>
           <p className="flex flex-wrap items-center gap-2 text-sm text-slate-600">
@@ -52,7 +58,8 @@ export default function TodoPage() {
           </p>
           {todo.verdict && todo.reviewerId ? (
             <p className="text-xs text-slate-600" data-testid="review-note">
-              {todo.verdict === "flagged" ? "Flagged" : "Approved"} by <Person id={todo.reviewerId} name={todo.reviewerName} testId="reviewer" />
+              {todo.verdict === "flagged" ? "Flagged" : "Approved"} by{" "}
+              <Person id={todo.reviewerId} name={todo.reviewerName} testId="reviewer" />
               {todo.verdictNote ? <>: “{todo.verdictNote}”</> : null}
             </p>
           ) : null}
@@ -61,11 +68,20 @@ export default function TodoPage() {
         <div className="space-y-2">
           <h1 className="text-2xl font-semibold">Todo #{id}</h1>
           {fate === "deleted" ? (
-            <p role="status" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800" data-testid="todo-deleted">
-              This todo was deleted.{lastTask !== null ? <> Its last text was “{lastTask}”.</> : null}
+            <p
+              role="status"
+              className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800"
+              data-testid="todo-deleted"
+            >
+              This todo was deleted.
+              {lastTask !== null ? <> Its last text was “{lastTask}”.</> : null}
             </p>
           ) : (
-            <p role="status" className="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm text-slate-700" data-testid="todo-hidden">
+            <p
+              role="status"
+              className="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm text-slate-700"
+              data-testid="todo-hidden"
+            >
               You no longer see this todo. The history below is what you did to it yourself.
             </p>
           )}
@@ -73,7 +89,10 @@ export default function TodoPage() {
       )}
       <section aria-labelledby="timeline-heading" className="space-y-3">
         <h2 id="timeline-heading" className="text-lg font-semibold">
-          History {paged ? <span className="text-sm font-normal text-slate-500">(older entries)</span> : null}
+          History{" "}
+          {paged ? (
+            <span className="text-sm font-normal text-slate-500">(older entries)</span>
+          ) : null}
         </h2>
         <Timeline entries={entries} />
       </section>

@@ -1,7 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { closeDirectoryPool } from "../../db/directory/apply.server";
-import { deletedEvent, membershipEvent, signBody, signDelivery, userEvent, type ClerkEvent } from "../../db/directory/clerk-events";
+import {
+  deletedEvent,
+  membershipEvent,
+  signBody,
+  signDelivery,
+  userEvent,
+  type ClerkEvent,
+} from "../../db/directory/clerk-events";
 import { localWebhookSecret } from "../../db/local/webhook-secret";
 import { freshOrgId } from "../../db/testing/directory";
 import { freshUserId, ownerPool } from "../../db/testing/identities";
@@ -27,11 +34,17 @@ afterAll(async () => {
 });
 
 function request(delivery: { body: string; headers: Record<string, string> }): Request {
-  return new Request(`${URL_BASE}/webhooks/clerk`, { method: "POST", body: delivery.body, headers: delivery.headers });
+  return new Request(`${URL_BASE}/webhooks/clerk`, {
+    method: "POST",
+    body: delivery.body,
+    headers: delivery.headers,
+  });
 }
 
 async function deliver(event: unknown, options: { id?: string; at?: Date; secret?: string } = {}) {
-  const response = await action(args(request(signDelivery(options.secret ?? secret, event, options))));
+  const response = await action(
+    args(request(signDelivery(options.secret ?? secret, event, options))),
+  );
   return { status: response.status, body: (await response.json()) as Record<string, string> };
 }
 
@@ -46,42 +59,94 @@ async function directoryState() {
 }
 
 async function userRow(id: string) {
-  const { rows } = await owner.query("select display_name, email, deleted_at is not null as deleted from directory.users where id = $1", [id]);
+  const { rows } = await owner.query(
+    "select display_name, email, deleted_at is not null as deleted from directory.users where id = $1",
+    [id],
+  );
   return rows[0] ?? null;
 }
 
 async function membershipRow(orgId: string, userId: string) {
-  const { rows } = await owner.query("select role, deleted_at is not null as deleted from directory.memberships where organization_id = $1 and user_id = $2", [orgId, userId]);
+  const { rows } = await owner.query(
+    "select role, deleted_at is not null as deleted from directory.memberships where organization_id = $1 and user_id = $2",
+    [orgId, userId],
+  );
   return rows[0] ?? null;
 }
 
 describe("signature", () => {
   it("a valid signature is applied", async () => {
     const userId = freshUserId("signed");
-    expect(await deliver(userEvent("user.created", { userId, firstName: "Signed" }))).toEqual({ status: 200, body: { status: "applied", type: "user.created" } });
-    expect(await userRow(userId)).toEqual({ display_name: "Signed", email: `${userId}@example.com`, deleted: false });
+    expect(await deliver(userEvent("user.created", { userId, firstName: "Signed" }))).toEqual({
+      status: 200,
+      body: { status: "applied", type: "user.created" },
+    });
+    expect(await userRow(userId)).toEqual({
+      display_name: "Signed",
+      email: `${userId}@example.com`,
+      deleted: false,
+    });
   });
 
   const refusals: [string, () => Request][] = [
     [
       "a tampered body",
       () => {
-        const delivery = signDelivery(secret, userEvent("user.created", { userId: freshUserId("tampered"), firstName: "Honest" }));
+        const delivery = signDelivery(
+          secret,
+          userEvent("user.created", { userId: freshUserId("tampered"), firstName: "Honest" }),
+        );
         return request({ ...delivery, body: delivery.body.replace("Honest", "Forged") });
       },
     ],
-    ["the wrong secret", () => request(signDelivery(`whsec_${randomBytes(24).toString("base64")}`, userEvent("user.created", { userId: freshUserId("wrong") })))],
-    ["a timestamp six minutes old", () => request(signDelivery(secret, userEvent("user.created", { userId: freshUserId("old") }), { at: new Date(Date.now() - 6 * 60_000) }))],
-    ["a timestamp six minutes ahead", () => request(signDelivery(secret, userEvent("user.created", { userId: freshUserId("ahead") }), { at: new Date(Date.now() + 6 * 60_000) }))],
+    [
+      "the wrong secret",
+      () =>
+        request(
+          signDelivery(
+            `whsec_${randomBytes(24).toString("base64")}`,
+            userEvent("user.created", { userId: freshUserId("wrong") }),
+          ),
+        ),
+    ],
+    [
+      "a timestamp six minutes old",
+      () =>
+        request(
+          signDelivery(secret, userEvent("user.created", { userId: freshUserId("old") }), {
+            at: new Date(Date.now() - 6 * 60_000),
+          }),
+        ),
+    ],
+    [
+      "a timestamp six minutes ahead",
+      () =>
+        request(
+          signDelivery(secret, userEvent("user.created", { userId: freshUserId("ahead") }), {
+            at: new Date(Date.now() + 6 * 60_000),
+          }),
+        ),
+    ],
     [
       "no signature headers",
-      () => new Request(`${URL_BASE}/webhooks/clerk`, { method: "POST", body: JSON.stringify(userEvent("user.created", { userId: freshUserId("bare") })), headers: { "Content-Type": "application/json" } }),
+      () =>
+        new Request(`${URL_BASE}/webhooks/clerk`, {
+          method: "POST",
+          body: JSON.stringify(userEvent("user.created", { userId: freshUserId("bare") })),
+          headers: { "Content-Type": "application/json" },
+        }),
     ],
     [
       "a signature for another message id",
       () => {
-        const delivery = signDelivery(secret, userEvent("user.created", { userId: freshUserId("moved") }));
-        return request({ ...delivery, headers: { ...delivery.headers, "svix-id": "msg_someone_else" } });
+        const delivery = signDelivery(
+          secret,
+          userEvent("user.created", { userId: freshUserId("moved") }),
+        );
+        return request({
+          ...delivery,
+          headers: { ...delivery.headers, "svix-id": "msg_someone_else" },
+        });
       },
     ],
   ];
@@ -90,16 +155,27 @@ describe("signature", () => {
     const before = await directoryState();
     const response = await action(args(build()));
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { message: string }).message).toMatch(/signature did not verify.*Nothing was changed/);
+    expect(((await response.json()) as { message: string }).message).toMatch(
+      /signature did not verify.*Nothing was changed/,
+    );
     expect(await directoryState()).toEqual(before);
   });
 
   it("a replayed message id is not applied again, even with a new body signed for it", async () => {
     const userId = freshUserId("replay");
     const id = `msg_replay_${randomBytes(6).toString("hex")}`;
-    expect((await deliver(userEvent("user.created", { userId, firstName: "First" }, Date.now() - 1000), { id })).body.status).toBe("applied");
+    expect(
+      (
+        await deliver(
+          userEvent("user.created", { userId, firstName: "First" }, Date.now() - 1000),
+          { id },
+        )
+      ).body.status,
+    ).toBe("applied");
     const before = await directoryState();
-    expect(await deliver(userEvent("user.updated", { userId, firstName: "Second" }), { id })).toEqual({ status: 200, body: { status: "duplicate", type: "user.updated" } });
+    expect(
+      await deliver(userEvent("user.updated", { userId, firstName: "Second" }), { id }),
+    ).toEqual({ status: 200, body: { status: "duplicate", type: "user.updated" } });
     expect(await directoryState()).toEqual(before);
     expect((await userRow(userId)).display_name).toBe("First");
   });
@@ -110,9 +186,23 @@ describe("events", () => {
     const userId = freshUserId("lifecycle");
     const t = Date.now() - 10_000;
     await deliver(userEvent("user.created", { userId, firstName: "Zoe", lastName: "Quinn" }, t));
-    expect(await userRow(userId)).toEqual({ display_name: "Zoe Quinn", email: `${userId}@example.com`, deleted: false });
-    await deliver(userEvent("user.updated", { userId, firstName: "Zoë", lastName: "Quinn", email: "zoe@example.org" }, t + 1));
-    expect(await userRow(userId)).toEqual({ display_name: "Zoë Quinn", email: "zoe@example.org", deleted: false });
+    expect(await userRow(userId)).toEqual({
+      display_name: "Zoe Quinn",
+      email: `${userId}@example.com`,
+      deleted: false,
+    });
+    await deliver(
+      userEvent(
+        "user.updated",
+        { userId, firstName: "Zoë", lastName: "Quinn", email: "zoe@example.org" },
+        t + 1,
+      ),
+    );
+    expect(await userRow(userId)).toEqual({
+      display_name: "Zoë Quinn",
+      email: "zoe@example.org",
+      deleted: false,
+    });
     await deliver(deletedEvent("user.deleted", userId, t + 2));
     expect(await userRow(userId)).toEqual({ display_name: null, email: null, deleted: true });
   });
@@ -120,13 +210,30 @@ describe("events", () => {
   it("organization.created, organization.updated and organization.deleted", async () => {
     const orgId = freshOrgId("lifecycle");
     const t = Date.now() - 10_000;
-    const org = (type: "organization.created" | "organization.updated", name: string, at: number): ClerkEvent => ({
+    const org = (
+      type: "organization.created" | "organization.updated",
+      name: string,
+      at: number,
+    ): ClerkEvent => ({
       type,
       object: "event",
       timestamp: at,
-      data: { id: orgId, object: "organization", name, slug: name.toLowerCase(), created_at: t, updated_at: at },
+      data: {
+        id: orgId,
+        object: "organization",
+        name,
+        slug: name.toLowerCase(),
+        created_at: t,
+        updated_at: at,
+      },
     });
-    const row = async () => (await owner.query("select name, slug, deleted_at is not null as deleted from directory.organizations where id = $1", [orgId])).rows[0];
+    const row = async () =>
+      (
+        await owner.query(
+          "select name, slug, deleted_at is not null as deleted from directory.organizations where id = $1",
+          [orgId],
+        )
+      ).rows[0];
     await deliver(org("organization.created", "Initech", t));
     expect(await row()).toEqual({ name: "Initech", slug: "initech", deleted: false });
     await deliver(org("organization.updated", "Initrode", t + 1));
@@ -140,20 +247,46 @@ describe("events", () => {
     const userId = freshUserId("member");
     const t = Date.now() - 10_000;
     const organization = { id: orgId, name: "Members Inc" };
-    await deliver(membershipEvent("organizationMembership.created", organization, { userId, firstName: "Nia" }, t));
+    await deliver(
+      membershipEvent(
+        "organizationMembership.created",
+        organization,
+        { userId, firstName: "Nia" },
+        t,
+      ),
+    );
     expect(await membershipRow(orgId, userId)).toEqual({ role: "org:member", deleted: false });
     // A member Clerk has not told us about yet gets a provisional name from the membership.
     expect((await userRow(userId)).display_name).toBe("Nia");
-    await deliver(membershipEvent("organizationMembership.updated", organization, { userId, firstName: "Nia", role: "org:admin" }, t + 1));
+    await deliver(
+      membershipEvent(
+        "organizationMembership.updated",
+        organization,
+        { userId, firstName: "Nia", role: "org:admin" },
+        t + 1,
+      ),
+    );
     expect(await membershipRow(orgId, userId)).toEqual({ role: "org:admin", deleted: false });
-    await deliver(membershipEvent("organizationMembership.deleted", organization, { userId, firstName: "Nia", role: "org:admin" }, t + 2));
+    await deliver(
+      membershipEvent(
+        "organizationMembership.deleted",
+        organization,
+        { userId, firstName: "Nia", role: "org:admin" },
+        t + 2,
+      ),
+    );
     expect(await membershipRow(orgId, userId)).toEqual({ role: null, deleted: true });
   });
 
   it("a name with a NUL byte or over 256 characters is applied, cleaned and cut (a 500 would have Clerk retry it for a day)", async () => {
     const userId = freshUserId("odd");
-    const { status, body } = await deliver(userEvent("user.created", { userId, firstName: `Nu\u0000l${"l".repeat(300)}` }));
-    expect({ status, body }).toEqual({ status: 200, body: { status: "applied", type: "user.created" } });
+    const { status, body } = await deliver(
+      userEvent("user.created", { userId, firstName: `Nu\u0000l${"l".repeat(300)}` }),
+    );
+    expect({ status, body }).toEqual({
+      status: 200,
+      body: { status: "applied", type: "user.created" },
+    });
     expect((await userRow(userId)).display_name).toBe(`Nul${"l".repeat(253)}`);
   });
 
@@ -170,21 +303,53 @@ describe("events", () => {
 
   it("an event type the directory does not use is answered 200 and changes nothing", async () => {
     const before = await directoryState();
-    expect(await deliver({ type: "session.created", object: "event", timestamp: Date.now(), data: { id: "sess_1" } })).toEqual({ status: 200, body: { status: "ignored", type: "session.created" } });
+    expect(
+      await deliver({
+        type: "session.created",
+        object: "event",
+        timestamp: Date.now(),
+        data: { id: "sess_1" },
+      }),
+    ).toEqual({ status: 200, body: { status: "ignored", type: "session.created" } });
     expect(await directoryState()).toEqual(before);
   });
 
   it.each([
     ["not JSON", "{not json"],
-    ["a user without an id", { type: "user.created", object: "event", timestamp: Date.now(), data: { first_name: "Nobody" } }],
-    ["an organization id that is not one", { type: "organization.created", object: "event", timestamp: Date.now(), data: { id: "user_x", name: "X", updated_at: 1 } }],
+    [
+      "a user without an id",
+      {
+        type: "user.created",
+        object: "event",
+        timestamp: Date.now(),
+        data: { first_name: "Nobody" },
+      },
+    ],
+    [
+      "an organization id that is not one",
+      {
+        type: "organization.created",
+        object: "event",
+        timestamp: Date.now(),
+        data: { id: "user_x", name: "X", updated_at: 1 },
+      },
+    ],
     ["no timestamp", { type: "user.created", object: "event", data: { id: "user_x" } }],
-  ])("a signed event that is %s is refused with 400 and changes nothing", async (_name, payload) => {
-    const before = await directoryState();
-    const response = await action(args(request(typeof payload === "string" ? signBody(secret, payload) : signDelivery(secret, payload))));
-    expect(response.status).toBe(400);
-    expect(await directoryState()).toEqual(before);
-  });
+  ])(
+    "a signed event that is %s is refused with 400 and changes nothing",
+    async (_name, payload) => {
+      const before = await directoryState();
+      const response = await action(
+        args(
+          request(
+            typeof payload === "string" ? signBody(secret, payload) : signDelivery(secret, payload),
+          ),
+        ),
+      );
+      expect(response.status).toBe(400);
+      expect(await directoryState()).toEqual(before);
+    },
+  );
 });
 
 describe("the endpoint", () => {
@@ -194,7 +359,10 @@ describe("the endpoint", () => {
   });
 
   it("refuses a body over 256 KB with 413 before verifying it", async () => {
-    const delivery = signDelivery(secret, { type: "user.created", padding: "x".repeat(300 * 1024) });
+    const delivery = signDelivery(secret, {
+      type: "user.created",
+      padding: "x".repeat(300 * 1024),
+    });
     const response = await action(args(request(delivery))).catch((error: Response) => error);
     expect(response.status).toBe(413);
   });
@@ -211,7 +379,9 @@ describe("the endpoint", () => {
       process.env.CLERK_SECRET_KEY = "sk_test_not_a_real_key";
       reloadConfig();
       const before = await directoryState();
-      const { status, body } = await deliver(userEvent("user.created", { userId: freshUserId("clerk") }));
+      const { status, body } = await deliver(
+        userEvent("user.created", { userId: freshUserId("clerk") }),
+      );
       expect(status).toBe(503);
       expect(body.message).toMatch(/CLERK_WEBHOOK_SIGNING_SECRET/);
       expect(await directoryState()).toEqual(before);
@@ -224,8 +394,16 @@ describe("the endpoint", () => {
       process.env.CLERK_WEBHOOK_SIGNING_SECRET = configured;
       reloadConfig();
       try {
-        expect((await deliver(userEvent("user.created", { userId: freshUserId("local") }))).status).toBe(400);
-        expect((await deliver(userEvent("user.created", { userId: freshUserId("configured") }), { secret: configured })).status).toBe(200);
+        expect(
+          (await deliver(userEvent("user.created", { userId: freshUserId("local") }))).status,
+        ).toBe(400);
+        expect(
+          (
+            await deliver(userEvent("user.created", { userId: freshUserId("configured") }), {
+              secret: configured,
+            })
+          ).status,
+        ).toBe(200);
       } finally {
         delete process.env.CLERK_WEBHOOK_SIGNING_SECRET;
       }

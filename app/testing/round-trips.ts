@@ -29,7 +29,11 @@ import { args, formPost, settle, signInAs, URL_BASE } from "./routes";
 export const ROUND_TRIP_LIMITS = { loader: 2, action: 3 } as const;
 
 export type Caller = "member" | "moderator" | "admin";
-export const CALLERS: Record<Caller, string> = { member: "user_alice", moderator: "user_maya", admin: "user_adam" };
+export const CALLERS: Record<Caller, string> = {
+  member: "user_alice",
+  moderator: "user_maya",
+  admin: "user_adam",
+};
 const EVERYONE: Caller[] = ["member", "moderator", "admin"];
 const REVIEWERS: Caller[] = ["moderator", "admin"];
 const ADMINS: Caller[] = ["admin"];
@@ -107,22 +111,34 @@ export async function createFixture(): Promise<Fixture> {
       return ids;
     },
     async deletedIn(todoId) {
-      const { rows } = await owner.query<{ tx_id: string }>("select tx_id::text from audit.audit_log where todo_id = $1 and table_name = 'todos' and action = 'delete'", [todoId]);
+      const { rows } = await owner.query<{ tx_id: string }>(
+        "select tx_id::text from audit.audit_log where todo_id = $1 and table_name = 'todos' and action = 'delete'",
+        [todoId],
+      );
       return Number(rows[0].tx_id);
     },
     async escalate(todoId, by) {
-      await owner.query("insert into todo_escalations (todo_id, tenant_id, escalated_by, reason) values ($1, $2, $3, 'spam')", [todoId, DEMO_ORG_ID, by]);
+      await owner.query(
+        "insert into todo_escalations (todo_id, tenant_id, escalated_by, reason) values ($1, $2, $3, 'spam')",
+        [todoId, DEMO_ORG_ID, by],
+      );
     },
     async cleanUp() {
       try {
-        const { rows } = await owner.query<{ id: string }>("select id from todos where task like $1", [`${marker}%`]);
+        const { rows } = await owner.query<{ id: string }>(
+          "select id from todos where task like $1",
+          [`${marker}%`],
+        );
         const ids = [...arranged, ...rows.map((row) => Number(row.id))];
         await owner.query("delete from todo_claims where todo_id = any($1::bigint[])", [ids]);
         await owner.query("delete from todo_escalations where todo_id = any($1::bigint[])", [ids]);
         // The log is append-only for the app's roles, not for the owner: entries would otherwise pile up run after run.
         await owner.query("delete from audit.audit_log where todo_id = any($1::bigint[])", [ids]);
         await owner.query("delete from todos where id = any($1::bigint[])", [ids]);
-        await owner.query("delete from directory.memberships where organization_id = $1 and user_id = $2", [DEMO_ORG_ID, reassignee]);
+        await owner.query(
+          "delete from directory.memberships where organization_id = $1 and user_id = $2",
+          [DEMO_ORG_ID, reassignee],
+        );
         await owner.query("delete from directory.users where id = $1", [reassignee]);
       } finally {
         await owner.end();
@@ -142,9 +158,15 @@ interface RouteCase {
   arrange(fixture: Fixture, caller: Caller): Promise<() => Promise<Response>>;
 }
 
-const get = (cookie: string, path: string) => new Request(`${URL_BASE}${path}`, { headers: { Cookie: cookie } });
-const confirmation = (confirmed: boolean): [string, string][] => (confirmed ? [["confirmed", "yes"]] : []);
-const bulk = (action: string, ids: number[], extra: [string, string][] = []): [string, string][] => [
+const get = (cookie: string, path: string) =>
+  new Request(`${URL_BASE}${path}`, { headers: { Cookie: cookie } });
+const confirmation = (confirmed: boolean): [string, string][] =>
+  confirmed ? [["confirmed", "yes"]] : [];
+const bulk = (
+  action: string,
+  ids: number[],
+  extra: [string, string][] = [],
+): [string, string][] => [
   ["intent", "bulk"],
   ["action", action],
   ...extra,
@@ -152,7 +174,12 @@ const bulk = (action: string, ids: number[], extra: [string, string][] = []): [s
 ];
 
 /** A page read after the caller got fresh rows of their own, so no list it shows is empty; `path` may filter on their word. */
-const loaderCase = (name: string, callers: Caller[], path: (word: string) => string, loader: (a: ReturnType<typeof args>) => Promise<unknown>): RouteCase => ({
+const loaderCase = (
+  name: string,
+  callers: Caller[],
+  path: (word: string) => string,
+  loader: (a: ReturnType<typeof args>) => Promise<unknown>,
+): RouteCase => ({
   name,
   kind: "loader",
   callers,
@@ -174,12 +201,17 @@ const ownTodoCase = (intent: string, fields: Record<string, string> = {}): Route
   async arrange(fixture, caller) {
     const cookie = await fixture.cookie(caller);
     const [id] = await fixture.todos(CALLERS[caller], 1);
-    return () => todosAction(args(formPost("/todos", { intent, id: String(id), ...fields }, cookie)));
+    return () =>
+      todosAction(args(formPost("/todos", { intent, id: String(id), ...fields }, cookie)));
   },
 });
 
 /** A queue action on a member's todo. */
-const queueCase = (intent: string, callers: Caller[], fields: Record<string, string> = {}): RouteCase => ({
+const queueCase = (
+  intent: string,
+  callers: Caller[],
+  fields: Record<string, string> = {},
+): RouteCase => ({
   name: `POST /review ${intent}`,
   kind: "action",
   callers,
@@ -187,7 +219,8 @@ const queueCase = (intent: string, callers: Caller[], fields: Record<string, str
   async arrange(fixture, caller) {
     const cookie = await fixture.cookie(caller);
     const [id] = await fixture.todos(CALLERS.member, 1);
-    return () => reviewAction(args(formPost("/review", { intent, id: String(id), ...fields }, cookie)));
+    return () =>
+      reviewAction(args(formPost("/review", { intent, id: String(id), ...fields }, cookie)));
   },
 });
 
@@ -201,7 +234,16 @@ const filterCase = (name: string, action: string, confirmed: boolean): RouteCase
     const cookie = await fixture.cookie(caller);
     const word = fixture.word();
     await fixture.todos(CALLERS.member, 3, word);
-    return () => todosAction(args(formPost(`/todos?q=${word}`, bulk(action, [], [["scope", "filter"], ...confirmation(confirmed)]), cookie)));
+    return () =>
+      todosAction(
+        args(
+          formPost(
+            `/todos?q=${word}`,
+            bulk(action, [], [["scope", "filter"], ...confirmation(confirmed)]),
+            cookie,
+          ),
+        ),
+      );
   },
 });
 
@@ -213,7 +255,16 @@ const reassignCase = (name: string, confirmed: boolean): RouteCase => ({
   async arrange(fixture, caller) {
     const cookie = await fixture.cookie(caller);
     const ids = await fixture.todos(CALLERS.member, 3);
-    return () => todosAction(args(formPost("/todos", bulk("reassign", ids, [["owner", fixture.reassignee], ...confirmation(confirmed)]), cookie)));
+    return () =>
+      todosAction(
+        args(
+          formPost(
+            "/todos",
+            bulk("reassign", ids, [["owner", fixture.reassignee], ...confirmation(confirmed)]),
+            cookie,
+          ),
+        ),
+      );
   },
 });
 
@@ -221,7 +272,12 @@ const reassignCase = (name: string, confirmed: boolean): RouteCase => ({
 export const ROUTE_CASES: RouteCase[] = [
   loaderCase("GET root (layout)", EVERYONE, () => "/todos", rootLoader),
   loaderCase("GET /todos", EVERYONE, () => "/todos", todosLoader),
-  loaderCase("GET /todos?status&verdict&q&sort", EVERYONE, (word) => `/todos?status=open&verdict=unreviewed&q=${word}&sort=oldest`, todosLoader),
+  loaderCase(
+    "GET /todos?status&verdict&q&sort",
+    EVERYONE,
+    (word) => `/todos?status=open&verdict=unreviewed&q=${word}&sort=oldest`,
+    todosLoader,
+  ),
   loaderCase("GET /review", REVIEWERS, () => "/review", reviewLoader),
   loaderCase("GET /audit", ADMINS, () => "/audit", auditLoader),
   {
@@ -232,7 +288,8 @@ export const ROUTE_CASES: RouteCase[] = [
     async arrange(fixture, caller) {
       const cookie = await fixture.cookie(caller);
       const [id] = await fixture.todos(CALLERS[caller], 1);
-      return () => todoPageLoader({ ...args(get(cookie, `/todos/${id}`)), params: { id: String(id) } });
+      return () =>
+        todoPageLoader({ ...args(get(cookie, `/todos/${id}`)), params: { id: String(id) } });
     },
   },
   {
@@ -243,7 +300,10 @@ export const ROUTE_CASES: RouteCase[] = [
     async arrange(fixture, caller) {
       const cookie = await fixture.cookie(caller);
       const word = fixture.word();
-      return () => todosAction(args(formPost("/todos", { intent: "create", task: `${word} created` }, cookie)));
+      return () =>
+        todosAction(
+          args(formPost("/todos", { intent: "create", task: `${word} created` }, cookie)),
+        );
     },
   },
   ownTodoCase("update", { task: "edited" }),
@@ -285,7 +345,12 @@ export const ROUTE_CASES: RouteCase[] = [
     async arrange(fixture, caller) {
       const cookie = await fixture.cookie(caller);
       const [id] = await fixture.todos(CALLERS.member, 1);
-      return () => reviewAction(args(formPost("/review", { intent: "review", id: String(id), verdict: "approved" }, cookie)));
+      return () =>
+        reviewAction(
+          args(
+            formPost("/review", { intent: "review", id: String(id), verdict: "approved" }, cookie),
+          ),
+        );
     },
   },
   queueCase("claim", REVIEWERS),
@@ -299,7 +364,8 @@ export const ROUTE_CASES: RouteCase[] = [
       const cookie = await fixture.cookie(caller);
       const [id] = await fixture.todos(CALLERS.member, 1);
       await fixture.escalate(id, CALLERS.moderator);
-      return () => reviewAction(args(formPost("/review", { intent: "resolve", id: String(id) }, cookie)));
+      return () =>
+        reviewAction(args(formPost("/review", { intent: "resolve", id: String(id) }, cookie)));
     },
   },
   {
@@ -329,7 +395,12 @@ export const ROUTE_CASES: RouteCase[] = [
     status: 303,
     async arrange(fixture, caller) {
       const cookie = await fixture.freshCookie(caller);
-      return () => switchOrg(args(formPost("/switch", { identity: CALLERS[caller], org: "", returnTo: "/todos" }, cookie)));
+      return () =>
+        switchOrg(
+          args(
+            formPost("/switch", { identity: CALLERS[caller], org: "", returnTo: "/todos" }, cookie),
+          ),
+        );
     },
   },
 ];
@@ -345,7 +416,10 @@ export interface Measurement {
 }
 
 /** One call of every route as every caller allowed to, each counted on its own. */
-export async function measureRoutes(counter: WireCounter, fixture: Fixture): Promise<Measurement[]> {
+export async function measureRoutes(
+  counter: WireCounter,
+  fixture: Fixture,
+): Promise<Measurement[]> {
   const measured: Measurement[] = [];
   for (const routeCase of ROUTE_CASES) {
     for (const caller of routeCase.callers) {
@@ -372,7 +446,10 @@ export const clip = (sql: string, width = 100) => {
 };
 
 /** One line per route and caller; with `statements`, each call's SQL below it, by round trip. */
-export function formatMeasurements(measured: Measurement[], options: { statements?: boolean } = {}): string {
+export function formatMeasurements(
+  measured: Measurement[],
+  options: { statements?: boolean } = {},
+): string {
   const header = ["route", "as", "round trips", "statements", "limit", "within", "status"];
   const rows = measured.map((m) => [
     m.route,
@@ -383,12 +460,21 @@ export function formatMeasurements(measured: Measurement[], options: { statement
     m.window.roundTrips <= m.limit ? "yes" : "NO",
     m.status === m.expectedStatus ? String(m.status) : `${m.status} (expected ${m.expectedStatus})`,
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  const render = (cells: string[]) => cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ");
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column].length)),
+  );
+  const render = (cells: string[]) =>
+    cells
+      .map((cell, column) =>
+        column < 2 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]),
+      )
+      .join("  ");
   const lines = [render(header), widths.map((width) => "-".repeat(width)).join("  ")];
   rows.forEach((row, index) => {
     lines.push(render(row));
-    if (options.statements) for (const s of measured[index].window.statements) lines.push(`    rt ${s.roundTrip}  ${clip(s.sql)}`);
+    if (options.statements)
+      for (const s of measured[index].window.statements)
+        lines.push(`    rt ${s.roundTrip}  ${clip(s.sql)}`);
   });
   return lines.join("\n");
 }

@@ -7,14 +7,28 @@ export const URL_BASE = "http://localhost";
 export const args = (request: Request) => ({ request, params: {}, context: {} });
 
 /** A form post as the app's own pages send it: from the app's origin. */
-export function formPost(url: string, body: URLSearchParams | Record<string, string> | [string, string][], cookie?: string | null): Request {
-  const headers = new Headers({ Origin: URL_BASE, "Sec-Fetch-Site": "same-origin", "Content-Type": "application/x-www-form-urlencoded" });
+export function formPost(
+  url: string,
+  body: URLSearchParams | Record<string, string> | [string, string][],
+  cookie?: string | null,
+): Request {
+  const headers = new Headers({
+    Origin: URL_BASE,
+    "Sec-Fetch-Site": "same-origin",
+    "Content-Type": "application/x-www-form-urlencoded",
+  });
   if (cookie) headers.set("Cookie", cookie);
-  return new Request(url.startsWith("/") ? `${URL_BASE}${url}` : url, { method: "POST", body: new URLSearchParams(body), headers });
+  return new Request(url.startsWith("/") ? `${URL_BASE}${url}` : url, {
+    method: "POST",
+    body: new URLSearchParams(body),
+    headers,
+  });
 }
 
 /** Remix routes answer by returning or by throwing a Response; tests need to know which. */
-export async function settle(run: () => Promise<Response>): Promise<{ thrown: boolean; response: Response }> {
+export async function settle(
+  run: () => Promise<Response>,
+): Promise<{ thrown: boolean; response: Response }> {
   try {
     return { thrown: false, response: await run() };
   } catch (error) {

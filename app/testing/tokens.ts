@@ -10,8 +10,17 @@ export async function brokenTokens(userId: string): Promise<Record<string, strin
   const realKey = await importJWK(stored.privateJwk, "ES256");
   const { privateKey: strangerKey } = await generateKeyPair("ES256");
   const now = Math.floor(Date.now() / 1000);
-  const sign = (claims: JWTPayload, key = realKey, kid = stored.privateJwk.kid as string) => new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid }).sign(key);
-  const base = { sub: userId, iss: LOCAL_ISSUER, iat: now, exp: now + 600, v: 2, sid: "sess_broken", o: { id: "org_x", rol: "admin" } };
+  const sign = (claims: JWTPayload, key = realKey, kid = stored.privateJwk.kid as string) =>
+    new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid }).sign(key);
+  const base = {
+    sub: userId,
+    iss: LOCAL_ISSUER,
+    iat: now,
+    exp: now + 600,
+    v: 2,
+    sid: "sess_broken",
+    o: { id: "org_x", rol: "admin" },
+  };
   const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
   const valid = await sign(base);
   const [header, payload] = valid.split(".");

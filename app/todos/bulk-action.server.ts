@@ -1,5 +1,14 @@
 import { json, redirect } from "@remix-run/node";
-import { BulkTooLarge, NotAMember, previewBulk, runBulk, type BulkOutcome, type BulkPreview, type BulkRequest, type BulkTarget } from "../../db/bulk.server";
+import {
+  BulkTooLarge,
+  NotAMember,
+  previewBulk,
+  runBulk,
+  type BulkOutcome,
+  type BulkPreview,
+  type BulkRequest,
+  type BulkTarget,
+} from "../../db/bulk.server";
 import { BULK_LIMIT, COUNT_CAP, type BulkAction } from "../../db/limits";
 import type { Identity } from "../../roles/identity";
 import { requireCapability } from "../lib/capability.server";
@@ -10,7 +19,8 @@ import { parseBulkIntent, type BulkIntent } from "./bulk-intent.server";
 import type { BulkConfirmation } from "../components/BulkBar";
 import { parseListParams } from "./list-params.server";
 
-export type BulkActionData = { intent: "bulk"; error: string } | { intent: "bulk"; confirm: BulkConfirmation };
+export type BulkActionData =
+  { intent: "bulk"; error: string } | { intent: "bulk"; confirm: BulkConfirmation };
 
 /** Deleting and reassigning take rows away from someone: they ask first, stating the count. */
 const NEEDS_CONFIRMATION: ReadonlySet<BulkAction> = new Set(["delete", "reassign"]);
@@ -33,10 +43,14 @@ function doneMessage(action: BulkAction, changed: number, owner?: string): strin
   }
 }
 
-const failure = (error: string, status: number) => json<BulkActionData>({ intent: "bulk", error }, { status });
+const failure = (error: string, status: number) =>
+  json<BulkActionData>({ intent: "bulk", error }, { status });
 
 /** POST /todos with intent=bulk: parse, one scoped transaction, then a redirect carrying the result. */
-function parseBulkRequest(request: Request, form: FormData): { ok: true; intent: BulkIntent; bulk: BulkRequest } | { ok: false; error: string } {
+function parseBulkRequest(
+  request: Request,
+  form: FormData,
+): { ok: true; intent: BulkIntent; bulk: BulkRequest } | { ok: false; error: string } {
   const parsed = parseBulkIntent(form);
   if (!parsed.ok) return parsed;
   const intent = parsed.value;
@@ -49,7 +63,11 @@ function parseBulkRequest(request: Request, form: FormData): { ok: true; intent:
   } else {
     target = { ids: intent.ids };
   }
-  return { ok: true, intent, bulk: { action: intent.action, target, owner: intent.owner } as BulkRequest };
+  return {
+    ok: true,
+    intent,
+    bulk: { action: intent.action, target, owner: intent.owner } as BulkRequest,
+  };
 }
 
 export async function handleBulk(request: Request, identity: Identity, form: FormData) {
@@ -64,14 +82,22 @@ export async function handleBulk(request: Request, identity: Identity, form: For
       if (intent.confirmed) return runBulk(tx, bulk);
       const preview = await previewBulk(tx, bulk);
       // The list counts no further than COUNT_CAP, so beyond it the admin has not yet seen how many rows this is.
-      if (NEEDS_CONFIRMATION.has(intent.action) || preview.count > COUNT_CAP) return { confirm: preview };
+      if (NEEDS_CONFIRMATION.has(intent.action) || preview.count > COUNT_CAP)
+        return { confirm: preview };
       return runBulk(tx, bulk, true);
     });
   } catch (error) {
     if (error instanceof BulkTooLarge) {
-      return failure(`This would change ${error.count.toLocaleString("en-US")} todos; a bulk action changes at most ${BULK_LIMIT.toLocaleString("en-US")}. Narrow the filter.`, 400);
+      return failure(
+        `This would change ${error.count.toLocaleString("en-US")} todos; a bulk action changes at most ${BULK_LIMIT.toLocaleString("en-US")}. Narrow the filter.`,
+        400,
+      );
     }
-    if (error instanceof NotAMember) return failure(`${error.owner} is not a member of this organization. Nothing was changed.`, 400);
+    if (error instanceof NotAMember)
+      return failure(
+        `${error.owner} is not a member of this organization. Nothing was changed.`,
+        400,
+      );
     throw error;
   }
 
@@ -79,12 +105,26 @@ export async function handleBulk(request: Request, identity: Identity, form: For
     const { count, owner } = outcome.confirm;
     return json<BulkActionData>({
       intent: "bulk",
-      confirm: { action: intent.action, count, scope: intent.scope, ids: intent.scope === "selected" ? intent.ids : [], owner: intent.owner, ownerName: owner?.name },
+      confirm: {
+        action: intent.action,
+        count,
+        scope: intent.scope,
+        ids: intent.scope === "selected" ? intent.ids : [],
+        owner: intent.owner,
+        ownerName: owner?.name,
+      },
     });
   }
   const url = new URL(request.url);
-  const message = doneMessage(intent.action, outcome.changed, intent.owner && named(intent.owner, outcome.ownerName));
+  const message = doneMessage(
+    intent.action,
+    outcome.changed,
+    intent.owner && named(intent.owner, outcome.ownerName),
+  );
   // Nothing changed, nothing to undo.
   const flash = { text: message, undo: outcome.changed > 0 ? outcome.txId : undefined };
-  return redirect(url.pathname + url.search, { status: 303, headers: { "Set-Cookie": await setFlash(request, flash) } });
+  return redirect(url.pathname + url.search, {
+    status: 303,
+    headers: { "Set-Cookie": await setFlash(request, flash) },
+  });
 }

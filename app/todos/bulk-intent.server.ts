@@ -10,8 +10,12 @@ import { firstStringValues, todoId } from "./intents.server";
 export const OWNER_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
 
 const bulkFields = z.object({
-  action: z.enum(BULK_ACTIONS, { error: "Choose a bulk action: complete, reopen, reassign or delete." }),
-  scope: z.enum(["selected", "filter"], { error: "Scope must be the selected rows or the whole filter." }).default("selected"),
+  action: z.enum(BULK_ACTIONS, {
+    error: "Choose a bulk action: complete, reopen, reassign or delete.",
+  }),
+  scope: z
+    .enum(["selected", "filter"], { error: "Scope must be the selected rows or the whole filter." })
+    .default("selected"),
   owner: z.string().trim().optional(),
   confirmed: z.literal("yes").optional().catch(undefined),
 });
@@ -22,7 +26,9 @@ export type BulkIntent = {
   confirmed: boolean;
 } & ({ scope: "selected"; ids: number[] } | { scope: "filter" });
 
-export function parseBulkIntent(form: FormData): { ok: true; value: BulkIntent } | { ok: false; error: string } {
+export function parseBulkIntent(
+  form: FormData,
+): { ok: true; value: BulkIntent } | { ok: false; error: string } {
   const values = firstStringValues(form);
   const fields = bulkFields.safeParse({ ...values, scope: values.scope || undefined });
   if (!fields.success) return { ok: false, error: fields.error.issues[0].message };
@@ -30,13 +36,20 @@ export function parseBulkIntent(form: FormData): { ok: true; value: BulkIntent }
   if (action === "reassign" && (!owner || !OWNER_PATTERN.test(owner))) {
     return { ok: false, error: "Choose the new owner to reassign to." };
   }
-  const common = { action, owner: action === "reassign" ? owner : undefined, confirmed: confirmed === "yes" };
+  const common = {
+    action,
+    owner: action === "reassign" ? owner : undefined,
+    confirmed: confirmed === "yes",
+  };
   if (scope === "filter") return { ok: true, value: { ...common, scope } };
 
   const rawIds = form.getAll("id");
   if (rawIds.length === 0) return { ok: false, error: "Select at least one todo." };
   if (rawIds.length > BULK_LIMIT) {
-    return { ok: false, error: `${rawIds.length.toLocaleString("en-US")} todos selected; a bulk action changes at most ${BULK_LIMIT.toLocaleString("en-US")}.` };
+    return {
+      ok: false,
+      error: `${rawIds.length.toLocaleString("en-US")} todos selected; a bulk action changes at most ${BULK_LIMIT.toLocaleString("en-US")}.`,
+    };
   }
   const ids = new Set<number>();
   for (const raw of rawIds) {

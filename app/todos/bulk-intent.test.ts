@@ -9,7 +9,8 @@ function form(fields: [string, string][]): FormData {
   return data;
 }
 
-const ids = (...values: (string | number)[]): [string, string][] => values.map((value) => ["id", String(value)]);
+const ids = (...values: (string | number)[]): [string, string][] =>
+  values.map((value) => ["id", String(value)]);
 
 const NO_ACTION = "Choose a bulk action: complete, reopen, reassign or delete.";
 const BAD_SCOPE = "Scope must be the selected rows or the whole filter.";
@@ -18,29 +19,64 @@ const NO_IDS = "Select at least one todo.";
 const BAD_ID = "The todo id must be a positive whole number.";
 
 describe("valid bulk forms", () => {
-  it.each(BULK_ACTIONS.filter((action) => action !== "reassign"))("%s of the selected rows", (action) => {
-    expect(parseBulkIntent(form([["intent", "bulk"], ["action", action], ["scope", "selected"], ...ids(7, 3)]))).toEqual({
-      ok: true,
-      value: { action, scope: "selected", ids: [7, 3], confirmed: false, owner: undefined },
-    });
-  });
+  it.each(BULK_ACTIONS.filter((action) => action !== "reassign"))(
+    "%s of the selected rows",
+    (action) => {
+      expect(
+        parseBulkIntent(
+          form([["intent", "bulk"], ["action", action], ["scope", "selected"], ...ids(7, 3)]),
+        ),
+      ).toEqual({
+        ok: true,
+        value: { action, scope: "selected", ids: [7, 3], confirmed: false, owner: undefined },
+      });
+    },
+  );
 
-  it.each(BULK_ACTIONS.filter((action) => action !== "reassign"))("%s of the whole filter needs no ids", (action) => {
-    expect(parseBulkIntent(form([["intent", "bulk"], ["action", action], ["scope", "filter"]]))).toEqual({
-      ok: true,
-      value: { action, scope: "filter", confirmed: false, owner: undefined },
-    });
-  });
+  it.each(BULK_ACTIONS.filter((action) => action !== "reassign"))(
+    "%s of the whole filter needs no ids",
+    (action) => {
+      expect(
+        parseBulkIntent(
+          form([
+            ["intent", "bulk"],
+            ["action", action],
+            ["scope", "filter"],
+          ]),
+        ),
+      ).toEqual({
+        ok: true,
+        value: { action, scope: "filter", confirmed: false, owner: undefined },
+      });
+    },
+  );
 
   it("reassign of the selected rows carries the trimmed owner", () => {
-    expect(parseBulkIntent(form([["action", "reassign"], ["owner", "  user_bob-2 "], ...ids(5)]))).toEqual({
+    expect(
+      parseBulkIntent(form([["action", "reassign"], ["owner", "  user_bob-2 "], ...ids(5)])),
+    ).toEqual({
       ok: true,
-      value: { action: "reassign", scope: "selected", ids: [5], owner: "user_bob-2", confirmed: false },
+      value: {
+        action: "reassign",
+        scope: "selected",
+        ids: [5],
+        owner: "user_bob-2",
+        confirmed: false,
+      },
     });
   });
 
   it("reassign of the whole filter carries the owner", () => {
-    expect(parseBulkIntent(form([["action", "reassign"], ["scope", "filter"], ["owner", "user_bob"], ["confirmed", "yes"]]))).toEqual({
+    expect(
+      parseBulkIntent(
+        form([
+          ["action", "reassign"],
+          ["scope", "filter"],
+          ["owner", "user_bob"],
+          ["confirmed", "yes"],
+        ]),
+      ),
+    ).toEqual({
       ok: true,
       value: { action: "reassign", scope: "filter", owner: "user_bob", confirmed: true },
     });
@@ -50,14 +86,23 @@ describe("valid bulk forms", () => {
   it.each([
     ["absent", []],
     ["empty", [["scope", ""]]],
-  ] as [string, [string, string][]][])("a scope that is %s means the selected rows", (_name, scope) => {
-    const parsed = parseBulkIntent(form([["action", "complete"], ...scope, ...ids(1)]));
-    expect(parsed).toEqual({ ok: true, value: expect.objectContaining({ scope: "selected", ids: [1] }) });
-  });
+  ] as [string, [string, string][]][])(
+    "a scope that is %s means the selected rows",
+    (_name, scope) => {
+      const parsed = parseBulkIntent(form([["action", "complete"], ...scope, ...ids(1)]));
+      expect(parsed).toEqual({
+        ok: true,
+        value: expect.objectContaining({ scope: "selected", ids: [1] }),
+      });
+    },
+  );
 
   it("an owner sent with another action is dropped", () => {
     const parsed = parseBulkIntent(form([["action", "delete"], ["owner", "user_bob"], ...ids(1)]));
-    expect(parsed).toEqual({ ok: true, value: { action: "delete", scope: "selected", ids: [1], owner: undefined, confirmed: false } });
+    expect(parsed).toEqual({
+      ok: true,
+      value: { action: "delete", scope: "selected", ids: [1], owner: undefined, confirmed: false },
+    });
   });
 
   it("duplicate ids are de-duplicated, first appearance first", () => {
@@ -79,10 +124,13 @@ describe("confirmed", () => {
     expect(parsed).toEqual({ ok: true, value: expect.objectContaining({ confirmed: true }) });
   });
 
-  it.each([["no"], ["Yes"], ["YES"], ["true"], ["1"], [""], [" yes"]])("is false for confirmed=%j", (value) => {
-    const parsed = parseBulkIntent(form([["action", "delete"], ["confirmed", value], ...ids(1)]));
-    expect(parsed).toEqual({ ok: true, value: expect.objectContaining({ confirmed: false }) });
-  });
+  it.each([["no"], ["Yes"], ["YES"], ["true"], ["1"], [""], [" yes"]])(
+    "is false for confirmed=%j",
+    (value) => {
+      const parsed = parseBulkIntent(form([["action", "delete"], ["confirmed", value], ...ids(1)]));
+      expect(parsed).toEqual({ ok: true, value: expect.objectContaining({ confirmed: false }) });
+    },
+  );
 
   it("is false when absent", () => {
     const parsed = parseBulkIntent(form([["action", "delete"], ...ids(1)]));
@@ -91,7 +139,9 @@ describe("confirmed", () => {
 
   // Only the first value of a field counts, so a second "yes" cannot confirm a declined form.
   it("reads only the first confirmed field", () => {
-    const parsed = parseBulkIntent(form([["action", "delete"], ["confirmed", "no"], ["confirmed", "yes"], ...ids(1)]));
+    const parsed = parseBulkIntent(
+      form([["action", "delete"], ["confirmed", "no"], ["confirmed", "yes"], ...ids(1)]),
+    );
     expect(parsed).toEqual({ ok: true, value: expect.objectContaining({ confirmed: false }) });
   });
 });
@@ -105,14 +155,48 @@ describe("invalid bulk forms", () => {
     ["an unknown scope", [["action", "complete"], ["scope", "everything"], ...ids(1)], BAD_SCOPE],
     ["reassign without owner", [["action", "reassign"], ...ids(1)], NO_OWNER],
     ["reassign with an empty owner", [["action", "reassign"], ["owner", ""], ...ids(1)], NO_OWNER],
-    ["reassign with a whitespace owner", [["action", "reassign"], ["owner", "   "], ...ids(1)], NO_OWNER],
-    ["reassign with a space inside the owner", [["action", "reassign"], ["owner", "user bob"], ...ids(1)], NO_OWNER],
-    ["reassign with punctuation in the owner", [["action", "reassign"], ["owner", "user_bob';--"], ...ids(1)], NO_OWNER],
-    ["reassign with a non-ASCII owner", [["action", "reassign"], ["owner", "usér"], ...ids(1)], NO_OWNER],
-    ["reassign with a 101-character owner", [["action", "reassign"], ["owner", "a".repeat(101)], ...ids(1)], NO_OWNER],
-    ["reassign of the filter without owner", [["action", "reassign"], ["scope", "filter"]], NO_OWNER],
+    [
+      "reassign with a whitespace owner",
+      [["action", "reassign"], ["owner", "   "], ...ids(1)],
+      NO_OWNER,
+    ],
+    [
+      "reassign with a space inside the owner",
+      [["action", "reassign"], ["owner", "user bob"], ...ids(1)],
+      NO_OWNER,
+    ],
+    [
+      "reassign with punctuation in the owner",
+      [["action", "reassign"], ["owner", "user_bob';--"], ...ids(1)],
+      NO_OWNER,
+    ],
+    [
+      "reassign with a non-ASCII owner",
+      [["action", "reassign"], ["owner", "usér"], ...ids(1)],
+      NO_OWNER,
+    ],
+    [
+      "reassign with a 101-character owner",
+      [["action", "reassign"], ["owner", "a".repeat(101)], ...ids(1)],
+      NO_OWNER,
+    ],
+    [
+      "reassign of the filter without owner",
+      [
+        ["action", "reassign"],
+        ["scope", "filter"],
+      ],
+      NO_OWNER,
+    ],
     ["no ids for the selected rows", [["action", "complete"]], NO_IDS],
-    ["no ids with an explicit selected scope", [["action", "complete"], ["scope", "selected"]], NO_IDS],
+    [
+      "no ids with an explicit selected scope",
+      [
+        ["action", "complete"],
+        ["scope", "selected"],
+      ],
+      NO_IDS,
+    ],
     ["a non-numeric id among good ones", [["action", "complete"], ...ids(1, "abc", 2)], BAD_ID],
     ["a zero id", [["action", "complete"], ...ids(1, 0)], BAD_ID],
     ["a negative id", [["action", "complete"], ...ids(-4)], BAD_ID],
@@ -127,8 +211,13 @@ describe("invalid bulk forms", () => {
   });
 
   it("a longest valid owner (100 characters) is accepted, so the 101 case is about length", () => {
-    const parsed = parseBulkIntent(form([["action", "reassign"], ["owner", "a".repeat(100)], ...ids(1)]));
-    expect(parsed).toEqual({ ok: true, value: expect.objectContaining({ owner: "a".repeat(100) }) });
+    const parsed = parseBulkIntent(
+      form([["action", "reassign"], ["owner", "a".repeat(100)], ...ids(1)]),
+    );
+    expect(parsed).toEqual({
+      ok: true,
+      value: expect.objectContaining({ owner: "a".repeat(100) }),
+    });
   });
 
   it("50,001 ids are refused with the count", () => {

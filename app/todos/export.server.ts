@@ -19,7 +19,11 @@ const TODO_COLUMNS: Columns<TodoListRow> = {
 };
 
 /** Every todo the view's filter matches, in its order, as CSV: the list's own query, walked chunk by chunk from the start whatever page the view was on. */
-export function exportTodos(identity: Identity, view: ListParams, chunkRows?: number): Promise<Response> {
+export function exportTodos(
+  identity: Identity,
+  view: ListParams,
+  chunkRows?: number,
+): Promise<Response> {
   return streamExport<TodoListRow, Cursor>(identity, {
     name: "todos",
     format: "csv",

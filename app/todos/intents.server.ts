@@ -6,7 +6,12 @@ import { TASK_MAX_LENGTH } from "../../db/limits";
 const task = z
   .string({ error: "Enter a task." })
   .transform((value) => value.trim())
-  .pipe(z.string().min(1, "Enter a task.").max(TASK_MAX_LENGTH, `A task can be at most ${TASK_MAX_LENGTH} characters.`));
+  .pipe(
+    z
+      .string()
+      .min(1, "Enter a task.")
+      .max(TASK_MAX_LENGTH, `A task can be at most ${TASK_MAX_LENGTH} characters.`),
+  );
 
 export const todoId = z
   .string({ error: "Missing todo id." })
@@ -26,7 +31,9 @@ export const todoIntent = z.discriminatedUnion(
 
 export type TodoIntent = z.infer<typeof todoIntent>;
 
-export type ParsedIntent = { ok: true; value: TodoIntent } | { ok: false; error: string; field?: string; intent?: string; id?: string };
+export type ParsedIntent =
+  | { ok: true; value: TodoIntent }
+  | { ok: false; error: string; field?: string; intent?: string; id?: string };
 
 /** The first string value of each field; files and repeats are ignored. */
 export function firstStringValues(form: FormData): Record<string, string> {
@@ -42,5 +49,11 @@ export function parseTodoIntent(form: FormData): ParsedIntent {
   const result = todoIntent.safeParse(values);
   if (result.success) return { ok: true, value: result.data };
   const issue = result.error.issues[0];
-  return { ok: false, error: issue.message, field: issue.path[0]?.toString(), intent: values.intent, id: values.id };
+  return {
+    ok: false,
+    error: issue.message,
+    field: issue.path[0]?.toString(),
+    intent: values.intent,
+    id: values.id,
+  };
 }

@@ -8,25 +8,50 @@ import { SORTS, VERDICT_FILTERS, type TodoListQuery } from "../../db/todo-list.s
  * is a 400, never a silently different view.
  */
 
-const cursor = z
-  .string()
-  .transform((value, ctx) => decodeCursor(value) ?? (ctx.addIssue({ code: "custom", message: "That page link is broken. Start again from the first page." }), z.NEVER));
+const cursor = z.string().transform(
+  (value, ctx) =>
+    decodeCursor(value) ??
+    (ctx.addIssue({
+      code: "custom",
+      message: "That page link is broken. Start again from the first page.",
+    }),
+    z.NEVER),
+);
 
 const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
 
 const listParams = z.object({
-  owner: z.preprocess(emptyToUndefined, z.string().trim().max(200, "The owner filter is too long.").optional()),
-  status: z.preprocess(emptyToUndefined, z.enum(["open", "complete"], { error: "Status must be open or complete." }).optional()),
-  verdict: z.preprocess(emptyToUndefined, z.enum(VERDICT_FILTERS, { error: "Verdict must be unreviewed, approved or flagged." }).optional()),
-  q: z.preprocess(emptyToUndefined, z.string().trim().max(200, "The search text is too long.").optional()),
-  sort: z.preprocess(emptyToUndefined, z.enum(SORTS, { error: "Sort must be newest or oldest." }).default("newest")),
+  owner: z.preprocess(
+    emptyToUndefined,
+    z.string().trim().max(200, "The owner filter is too long.").optional(),
+  ),
+  status: z.preprocess(
+    emptyToUndefined,
+    z.enum(["open", "complete"], { error: "Status must be open or complete." }).optional(),
+  ),
+  verdict: z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(VERDICT_FILTERS, { error: "Verdict must be unreviewed, approved or flagged." })
+      .optional(),
+  ),
+  q: z.preprocess(
+    emptyToUndefined,
+    z.string().trim().max(200, "The search text is too long.").optional(),
+  ),
+  sort: z.preprocess(
+    emptyToUndefined,
+    z.enum(SORTS, { error: "Sort must be newest or oldest." }).default("newest"),
+  ),
   after: z.preprocess(emptyToUndefined, cursor.optional()),
   before: z.preprocess(emptyToUndefined, cursor.optional()),
 });
 
 export type ListParams = TodoListQuery;
 
-export function parseListParams(search: URLSearchParams): { ok: true; value: ListParams } | { ok: false; error: string } {
+export function parseListParams(
+  search: URLSearchParams,
+): { ok: true; value: ListParams } | { ok: false; error: string } {
   const raw: Record<string, string> = {};
   for (const key of ["owner", "status", "verdict", "q", "sort", "after", "before"]) {
     const value = search.get(key);
@@ -35,14 +60,16 @@ export function parseListParams(search: URLSearchParams): { ok: true; value: Lis
   const result = listParams.safeParse(raw);
   if (!result.success) return { ok: false, error: result.error.issues[0].message };
   const value = result.data;
-  if (value.after && value.before) return { ok: false, error: "That page link is broken. Start again from the first page." };
+  if (value.after && value.before)
+    return { ok: false, error: "That page link is broken. Start again from the first page." };
   return { ok: true, value };
 }
 
 /** The filter part of the URL, without paging: for links that keep the view. */
 export function filterSearch(params: ListParams, extra: Record<string, string> = {}): string {
   const search = new URLSearchParams();
-  for (const key of ["owner", "status", "verdict", "q"] as const) if (params[key]) search.set(key, params[key]!);
+  for (const key of ["owner", "status", "verdict", "q"] as const)
+    if (params[key]) search.set(key, params[key]!);
   if (params.sort !== "newest") search.set("sort", params.sort);
   for (const [key, value] of Object.entries(extra)) search.set(key, value);
   const text = search.toString();

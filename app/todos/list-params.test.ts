@@ -11,7 +11,8 @@ const Q_TOO_LONG = "The search text is too long.";
 const OWNER_TOO_LONG = "The owner filter is too long.";
 const BROKEN_LINK = "That page link is broken. Start again from the first page.";
 
-const parse = (query: Record<string, string> | string) => parseListParams(new URLSearchParams(query));
+const parse = (query: Record<string, string> | string) =>
+  parseListParams(new URLSearchParams(query));
 const rawCursor = (text: string) => Buffer.from(text, "utf8").toString("base64url");
 
 describe("parseListParams accepts", () => {
@@ -20,7 +21,10 @@ describe("parseListParams accepts", () => {
   });
 
   it("empty values as if they were absent (an empty filter form submits them)", () => {
-    expect(parse("owner=&status=&verdict=&q=&sort=&after=&before=")).toEqual({ ok: true, value: { sort: "newest" } });
+    expect(parse("owner=&status=&verdict=&q=&sort=&after=&before=")).toEqual({
+      ok: true,
+      value: { sort: "newest" },
+    });
   });
 
   it.each([["open"], ["complete"]])("status=%s", (status) => {
@@ -36,19 +40,31 @@ describe("parseListParams accepts", () => {
   });
 
   it("owner and q, trimmed", () => {
-    expect(parse({ owner: "  user_bob \t", q: "\n milk  " })).toEqual({ ok: true, value: { owner: "user_bob", q: "milk", sort: "newest" } });
+    expect(parse({ owner: "  user_bob \t", q: "\n milk  " })).toEqual({
+      ok: true,
+      value: { owner: "user_bob", q: "milk", sort: "newest" },
+    });
   });
 
   it("q and owner of exactly 200 characters, and longer ones that are only padded with whitespace", () => {
     const long = "x".repeat(200);
-    expect(parse({ owner: long, q: long })).toEqual({ ok: true, value: { owner: long, q: long, sort: "newest" } });
+    expect(parse({ owner: long, q: long })).toEqual({
+      ok: true,
+      value: { owner: long, q: long, sort: "newest" },
+    });
     // Trimming comes before the length check, so padding does not count.
-    expect(parse({ owner: `  ${long}  `, q: ` ${long} ` })).toEqual({ ok: true, value: { owner: long, q: long, sort: "newest" } });
+    expect(parse({ owner: `  ${long}  `, q: ` ${long} ` })).toEqual({
+      ok: true,
+      value: { owner: long, q: long, sort: "newest" },
+    });
   });
 
   it("an after cursor, decoded", () => {
     const after = encodeCursor({ at: "2026-11-23 06:40:12.123456+00", id: 42 });
-    expect(parse({ after })).toEqual({ ok: true, value: { sort: "newest", after: { at: "2026-11-23 06:40:12.123456+00", id: 42 } } });
+    expect(parse({ after })).toEqual({
+      ok: true,
+      value: { sort: "newest", after: { at: "2026-11-23 06:40:12.123456+00", id: 42 } },
+    });
   });
 
   it("a before cursor, decoded, together with filters", () => {
@@ -73,30 +89,66 @@ describe("parseListParams rejects", () => {
     ["a cursor without an id", { after: rawCursor("2026-11-23 06:40:12+00") }, BROKEN_LINK],
     ["a cursor with a word for a timestamp", { after: rawCursor("yesterday|5") }, BROKEN_LINK],
     ["a cursor with a date only", { before: rawCursor("2026-11-23|5") }, BROKEN_LINK],
-    ["a cursor with a timestamp without zone", { after: rawCursor("2026-11-23 06:40:12.5|5") }, BROKEN_LINK],
-    ["a cursor with seven fractional digits", { after: rawCursor("2026-11-23 06:40:12.1234567+00|5") }, BROKEN_LINK],
-    ["a cursor with SQL in the timestamp", { after: rawCursor("2026-11-23 06:40:12+00'; drop table todos; --|5") }, BROKEN_LINK],
+    [
+      "a cursor with a timestamp without zone",
+      { after: rawCursor("2026-11-23 06:40:12.5|5") },
+      BROKEN_LINK,
+    ],
+    [
+      "a cursor with seven fractional digits",
+      { after: rawCursor("2026-11-23 06:40:12.1234567+00|5") },
+      BROKEN_LINK,
+    ],
+    [
+      "a cursor with SQL in the timestamp",
+      { after: rawCursor("2026-11-23 06:40:12+00'; drop table todos; --|5") },
+      BROKEN_LINK,
+    ],
     ["a cursor with id 0", { after: rawCursor("2026-11-23 06:40:12+00|0") }, BROKEN_LINK],
     ["a cursor with a negative id", { after: rawCursor("2026-11-23 06:40:12+00|-1") }, BROKEN_LINK],
-    ["a cursor with a fractional id", { after: rawCursor("2026-11-23 06:40:12+00|1.5") }, BROKEN_LINK],
-    ["a cursor with a 16-digit id", { before: rawCursor("2026-11-23 06:40:12+00|1234567890123456") }, BROKEN_LINK],
-    ["a cursor with a leading-zero id", { after: rawCursor("2026-11-23 06:40:12+00|05") }, BROKEN_LINK],
+    [
+      "a cursor with a fractional id",
+      { after: rawCursor("2026-11-23 06:40:12+00|1.5") },
+      BROKEN_LINK,
+    ],
+    [
+      "a cursor with a 16-digit id",
+      { before: rawCursor("2026-11-23 06:40:12+00|1234567890123456") },
+      BROKEN_LINK,
+    ],
+    [
+      "a cursor with a leading-zero id",
+      { after: rawCursor("2026-11-23 06:40:12+00|05") },
+      BROKEN_LINK,
+    ],
     ["a cursor with a third part", { after: rawCursor("2026-11-23 06:40:12+00|5|6") }, BROKEN_LINK],
-    ["after and before at once", { after: encodeCursor({ at: "2026-11-23 06:40:12+00", id: 5 }), before: encodeCursor({ at: "2026-11-23 06:40:12+00", id: 9 }) }, BROKEN_LINK],
+    [
+      "after and before at once",
+      {
+        after: encodeCursor({ at: "2026-11-23 06:40:12+00", id: 5 }),
+        before: encodeCursor({ at: "2026-11-23 06:40:12+00", id: 9 }),
+      },
+      BROKEN_LINK,
+    ],
   ])("%s", (_name, query, error) => {
     expect(parse(query)).toEqual({ ok: false, error });
   });
 
   // Shape alone is not enough: Postgres would reject these dates with 22008 and the page would answer 500.
-  it.each(["2026-13-45 99:99:99+00|5", "2026-02-30 10:00:00+00|5", "2026-11-23 24:00:00+00|5", "2026-11-23 10:00:00+16|5"])(
-    "a cursor whose timestamp has the right shape but is impossible: %s",
-    (raw) => {
-      expect(parse({ after: rawCursor(raw) })).toEqual({ ok: false, error: BROKEN_LINK });
-    },
-  );
+  it.each([
+    "2026-13-45 99:99:99+00|5",
+    "2026-02-30 10:00:00+00|5",
+    "2026-11-23 24:00:00+00|5",
+    "2026-11-23 10:00:00+16|5",
+  ])("a cursor whose timestamp has the right shape but is impossible: %s", (raw) => {
+    expect(parse({ after: rawCursor(raw) })).toEqual({ ok: false, error: BROKEN_LINK });
+  });
 
   it("a bad value among good ones (no silently different view)", () => {
-    expect(parse({ owner: "user_bob", status: "open", sort: "sideways" })).toEqual({ ok: false, error: BAD_SORT });
+    expect(parse({ owner: "user_bob", status: "open", sort: "sideways" })).toEqual({
+      ok: false,
+      error: BAD_SORT,
+    });
   });
 });
 
@@ -138,11 +190,23 @@ describe("filterSearch", () => {
 
   it("keeps every filter and the sort, and drops the cursor", () => {
     const search = new URLSearchParams(filterSearch(full).slice(1));
-    expect(Object.fromEntries(search)).toEqual({ owner: "user_bob", status: "complete", verdict: "flagged", q: "100% done", sort: "oldest" });
+    expect(Object.fromEntries(search)).toEqual({
+      owner: "user_bob",
+      status: "complete",
+      verdict: "flagged",
+      q: "100% done",
+      sort: "oldest",
+    });
   });
 
   it("drops a before cursor too", () => {
-    expect(filterSearch({ sort: "newest", status: "open", before: { at: "2026-11-23 06:40:12+00", id: 3 } })).toBe("?status=open");
+    expect(
+      filterSearch({
+        sort: "newest",
+        status: "open",
+        before: { at: "2026-11-23 06:40:12+00", id: 3 },
+      }),
+    ).toBe("?status=open");
   });
 
   it("leaves out the default sort and answers an empty string when nothing is set", () => {

@@ -19,7 +19,8 @@ import { isDatabaseUnavailable } from "../../db/availability";
 const WEBHOOK_MAX_BYTES = 256 * 1024;
 const MESSAGE_ID = /^[A-Za-z0-9_.-]{1,200}$/;
 
-const answer = (status: number, body: Record<string, string>) => json(body, { status, headers: { "Cache-Control": "no-store" } });
+const answer = (status: number, body: Record<string, string>) =>
+  json(body, { status, headers: { "Cache-Control": "no-store" } });
 const refused = (message: string) => answer(400, { message: `${message} Nothing was changed.` });
 
 let localSecret: { dataDir: string; secret: Promise<string> } | undefined;
@@ -29,15 +30,23 @@ async function signingSecret(): Promise<string | null> {
   const { webhookSecret, mode, dataDir } = config();
   if (webhookSecret) return webhookSecret;
   if (mode !== "embedded" || authMode() !== "local") return null;
-  if (localSecret?.dataDir !== dataDir) localSecret = { dataDir, secret: localWebhookSecret(dataDir) };
+  if (localSecret?.dataDir !== dataDir)
+    localSecret = { dataDir, secret: localWebhookSecret(dataDir) };
   return localSecret.secret;
 }
 
 export async function handleClerkWebhook(request: Request): Promise<Response> {
-  if (request.method !== "POST") return json({ message: "Clerk's webhook is sent with POST." }, { status: 405, headers: { Allow: "POST" } });
+  if (request.method !== "POST")
+    return json(
+      { message: "Clerk's webhook is sent with POST." },
+      { status: 405, headers: { Allow: "POST" } },
+    );
   const secret = await signingSecret();
   if (!secret || !config().directoryWriter) {
-    return answer(503, { message: "The Clerk webhook is not set up here: set CLERK_WEBHOOK_SIGNING_SECRET and DATABASE_DIRECTORY_URL (see the README)." });
+    return answer(503, {
+      message:
+        "The Clerk webhook is not set up here: set CLERK_WEBHOOK_SIGNING_SECRET and DATABASE_DIRECTORY_URL (see the README).",
+    });
   }
   const body = await readCapped(request, WEBHOOK_MAX_BYTES);
   let text: string;
@@ -47,7 +56,11 @@ export async function handleClerkWebhook(request: Request): Promise<Response> {
     return refused("The webhook body is not valid UTF-8.");
   }
   const messageId = request.headers.get("svix-id") ?? "";
-  const headers = { "svix-id": messageId, "svix-timestamp": request.headers.get("svix-timestamp") ?? "", "svix-signature": request.headers.get("svix-signature") ?? "" };
+  const headers = {
+    "svix-id": messageId,
+    "svix-timestamp": request.headers.get("svix-timestamp") ?? "",
+    "svix-signature": request.headers.get("svix-signature") ?? "",
+  };
   try {
     new Webhook(secret).verify(text, headers);
   } catch (error) {
@@ -60,7 +73,8 @@ export async function handleClerkWebhook(request: Request): Promise<Response> {
   try {
     event = changesFromEvent(JSON.parse(text));
   } catch (error) {
-    if (error instanceof SyntaxError || error instanceof InvalidDirectoryObject) return refused(`The event could not be read: ${error.message}.`);
+    if (error instanceof SyntaxError || error instanceof InvalidDirectoryObject)
+      return refused(`The event could not be read: ${error.message}.`);
     throw error;
   }
   if (!event.handled) return answer(200, { status: "ignored", type: event.type });
@@ -70,7 +84,8 @@ export async function handleClerkWebhook(request: Request): Promise<Response> {
     return answer(200, { status: outcome, type: event.type });
   } catch (error) {
     // Clerk retries anything but a 2xx, so a database that is down costs nothing but a delay.
-    if (isDatabaseUnavailable(error)) return answer(503, { message: "The database is not answering; Clerk will retry." });
+    if (isDatabaseUnavailable(error))
+      return answer(503, { message: "The database is not answering; Clerk will retry." });
     console.error(error);
     return answer(500, { message: "The event could not be applied; Clerk will retry." });
   }

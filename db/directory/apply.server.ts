@@ -23,7 +23,10 @@ let shared: { pool: Pool; db: DirectoryDb } | null = null;
 function directoryConnection(): { pool: Pool; db: DirectoryDb } {
   if (!shared) {
     const url = process.env[DIRECTORY_URL_ENV];
-    if (!url) throw new Error(`${DIRECTORY_URL_ENV} is not set: the ${DIRECTORY_ROLE} role has no connection string`);
+    if (!url)
+      throw new Error(
+        `${DIRECTORY_URL_ENV} is not set: the ${DIRECTORY_ROLE} role has no connection string`,
+      );
     const pool = createPool(url, { max: 2 });
     shared = { pool, db: pooledDatabase(pool, {}) };
   }
@@ -45,12 +48,16 @@ const at = (version: number) => sql`to_timestamp(${version}::double precision / 
 
 /** The upsert's guard: the incoming row is newer, or as new and a deletion of a live row. */
 const newer = (table: string) =>
-  sql.raw(`excluded.updated_at > ${table}.updated_at or (excluded.updated_at = ${table}.updated_at and excluded.deleted_at is not null and ${table}.deleted_at is null)`);
+  sql.raw(
+    `excluded.updated_at > ${table}.updated_at or (excluded.updated_at = ${table}.updated_at and excluded.deleted_at is not null and ${table}.deleted_at is null)`,
+  );
 
 function statementFor(change: DirectoryChange): SQL {
   switch (change.kind) {
     case "user": {
-      const [displayName, email, imageUrl] = change.deleted ? [null, null, null] : [change.displayName, change.email, change.imageUrl];
+      const [displayName, email, imageUrl] = change.deleted
+        ? [null, null, null]
+        : [change.displayName, change.email, change.imageUrl];
       return sql`insert into directory.users as u (id, display_name, email, image_url, updated_at, deleted_at)
         values (${change.id}, ${displayName}, ${email}, ${imageUrl}, ${at(change.version)}, ${change.deleted ? at(change.version) : null})
         on conflict (id) do update set display_name = excluded.display_name, email = excluded.email, image_url = excluded.image_url,
@@ -93,12 +100,19 @@ const REMEMBER_MESSAGES = "7 days";
  * The id is recorded in the same transaction, so a message is applied
  * exactly once even when two deliveries race.
  */
-export async function applyWebhookMessage(messageId: string, changes: readonly DirectoryChange[]): Promise<"applied" | "duplicate"> {
+export async function applyWebhookMessage(
+  messageId: string,
+  changes: readonly DirectoryChange[],
+): Promise<"applied" | "duplicate"> {
   return directoryDb().transaction(async (tx) => {
-    const { rowCount } = await tx.execute(sql`insert into directory.webhook_messages (id) values (${messageId}) on conflict (id) do nothing`);
+    const { rowCount } = await tx.execute(
+      sql`insert into directory.webhook_messages (id) values (${messageId}) on conflict (id) do nothing`,
+    );
     if (!rowCount) return "duplicate";
     await applyIn(tx, changes);
-    await tx.execute(sql`delete from directory.webhook_messages where received_at < now() - ${REMEMBER_MESSAGES}::interval`);
+    await tx.execute(
+      sql`delete from directory.webhook_messages where received_at < now() - ${REMEMBER_MESSAGES}::interval`,
+    );
     return "applied";
   });
 }

@@ -1,5 +1,11 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { changesFromMembership, changesFromOrganization, changesFromUser, InvalidDirectoryObject, type DirectoryChange } from "./changes";
+import {
+  changesFromMembership,
+  changesFromOrganization,
+  changesFromUser,
+  InvalidDirectoryObject,
+  type DirectoryChange,
+} from "./changes";
 import { liveInBoth, tombstonesFor, type Listed, type LiveDirectory } from "./reconcile.server";
 
 /**
@@ -55,7 +61,8 @@ export class ClerkApiError extends Error {
 }
 
 type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Retry-After is seconds or an HTTP date; anything else waits a second. */
 function retryAfterMs(header: string | null, now = Date.now()): number {
@@ -71,7 +78,9 @@ async function clerkReason(response: Response): Promise<string> {
     const body: unknown = await response.json();
     const first = isObject(body) && Array.isArray(body.errors) ? body.errors[0] : undefined;
     if (!isObject(first)) return "";
-    const reason = [first.code, first.long_message ?? first.message].filter((part) => typeof part === "string" && part).join(": ");
+    const reason = [first.code, first.long_message ?? first.message]
+      .filter((part) => typeof part === "string" && part)
+      .join(": ");
     return reason ? ` (${reason.slice(0, 300)})` : "";
   } catch {
     return "";
@@ -81,8 +90,16 @@ async function clerkReason(response: Response): Promise<string> {
 /** A list endpoint's page: users come as a bare array, organizations and memberships as `{ data, total_count }`. */
 function itemsOf(body: unknown, envelope: "array" | "data", request: string): unknown[] {
   if (envelope === "array" && Array.isArray(body)) return body;
-  if (envelope === "data" && isObject(body) && Array.isArray(body.data) && typeof body.total_count === "number") return body.data;
-  throw new ClerkApiError(`Clerk's answer to GET ${request} is not a list (expected ${envelope === "array" ? "a JSON array" : "{ data: [...], total_count }"})`);
+  if (
+    envelope === "data" &&
+    isObject(body) &&
+    Array.isArray(body.data) &&
+    typeof body.total_count === "number"
+  )
+    return body.data;
+  throw new ClerkApiError(
+    `Clerk's answer to GET ${request} is not a list (expected ${envelope === "array" ? "a JSON array" : "{ data: [...], total_count }"})`,
+  );
 }
 
 interface Listing {
@@ -92,10 +109,17 @@ interface Listing {
   toChanges: (value: unknown) => DirectoryChange[];
 }
 
-const idOf = (item: unknown) => (isObject(item) && typeof item.id === "string" && item.id ? item.id : null);
+const idOf = (item: unknown) =>
+  isObject(item) && typeof item.id === "string" && item.id ? item.id : null;
 
 /** Each object's own id and type are checked first, so any later complaint can name the object. Items before `from` were on the previous page. */
-function pageOf(items: unknown[], from: number, listing: Listing, request: string, contiguous: boolean): DirectoryPage {
+function pageOf(
+  items: unknown[],
+  from: number,
+  listing: Listing,
+  request: string,
+  contiguous: boolean,
+): DirectoryPage {
   const ids: string[] = [];
   const changes: DirectoryChange[] = [];
   items.forEach((item, index) => {
@@ -103,12 +127,15 @@ function pageOf(items: unknown[], from: number, listing: Listing, request: strin
     const id = idOf(item);
     const where = `${id ? `${listing.object} ${id}` : `item ${index}`} in GET ${request}`;
     if (!id || (item as Json).object !== listing.object) {
-      throw new InvalidDirectoryObject(`${where}: not a Clerk ${listing.object} (needs an id and object: "${listing.object}")`);
+      throw new InvalidDirectoryObject(
+        `${where}: not a Clerk ${listing.object} (needs an id and object: "${listing.object}")`,
+      );
     }
     try {
       changes.push(...listing.toChanges(item));
     } catch (error) {
-      if (error instanceof InvalidDirectoryObject) throw new InvalidDirectoryObject(`${where}: ${error.message}`);
+      if (error instanceof InvalidDirectoryObject)
+        throw new InvalidDirectoryObject(`${where}: ${error.message}`);
       throw error;
     }
     ids.push(id);
@@ -123,26 +150,40 @@ export function createClerkApi(options: ClerkApiOptions): ClerkApi {
   const sleep = options.sleep ?? ((ms: number) => delay(ms));
   const maxAttempts = options.maxAttempts ?? 5;
   const maxRetryWaitMs = options.maxRetryWaitMs ?? 30_000;
-  if (!Number.isInteger(pageSize) || pageSize < 2 || pageSize > MAX_PAGE_SIZE) throw new RangeError(`pageSize must be an integer from 2 to ${MAX_PAGE_SIZE}`);
+  if (!Number.isInteger(pageSize) || pageSize < 2 || pageSize > MAX_PAGE_SIZE)
+    throw new RangeError(`pageSize must be an integer from 2 to ${MAX_PAGE_SIZE}`);
 
   async function get(request: string): Promise<unknown> {
     for (let attempt = 1; ; attempt++) {
       let response: Response;
       try {
-        response = await doFetch(`${base}${request}`, { headers: { Authorization: `Bearer ${options.secretKey}`, Accept: "application/json" } });
+        response = await doFetch(`${base}${request}`, {
+          headers: { Authorization: `Bearer ${options.secretKey}`, Accept: "application/json" },
+        });
       } catch (error) {
-        throw new ClerkApiError(`Could not reach Clerk for GET ${request}: ${(error as Error).message}`, { cause: error });
+        throw new ClerkApiError(
+          `Could not reach Clerk for GET ${request}: ${(error as Error).message}`,
+          { cause: error },
+        );
       }
       if (response.status === 429 && attempt < maxAttempts) {
         await response.body?.cancel();
         await sleep(Math.min(retryAfterMs(response.headers.get("retry-after")), maxRetryWaitMs));
         continue;
       }
-      if (response.status === 429) throw new ClerkApiError(`Clerk is still rate-limiting GET ${request} after ${maxAttempts} attempts`);
+      if (response.status === 429)
+        throw new ClerkApiError(
+          `Clerk is still rate-limiting GET ${request} after ${maxAttempts} attempts`,
+        );
       if (response.status === 401 || response.status === 403) {
-        throw new ClerkApiError(`CLERK_SECRET_KEY was refused by Clerk (${response.status} on GET ${request})${await clerkReason(response)}`);
+        throw new ClerkApiError(
+          `CLERK_SECRET_KEY was refused by Clerk (${response.status} on GET ${request})${await clerkReason(response)}`,
+        );
       }
-      if (!response.ok) throw new ClerkApiError(`Clerk answered ${response.status} to GET ${request}${await clerkReason(response)}`);
+      if (!response.ok)
+        throw new ClerkApiError(
+          `Clerk answered ${response.status} to GET ${request}${await clerkReason(response)}`,
+        );
       try {
         return await response.json();
       } catch {
@@ -183,8 +224,15 @@ export function createClerkApi(options: ClerkApiOptions): ClerkApi {
   }
 
   return {
-    users: () => list({ path: "/v1/users", envelope: "array", object: "user", toChanges: changesFromUser }),
-    organizations: () => list({ path: "/v1/organizations", envelope: "data", object: "organization", toChanges: changesFromOrganization }),
+    users: () =>
+      list({ path: "/v1/users", envelope: "array", object: "user", toChanges: changesFromUser }),
+    organizations: () =>
+      list({
+        path: "/v1/organizations",
+        envelope: "data",
+        object: "organization",
+        toChanges: changesFromOrganization,
+      }),
     memberships: (organizationId) =>
       list({
         path: `/v1/organizations/${encodeURIComponent(organizationId)}/memberships`,
@@ -260,7 +308,11 @@ export async function syncDirectory(
     memberships: new Map<string, { userIds: Set<string>; complete: boolean }>(),
   } satisfies Listed;
   const membershipIds = new Set<string>();
-  const copy = async (pages: AsyncIterable<DirectoryPage>, listing: { complete: boolean }, seen: (page: DirectoryPage) => void) => {
+  const copy = async (
+    pages: AsyncIterable<DirectoryPage>,
+    listing: { complete: boolean },
+    seen: (page: DirectoryPage) => void,
+  ) => {
     for await (const page of pages) {
       if (page.changes.length > 0) await apply(page.changes);
       if (!page.contiguous) listing.complete = false;
@@ -268,16 +320,21 @@ export async function syncDirectory(
     }
   };
   try {
-    await copy(clerk.organizations(), listed.organizations, (page) => page.ids.forEach((id) => listed.organizations.ids.add(id)));
+    await copy(clerk.organizations(), listed.organizations, (page) =>
+      page.ids.forEach((id) => listed.organizations.ids.add(id)),
+    );
     log(`organizations: ${listed.organizations.ids.size}`);
-    await copy(clerk.users(), listed.users, (page) => page.ids.forEach((id) => listed.users.ids.add(id)));
+    await copy(clerk.users(), listed.users, (page) =>
+      page.ids.forEach((id) => listed.users.ids.add(id)),
+    );
     log(`users: ${listed.users.ids.size}`);
     for (const organizationId of listed.organizations.ids) {
       const members = { userIds: new Set<string>(), complete: true };
       listed.memberships.set(organizationId, members);
       await copy(clerk.memberships(organizationId), members, (page) => {
         page.ids.forEach((id) => membershipIds.add(id));
-        for (const change of page.changes) if (change.kind === "membership") members.userIds.add(change.userId);
+        for (const change of page.changes)
+          if (change.kind === "membership") members.userIds.add(change.userId);
       });
     }
     log(`memberships: ${membershipIds.size}`);
@@ -286,13 +343,28 @@ export async function syncDirectory(
     throw error;
   }
 
-  const counts: DirectoryCounts = { organizations: listed.organizations.ids.size, users: listed.users.ids.size, memberships: membershipIds.size };
+  const counts: DirectoryCounts = {
+    organizations: listed.organizations.ids.size,
+    users: listed.users.ids.size,
+    memberships: membershipIds.size,
+  };
   if (!readLive || !live) return { listed: counts, startedAt, tombstoned: null, notReconciled: [] };
 
   const tombstones = tombstonesFor(liveInBoth(live, await readLive(startedAt)), listed, startedAt);
-  for (let i = 0; i < tombstones.changes.length; i += TOMBSTONE_BATCH) await apply(tombstones.changes.slice(i, i + TOMBSTONE_BATCH));
+  for (let i = 0; i < tombstones.changes.length; i += TOMBSTONE_BATCH)
+    await apply(tombstones.changes.slice(i, i + TOMBSTONE_BATCH));
   const { organizations, users, memberships } = tombstones.counts;
-  const skipped = tombstones.skipped.length > 0 ? ` (not reconciled, their listing shifted mid-run: ${tombstones.skipped.join(", ")}; the next sync will)` : "";
-  log(`tombstoned: ${organizations} organizations, ${users} users, ${memberships} memberships${skipped}`);
-  return { listed: counts, startedAt, tombstoned: tombstones.counts, notReconciled: tombstones.skipped };
+  const skipped =
+    tombstones.skipped.length > 0
+      ? ` (not reconciled, their listing shifted mid-run: ${tombstones.skipped.join(", ")}; the next sync will)`
+      : "";
+  log(
+    `tombstoned: ${organizations} organizations, ${users} users, ${memberships} memberships${skipped}`,
+  );
+  return {
+    listed: counts,
+    startedAt,
+    tombstoned: tombstones.counts,
+    notReconciled: tombstones.skipped,
+  };
 }

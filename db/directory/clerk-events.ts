@@ -21,7 +21,11 @@ export interface Member {
   email?: string;
 }
 
-export function userEvent(type: "user.created" | "user.updated", member: Member, at = Date.now()): ClerkEvent {
+export function userEvent(
+  type: "user.created" | "user.updated",
+  member: Member,
+  at = Date.now(),
+): ClerkEvent {
   const emailId = `idn_${member.userId}`;
   return {
     type,
@@ -35,14 +39,24 @@ export function userEvent(type: "user.created" | "user.updated", member: Member,
       username: null,
       image_url: null,
       primary_email_address_id: emailId,
-      email_addresses: [{ id: emailId, object: "email_address", email_address: member.email ?? `${member.userId}@example.com` }],
+      email_addresses: [
+        {
+          id: emailId,
+          object: "email_address",
+          email_address: member.email ?? `${member.userId}@example.com`,
+        },
+      ],
       created_at: at,
       updated_at: at,
     },
   };
 }
 
-export const deletedEvent = (type: "user.deleted" | "organization.deleted", id: string, at = Date.now()): ClerkEvent => ({
+export const deletedEvent = (
+  type: "user.deleted" | "organization.deleted",
+  id: string,
+  at = Date.now(),
+): ClerkEvent => ({
   type,
   object: "event",
   timestamp: at,
@@ -50,7 +64,10 @@ export const deletedEvent = (type: "user.deleted" | "organization.deleted", id: 
 });
 
 export function membershipEvent(
-  type: "organizationMembership.created" | "organizationMembership.updated" | "organizationMembership.deleted",
+  type:
+    | "organizationMembership.created"
+    | "organizationMembership.updated"
+    | "organizationMembership.deleted",
   organization: { id: string; name: string; slug?: string; updatedAt?: number },
   member: Member & { role?: string },
   at = Date.now(),
@@ -63,7 +80,13 @@ export function membershipEvent(
       id: `orgmem_${organization.id}_${member.userId}`,
       object: "organization_membership",
       role: member.role ?? "org:member",
-      organization: { id: organization.id, object: "organization", name: organization.name, slug: organization.slug ?? null, updated_at: organization.updatedAt ?? 0 },
+      organization: {
+        id: organization.id,
+        object: "organization",
+        name: organization.name,
+        slug: organization.slug ?? null,
+        updated_at: organization.updatedAt ?? 0,
+      },
       public_user_data: {
         user_id: member.userId,
         first_name: member.firstName ?? null,
@@ -83,10 +106,18 @@ export interface SignedDelivery {
 }
 
 /** The body and headers of one delivery of an event, signed as Svix signs it. */
-export const signDelivery = (secret: string, event: unknown, options: { id?: string; at?: Date } = {}): SignedDelivery => signBody(secret, JSON.stringify(event), options);
+export const signDelivery = (
+  secret: string,
+  event: unknown,
+  options: { id?: string; at?: Date } = {},
+): SignedDelivery => signBody(secret, JSON.stringify(event), options);
 
 /** Any body, signed as Svix signs it. */
-export function signBody(secret: string, body: string, options: { id?: string; at?: Date } = {}): SignedDelivery {
+export function signBody(
+  secret: string,
+  body: string,
+  options: { id?: string; at?: Date } = {},
+): SignedDelivery {
   const id = options.id ?? `msg_${randomUUID().replaceAll("-", "")}`;
   const at = options.at ?? new Date();
   return {

@@ -1,5 +1,13 @@
 import { DEMO_IDENTITIES, DEMO_ORGANIZATIONS } from "../demo-identities";
-import { changesFromMembership, changesFromOrganization, changesFromUser, type ClerkMembership, type ClerkOrganization, type ClerkUser, type DirectoryChange } from "./changes";
+import {
+  changesFromMembership,
+  changesFromOrganization,
+  changesFromUser,
+  type ClerkMembership,
+  type ClerkOrganization,
+  type ClerkUser,
+  type DirectoryChange,
+} from "./changes";
 
 /**
  * The demo directory as Clerk would send it: the same JSON objects, read by
@@ -11,8 +19,17 @@ export const DEMO_DIRECTORY_VERSION = Date.UTC(2026, 0, 1);
 
 const emailOf = (userId: string) => `${userId.replace(/^user_/, "")}@example.com`;
 
-export function demoClerkObjects(): { users: ClerkUser[]; organizations: ClerkOrganization[]; memberships: ClerkMembership[] } {
-  const organizations: ClerkOrganization[] = DEMO_ORGANIZATIONS.map((org) => ({ id: org.id, name: org.name, slug: org.slug, updated_at: DEMO_DIRECTORY_VERSION }));
+export function demoClerkObjects(): {
+  users: ClerkUser[];
+  organizations: ClerkOrganization[];
+  memberships: ClerkMembership[];
+} {
+  const organizations: ClerkOrganization[] = DEMO_ORGANIZATIONS.map((org) => ({
+    id: org.id,
+    name: org.name,
+    slug: org.slug,
+    updated_at: DEMO_DIRECTORY_VERSION,
+  }));
   const users: ClerkUser[] = DEMO_IDENTITIES.map((person) => ({
     id: person.userId,
     first_name: person.name,
@@ -25,7 +42,11 @@ export function demoClerkObjects(): { users: ClerkUser[]; organizations: ClerkOr
     person.memberships.map((membership) => ({
       role: membership.role,
       organization: organizations.find((org) => org.id === membership.orgId)!,
-      public_user_data: { user_id: person.userId, first_name: person.name, identifier: emailOf(person.userId) },
+      public_user_data: {
+        user_id: person.userId,
+        first_name: person.name,
+        identifier: emailOf(person.userId),
+      },
       updated_at: DEMO_DIRECTORY_VERSION,
     })),
   );
@@ -34,5 +55,9 @@ export function demoClerkObjects(): { users: ClerkUser[]; organizations: ClerkOr
 
 export function demoDirectoryChanges(): DirectoryChange[] {
   const { users, organizations, memberships } = demoClerkObjects();
-  return [...organizations.flatMap(changesFromOrganization), ...users.flatMap(changesFromUser), ...memberships.flatMap(changesFromMembership)];
+  return [
+    ...organizations.flatMap(changesFromOrganization),
+    ...users.flatMap(changesFromUser),
+    ...memberships.flatMap(changesFromMembership),
+  ];
 }

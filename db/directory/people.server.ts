@@ -26,10 +26,12 @@ export interface PersonRef {
  * gone from the organization, never in it) comes back as NULL columns:
  * exactly the people to show as former members.
  */
-export const joinPerson = (alias: string, column: SQL): SQL => sql`left join directory.users ${sql.raw(alias)} on ${sql.raw(alias)}.id = ${column}`;
+export const joinPerson = (alias: string, column: SQL): SQL =>
+  sql`left join directory.users ${sql.raw(alias)} on ${sql.raw(alias)}.id = ${column}`;
 
 /** The joined person's name: null for a former member, the id for someone Clerk knows no name for. */
-export const personName = (alias: string): SQL => sql.raw(`coalesce(${alias}.display_name, ${alias}.id)`);
+export const personName = (alias: string): SQL =>
+  sql.raw(`coalesce(${alias}.display_name, ${alias}.id)`);
 
 /** Members are people with a live user row: a deleted person's membership alone makes nobody a member. */
 const MEMBERS = sql`select m.user_id as id, ${personName("u")} as name, m.role
@@ -38,12 +40,15 @@ const MEMBERS = sql`select m.user_id as id, ${personName("u")} as name, m.role
 
 /** The live members of the caller's active organization, by name. */
 export async function listMembers(tx: ScopedTx): Promise<Member[]> {
-  const { rows } = await tx.execute<Member>(sql`${MEMBERS} order by lower(${personName("u")}), m.user_id`);
+  const { rows } = await tx.execute<Member>(
+    sql`${MEMBERS} order by lower(${personName("u")}), m.user_id`,
+  );
   return rows;
 }
 
 /** A scalar subquery: the member's name, or null when they are not a live member of the active organization. */
-export const memberName = (userId: string): SQL => sql`(select name from (${MEMBERS} where m.user_id = ${userId}) member)`;
+export const memberName = (userId: string): SQL =>
+  sql`(select name from (${MEMBERS} where m.user_id = ${userId}) member)`;
 
 /** The member with that id, or null when they are not a live member of the active organization. */
 export async function findMember(tx: ScopedTx, userId: string): Promise<Member | null> {

@@ -32,7 +32,10 @@ export interface DirectoryScope {
  * role. A row at `before` or newer was written by an event newer than the
  * sync, which a tombstone at `before` could not replace anyway.
  */
-export async function readLiveDirectory(options: { before: number; scope?: DirectoryScope }): Promise<LiveDirectory> {
+export async function readLiveDirectory(options: {
+  before: number;
+  scope?: DirectoryScope;
+}): Promise<LiveDirectory> {
   const pool = directoryPool();
   const before = options.before / 1000;
   const organizations = options.scope ? [...options.scope.organizations] : null;
@@ -54,7 +57,10 @@ export async function readLiveDirectory(options: { before: number; scope?: Direc
   return {
     organizations: orgRows.rows.map((row) => row.id),
     users: userRows.rows.map((row) => row.id),
-    memberships: membershipRows.rows.map((row) => ({ organizationId: row.organization_id, userId: row.user_id })),
+    memberships: membershipRows.rows.map((row) => ({
+      organizationId: row.organization_id,
+      userId: row.user_id,
+    })),
   };
 }
 
@@ -62,7 +68,8 @@ export async function readLiveDirectory(options: { before: number; scope?: Direc
 export function liveInBoth(first: LiveDirectory, second: LiveDirectory): LiveDirectory {
   const organizations = new Set(second.organizations);
   const users = new Set(second.users);
-  const membership = (m: { organizationId: string; userId: string }) => JSON.stringify([m.organizationId, m.userId]);
+  const membership = (m: { organizationId: string; userId: string }) =>
+    JSON.stringify([m.organizationId, m.userId]);
   const memberships = new Set(second.memberships.map(membership));
   return {
     organizations: first.organizations.filter((id) => organizations.has(id)),
@@ -132,17 +139,29 @@ export function tombstonesFor(live: LiveDirectory, listed: Listed, version: numb
   for (const { organizationId, userId } of live.memberships) {
     const listing = listed.memberships.get(organizationId);
     // Every listed organization's memberships were listed, so no listing means the organization itself is gone.
-    const gone = listing ? !listing.userIds.has(userId) : !listed.organizations.ids.has(organizationId);
+    const gone = listing
+      ? !listing.userIds.has(userId)
+      : !listed.organizations.ids.has(organizationId);
     const trusted = listing ? listing.complete : listed.organizations.complete;
     if (!gone) continue;
     if (!trusted) {
       incomplete.add(organizationId);
       continue;
     }
-    changes.push({ kind: "membership", organizationId, userId, version, deleted: true, role: null });
+    changes.push({
+      kind: "membership",
+      organizationId,
+      userId,
+      version,
+      deleted: true,
+      role: null,
+    });
     counts.memberships++;
   }
-  if (incomplete.size > 0) skipped.push(`memberships of ${incomplete.size} organization${incomplete.size === 1 ? "" : "s"}`);
+  if (incomplete.size > 0)
+    skipped.push(
+      `memberships of ${incomplete.size} organization${incomplete.size === 1 ? "" : "s"}`,
+    );
 
   return { changes, counts, skipped };
 }

@@ -52,7 +52,10 @@ interface RunAs {
 async function postgresUser(): Promise<RunAs> {
   if (userInfo().uid !== 0) return {};
   const ids = async () => {
-    const [{ stdout: uid }, { stdout: gid }] = await Promise.all([run("id", ["-u", "postgres"]), run("id", ["-g", "postgres"])]);
+    const [{ stdout: uid }, { stdout: gid }] = await Promise.all([
+      run("id", ["-u", "postgres"]),
+      run("id", ["-g", "postgres"]),
+    ]);
     return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
   };
   try {
@@ -81,7 +84,8 @@ async function ensureTraversable(target: string, who: RunAs, log: (line: string)
   }
   for (const parent of parents.reverse()) {
     const { mode, uid, gid } = await stat(parent);
-    const reachable = uid === who.uid ? mode & 0o100 : gid === who.gid ? mode & 0o010 : mode & 0o001;
+    const reachable =
+      uid === who.uid ? mode & 0o100 : gid === who.gid ? mode & 0o010 : mode & 0o001;
     if (!reachable) {
       await chmod(parent, mode | 0o001);
       log(`granted search permission on ${parent} so the postgres user can reach ${target}`);
@@ -128,9 +132,18 @@ export function runningServerPid(dataDir: string): number | null {
   return pid !== null && isPostmasterFor(pid, dataDir) ? pid : null;
 }
 
-function spawnAs(bin: string, args: string[], who: RunAs, log: (line: string) => void): Promise<string> {
+function spawnAs(
+  bin: string,
+  args: string[],
+  who: RunAs,
+  log: (line: string) => void,
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { ...who, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C", LANG: "C" } });
+    const child = spawn(bin, args, {
+      ...who,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, LC_ALL: "C", LANG: "C" },
+    });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -138,7 +151,11 @@ function spawnAs(bin: string, args: string[], who: RunAs, log: (line: string) =>
     child.on("close", (code, signal) => {
       if (code === 0) return resolve(output);
       log(output);
-      reject(new Error(`${path.basename(bin)} ${args[0]} failed (${signal ?? `exit ${code}`}): ${output.trim() || "no output"}`));
+      reject(
+        new Error(
+          `${path.basename(bin)} ${args[0]} failed (${signal ?? `exit ${code}`}): ${output.trim() || "no output"}`,
+        ),
+      );
     });
   });
 }
@@ -204,7 +221,12 @@ export class LocalPostgres {
       return;
     }
     this.log(`stopping a PostgreSQL (pid ${pid}) left running by an earlier process`);
-    await spawnAs(bins.pg_ctl, ["stop", "-D", this.options.dataDir, "-m", "fast", "-w", "-t", "30"], this.who, this.log);
+    await spawnAs(
+      bins.pg_ctl,
+      ["stop", "-D", this.options.dataDir, "-m", "fast", "-w", "-t", "30"],
+      this.who,
+      this.log,
+    );
   }
 
   async start() {
@@ -224,9 +246,27 @@ export class LocalPostgres {
       "-c shared_preload_libraries=pg_stat_statements",
     ].join(" ");
     try {
-      await spawnAs(bins.pg_ctl, ["start", "-D", this.options.dataDir, "-l", this.logFile, "-w", "-t", "60", "-o", serverOptions], this.who, this.log);
+      await spawnAs(
+        bins.pg_ctl,
+        [
+          "start",
+          "-D",
+          this.options.dataDir,
+          "-l",
+          this.logFile,
+          "-w",
+          "-t",
+          "60",
+          "-o",
+          serverOptions,
+        ],
+        this.who,
+        this.log,
+      );
     } catch (error) {
-      const tail = existsSync(this.logFile) ? readFileSync(this.logFile, "utf8").split("\n").slice(-15).join("\n") : "";
+      const tail = existsSync(this.logFile)
+        ? readFileSync(this.logFile, "utf8").split("\n").slice(-15).join("\n")
+        : "";
       throw new Error(`${(error as Error).message}\n--- ${this.logFile} ---\n${tail}`);
     }
   }
@@ -235,6 +275,11 @@ export class LocalPostgres {
     const bins = this.bins ?? (await pgBinaries());
     this.who = await postgresUser();
     if (runningServerPid(this.options.dataDir) === null) return;
-    await spawnAs(bins.pg_ctl, ["stop", "-D", this.options.dataDir, "-m", "fast", "-w", "-t", "30"], this.who, this.log);
+    await spawnAs(
+      bins.pg_ctl,
+      ["stop", "-D", this.options.dataDir, "-m", "fast", "-w", "-t", "30"],
+      this.who,
+      this.log,
+    );
   }
 }

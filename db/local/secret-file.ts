@@ -12,9 +12,11 @@ export async function readOrCreateSecret(file: string, make: () => string): Prom
     return readFileSync(file, "utf8").trim();
   } catch {
     await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, make(), { flag: "wx", mode: 0o600 }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "EEXIST") throw error;
-    });
+    await writeFile(file, make(), { flag: "wx", mode: 0o600 }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== "EEXIST") throw error;
+      },
+    );
     return readFileSync(file, "utf8").trim();
   }
 }

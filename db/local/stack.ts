@@ -55,7 +55,8 @@ async function loadSecrets(dir: string): Promise<Secrets> {
   const secrets: Secrets = stored ?? { ownerPassword: secret(), rolePasswords: {} };
   const missing = LOGIN_ROLES.filter(({ role }) => !secrets.rolePasswords[role]);
   for (const { role } of missing) secrets.rolePasswords[role] = secret();
-  if (!stored || missing.length > 0) await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  if (!stored || missing.length > 0)
+    await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }
 
@@ -96,14 +97,19 @@ export function localUrl(user: string, password: string, port: number, database 
 async function ensureDatabase(maintenanceUrl: string) {
   const pool = createPool(maintenanceUrl, { max: 1 });
   try {
-    const { rowCount } = await pool.query("select 1 from pg_database where datname = $1", [DATABASE_NAME]);
+    const { rowCount } = await pool.query("select 1 from pg_database where datname = $1", [
+      DATABASE_NAME,
+    ]);
     if (!rowCount) await pool.query(`create database ${DATABASE_NAME}`);
   } finally {
     await pool.end();
   }
 }
 
-export async function startLocalStack(options: { dataDir: string; log?: (line: string) => void }): Promise<LocalStack> {
+export async function startLocalStack(options: {
+  dataDir: string;
+  log?: (line: string) => void;
+}): Promise<LocalStack> {
   const dataDir = path.resolve(options.dataDir);
   const log = options.log ?? ((line: string) => console.log(`[local-db] ${line}`));
   await mkdir(dataDir, { recursive: true });
@@ -111,9 +117,20 @@ export async function startLocalStack(options: { dataDir: string; log?: (line: s
   const pgDir = path.join(dataDir, "pg");
   const state = readState(dataDir);
 
-  const ownerAlive = state !== null && state.ownerPid !== process.pid && isAlive(state.ownerPid) && processStart(state.ownerPid) === state.ownerStart;
+  const ownerAlive =
+    state !== null &&
+    state.ownerPid !== process.pid &&
+    isAlive(state.ownerPid) &&
+    processStart(state.ownerPid) === state.ownerStart;
   const attach = runningServerPid(pgDir) !== null && ownerAlive;
-  const server = (port: number) => new LocalPostgres({ dataDir: pgDir, port, superuser: OWNER, password: secrets.ownerPassword, log });
+  const server = (port: number) =>
+    new LocalPostgres({
+      dataDir: pgDir,
+      port,
+      superuser: OWNER,
+      password: secrets.ownerPassword,
+      log,
+    });
 
   let port: number;
   let owned: LocalPostgres | null = null;
@@ -124,7 +141,11 @@ export async function startLocalStack(options: { dataDir: string; log?: (line: s
     port = await freePort(state?.pgPort);
     owned = server(port);
     await owned.start();
-    const next: StackState = { pgPort: port, ownerPid: process.pid, ownerStart: processStart(process.pid) };
+    const next: StackState = {
+      pgPort: port,
+      ownerPid: process.pid,
+      ownerStart: processStart(process.pid),
+    };
     await writeFile(path.join(dataDir, "stack.json"), JSON.stringify(next));
   }
 
@@ -144,7 +165,8 @@ export async function startLocalStack(options: { dataDir: string; log?: (line: s
     WARDEN_LOCAL_WS_PROXY: openProxy.address,
     DATABASE_URL: localUrl(OWNER, secrets.ownerPassword, port),
   };
-  for (const { role, urlEnv } of LOGIN_ROLES) env[urlEnv] = localUrl(role, secrets.rolePasswords[role], port);
+  for (const { role, urlEnv } of LOGIN_ROLES)
+    env[urlEnv] = localUrl(role, secrets.rolePasswords[role], port);
 
   return {
     env,

@@ -8,4 +8,7 @@ import { readOrCreateSecret } from "./secret-file";
  * tried locally exactly as Clerk calls it.
  */
 export const localWebhookSecret = (dataDir: string) =>
-  readOrCreateSecret(path.join(dataDir, "idp", "webhook-secret"), () => `whsec_${randomBytes(24).toString("base64")}`);
+  readOrCreateSecret(
+    path.join(dataDir, "idp", "webhook-secret"),
+    () => `whsec_${randomBytes(24).toString("base64")}`,
+  );

@@ -18,12 +18,21 @@ const untyped = (...parts: Buffer[]) => {
   return Buffer.concat([int32(body.length + 4), body]);
 };
 
-const startup = (user: string) => untyped(int32(196608), cstr("user"), cstr(user), cstr("database"), cstr("warden"), Buffer.from([0]));
+const startup = (user: string) =>
+  untyped(
+    int32(196608),
+    cstr("user"),
+    cstr(user),
+    cstr("database"),
+    cstr("warden"),
+    Buffer.from([0]),
+  );
 const sslRequest = () => untyped(int32(80877103));
 const password = () => typed("p", cstr("secret"));
 const query = (sql: string) => typed("Q", cstr(sql));
 const parse = (sql: string, name = "") => typed("P", cstr(name), cstr(sql), int16(0));
-const bind = (statement = "", portal = "") => typed("B", cstr(portal), cstr(statement), int16(0), int16(0), int16(0));
+const bind = (statement = "", portal = "") =>
+  typed("B", cstr(portal), cstr(statement), int16(0), int16(0), int16(0));
 const describePortal = (portal = "") => typed("D", Buffer.from("P"), cstr(portal));
 const execute = (portal = "") => typed("E", cstr(portal), int32(0));
 const sync = () => typed("S");
@@ -49,7 +58,8 @@ describe("WireCounter", () => {
     counter.begin();
     tap.fromClient(query("BEGIN"));
     answer();
-    for (const part of extended("select set_config('request.jwt.claims', $1, true)")) tap.fromClient(part);
+    for (const part of extended("select set_config('request.jwt.claims', $1, true)"))
+      tap.fromClient(part);
     answer();
     for (const part of extended("select id from todos where id = $1")) tap.fromClient(part);
     answer();
@@ -57,15 +67,27 @@ describe("WireCounter", () => {
     answer();
     const window = counter.end();
     expect(window.roundTrips).toBe(4);
-    expect(window.statements.map((s) => s.sql)).toEqual(["BEGIN", "select set_config('request.jwt.claims', $1, true)", "select id from todos where id = $1", "COMMIT"]);
+    expect(window.statements.map((s) => s.sql)).toEqual([
+      "BEGIN",
+      "select set_config('request.jwt.claims', $1, true)",
+      "select id from todos where id = $1",
+      "COMMIT",
+    ]);
     expect(window.statements.every((s) => s.user === "authenticated_backend")).toBe(true);
     expect(window.connections).toBe(0);
   });
 
   it("counts a pipelined batch (several Parse/Bind/Describe/Execute, one Sync) as one round trip", () => {
     const { counter, tap, answer } = connection();
-    const sqls = ["BEGIN", "select set_config('request.jwt.claims', $1, true)", "select * from todos", "COMMIT"];
-    const batch = Buffer.concat(sqls.flatMap((sql) => [parse(sql), bind(), describePortal(), execute()]).concat(sync()));
+    const sqls = [
+      "BEGIN",
+      "select set_config('request.jwt.claims', $1, true)",
+      "select * from todos",
+      "COMMIT",
+    ];
+    const batch = Buffer.concat(
+      sqls.flatMap((sql) => [parse(sql), bind(), describePortal(), execute()]).concat(sync()),
+    );
     counter.begin();
     tap.fromClient(batch);
     answer();
@@ -76,11 +98,16 @@ describe("WireCounter", () => {
 
   it("reassembles messages split across frames, at any byte", () => {
     const sqls = ["select 1", "select 'a;b' as x", "update todos set task = $1 where id = $2"];
-    const stream = Buffer.concat([query(sqls[0]), ...sqls.slice(1).flatMap((sql) => [parse(sql), bind(), execute()]), sync()]);
+    const stream = Buffer.concat([
+      query(sqls[0]),
+      ...sqls.slice(1).flatMap((sql) => [parse(sql), bind(), execute()]),
+      sync(),
+    ]);
     for (const size of [1, 2, 3, 5, 7, 11, stream.length - 1]) {
       const { counter, tap, answer } = connection();
       counter.begin();
-      for (let at = 0; at < stream.length; at += size) tap.fromClient(stream.subarray(at, at + size));
+      for (let at = 0; at < stream.length; at += size)
+        tap.fromClient(stream.subarray(at, at + size));
       answer();
       const window = counter.end();
       expect(window.roundTrips, `frames of ${size} bytes`).toBe(1);
@@ -124,11 +151,26 @@ describe("WireCounter", () => {
     tap.fromClient(Buffer.concat([parse("select $1::int", "s1"), sync()]));
     answer();
     counter.begin();
-    tap.fromClient(Buffer.concat([bind("s1", "p1"), execute("p1"), bind("s1"), execute(), close("S", "s1"), bind("s1"), execute(), sync()]));
+    tap.fromClient(
+      Buffer.concat([
+        bind("s1", "p1"),
+        execute("p1"),
+        bind("s1"),
+        execute(),
+        close("S", "s1"),
+        bind("s1"),
+        execute(),
+        sync(),
+      ]),
+    );
     answer();
     const window = counter.end();
     expect(window.roundTrips).toBe(1);
-    expect(window.statements.map((s) => s.sql)).toEqual(["select $1::int", "select $1::int", '(prepared statement "s1" not seen)']);
+    expect(window.statements.map((s) => s.sql)).toEqual([
+      "select $1::int",
+      "select $1::int",
+      '(prepared statement "s1" not seen)',
+    ]);
   });
 
   it("leaves start-up, authentication and Terminate out, but notes a connection started inside the window", () => {
@@ -145,7 +187,11 @@ describe("WireCounter", () => {
     tap.fromServer(Buffer.from("Z"));
     tap.fromClient(terminate());
     const window = counter.end();
-    expect(window).toEqual({ roundTrips: 1, statements: [{ sql: "select 1", user: "moderator_backend", roundTrip: 1 }], connections: 1 });
+    expect(window).toEqual({
+      roundTrips: 1,
+      statements: [{ sql: "select 1", user: "moderator_backend", roundTrip: 1 }],
+      connections: 1,
+    });
   });
 
   it("counts nothing outside a window, and sums the flights of every connection inside one", () => {
@@ -177,8 +223,14 @@ describe("splitStatements", () => {
     ["select ';' as a; select \"x;y\" from t", ["select ';' as a", 'select "x;y" from t']],
     ["select 'it''s; fine'", ["select 'it''s; fine'"]],
     ["select E'a\\';b'; select 2", ["select E'a\\';b'", "select 2"]],
-    ["do $body$ begin perform 1; end $body$; select $$;$$", ["do $body$ begin perform 1; end $body$", "select $$;$$"]],
-    ["select 1 -- a; comment\n; /* a; /* nested; */ block */ select 2", ["select 1 -- a; comment", "/* a; /* nested; */ block */ select 2"]],
+    [
+      "do $body$ begin perform 1; end $body$; select $$;$$",
+      ["do $body$ begin perform 1; end $body$", "select $$;$$"],
+    ],
+    [
+      "select 1 -- a; comment\n; /* a; /* nested; */ block */ select 2",
+      ["select 1 -- a; comment", "/* a; /* nested; */ block */ select 2"],
+    ],
     ["select $1, $2; -- trailing", ["select $1, $2"]],
     [" ; ;", []],
   ])("%j", (text, expected) => {

@@ -63,7 +63,8 @@ export function splitStatements(text: string): string[] {
       }
     } else if (c === "'" || c === '"') {
       // E'…' strings let a backslash escape the quote; elsewhere only a doubled quote does.
-      const escapes = c === "'" && /[eE]/.test(text[i - 1] ?? "") && !/[\w$]/.test(text[i - 2] ?? "");
+      const escapes =
+        c === "'" && /[eE]/.test(text[i - 1] ?? "") && !/[\w$]/.test(text[i - 2] ?? "");
       meaningful = true;
       i++;
       while (i < text.length) {
@@ -160,7 +161,8 @@ class ConnectionReader implements ConnectionTap {
     }
     switch (type) {
       case "Q":
-        for (const sql of splitStatements(cString(body, 0)[0])) this.counter.statement({ sql, user: this.user, roundTrip: this.flightNumber });
+        for (const sql of splitStatements(cString(body, 0)[0]))
+          this.counter.statement({ sql, user: this.user, roundTrip: this.flightNumber });
         break;
       case "P": {
         const [name, at] = cString(body, 0);
@@ -170,12 +172,19 @@ class ConnectionReader implements ConnectionTap {
       case "B": {
         const [portal, at] = cString(body, 0);
         const [statement] = cString(body, at);
-        this.portals.set(portal, this.prepared.get(statement) ?? `(prepared statement "${statement}" not seen)`);
+        this.portals.set(
+          portal,
+          this.prepared.get(statement) ?? `(prepared statement "${statement}" not seen)`,
+        );
         break;
       }
       case "E": {
         const [portal] = cString(body, 0);
-        this.counter.statement({ sql: this.portals.get(portal) ?? `(portal "${portal}" not seen)`, user: this.user, roundTrip: this.flightNumber });
+        this.counter.statement({
+          sql: this.portals.get(portal) ?? `(portal "${portal}" not seen)`,
+          user: this.user,
+          roundTrip: this.flightNumber,
+        });
         break;
       }
       case "C": {

@@ -23,7 +23,10 @@ export interface ConnectionTap {
 /** Called once per accepted connection, for a tap on its traffic. */
 export type ProxyObserver = () => ConnectionTap;
 
-export async function startWsProxy(target: { host: string; port: number }, observer?: ProxyObserver): Promise<WsProxy> {
+export async function startWsProxy(
+  target: { host: string; port: number },
+  observer?: ProxyObserver,
+): Promise<WsProxy> {
   const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
   const allowed = new Set([`${target.host}:${target.port}`, `localhost:${target.port}`]);
 

@@ -13,7 +13,9 @@ import type { Variant } from "./permissions";
 const SEED = 1_000_003;
 
 /** The divergence itself, when there is one: the trace reads better in the failure than `expected null`. */
-const failureOf = (report: FuzzReport) => report.failure && `${report.failure.message}\nreplay: npm run fuzz -- --seed ${report.seed} --path ${report.failure.path}`;
+const failureOf = (report: FuzzReport) =>
+  report.failure &&
+  `${report.failure.message}\nreplay: npm run fuzz -- --seed ${report.seed} --path ${report.failure.path}`;
 
 describe("the model and Postgres", () => {
   it("agree on 1,000 operations", async () => {
@@ -38,12 +40,18 @@ describe.each<[Variant, RegExp]>([
     expect(report.failure).not.toBeNull();
     const { message, path } = report.failure!;
     expect(message).toMatch(/divergence at operation \d+: Postgres answered/);
-    const lastStep = message.split("\n").filter((line) => /^ {2}\d+\. /.test(line)).at(-1);
+    const lastStep = message
+      .split("\n")
+      .filter((line) => /^ {2}\d+\. /.test(line))
+      .at(-1);
     expect(lastStep).toMatch(culprit);
-    expect(report.failure!.counterexample.filter((plan) => plan !== null).length).toBeLessThanOrEqual(3);
+    expect(
+      report.failure!.counterexample.filter((plan) => plan !== null).length,
+    ).toBeLessThanOrEqual(3);
 
     const replay = await fuzz({ ...options, path });
-    const where = (text: string | undefined) => text?.match(/divergence (at|after) operation \d+/)?.[0];
+    const where = (text: string | undefined) =>
+      text?.match(/divergence (at|after) operation \d+/)?.[0];
     expect(where(replay.failure?.message)).toBe(where(message));
   }, 300_000);
 });

@@ -52,7 +52,8 @@ import {
  */
 
 /** The model keeps no reasons: every flag it makes gives the same one, as the check constraint requires, and approvals none. */
-const reasonFor = (verdict: ReviewVerdict): ReviewReason | null => (verdict === "flagged" ? "spam" : null);
+const reasonFor = (verdict: ReviewVerdict): ReviewReason | null =>
+  verdict === "flagged" ? "spam" : null;
 
 const USER_KEYS = ["mem", "mem2", "mod", "adm", "badm", "out"] as const;
 type UserKey = (typeof USER_KEYS)[number];
@@ -74,27 +75,81 @@ interface World {
 
 function makeWorld(idBase: number): World {
   const org = { a: freshOrgId("fz_a"), b: freshOrgId("fz_b"), ghost: freshOrgId("fz_ghost") };
-  const user = Object.fromEntries(USER_KEYS.map((key) => [key, freshUserId(`fz_${key}`)])) as Record<UserKey, string>;
+  const user = Object.fromEntries(
+    USER_KEYS.map((key) => [key, freshUserId(`fz_${key}`)]),
+  ) as Record<UserKey, string>;
   const v2 = (sub: string, o?: Record<string, unknown>) => ({ sub, v: 2, ...(o ? { o } : {}) });
   // The connection role is given, not derived: Postgres trusts the claims and the login role it is handed, however the app paired them.
   const identities: ModelIdentity[] = [
-    { label: "member@A", role: "authenticated_backend", claims: v2(user.mem, { id: org.a, rol: "member" }) },
-    { label: "member@A (v1 token)", role: "authenticated_backend", claims: { sub: user.mem2, org_id: org.a, org_role: "org:member" } },
-    { label: "moderator@A", role: "moderator_backend", claims: v2(user.mod, { id: org.a, rol: "moderator" }) },
-    { label: "admin@A (v1 token)", role: "admin_backend", claims: { sub: user.adm, org_id: org.a, org_role: "org:admin" } },
-    { label: "member@B", role: "authenticated_backend", claims: v2(user.mem, { id: org.b, rol: "member" }) },
+    {
+      label: "member@A",
+      role: "authenticated_backend",
+      claims: v2(user.mem, { id: org.a, rol: "member" }),
+    },
+    {
+      label: "member@A (v1 token)",
+      role: "authenticated_backend",
+      claims: { sub: user.mem2, org_id: org.a, org_role: "org:member" },
+    },
+    {
+      label: "moderator@A",
+      role: "moderator_backend",
+      claims: v2(user.mod, { id: org.a, rol: "moderator" }),
+    },
+    {
+      label: "admin@A (v1 token)",
+      role: "admin_backend",
+      claims: { sub: user.adm, org_id: org.a, org_role: "org:admin" },
+    },
+    {
+      label: "member@B",
+      role: "authenticated_backend",
+      claims: v2(user.mem, { id: org.b, rol: "member" }),
+    },
     { label: "admin@B", role: "admin_backend", claims: v2(user.badm, { id: org.b, rol: "admin" }) },
-    { label: "admin of an org with no directory", role: "admin_backend", claims: v2(user.badm, { id: org.ghost, rol: "admin" }) },
+    {
+      label: "admin of an org with no directory",
+      role: "admin_backend",
+      claims: v2(user.badm, { id: org.ghost, rol: "admin" }),
+    },
     { label: "personal (mem)", role: "authenticated_backend", claims: v2(user.mem) },
     { label: "personal (out, v1 token)", role: "authenticated_backend", claims: { sub: user.out } },
     { label: "personal (mod)", role: "authenticated_backend", claims: v2(user.mod) },
-    { label: "forged admin@A, not a member", role: "admin_backend", claims: v2(user.out, { id: org.a, rol: "admin" }) },
-    { label: "moderator connection, role without org", role: "moderator_backend", claims: v2(user.mod, { rol: "moderator" }) },
-    { label: "admin connection, org id off pattern", role: "admin_backend", claims: v2(user.adm, { id: org.a.replace("org_", "org "), rol: "admin" }) },
-    { label: "v2 token, stray org_id", role: "authenticated_backend", claims: { sub: user.mem2, v: 2, org_id: org.a } },
-    { label: "o.id naming another personal workspace", role: "authenticated_backend", claims: v2(user.mem, { id: `personal:${user.out}`, rol: "admin" }) },
-    { label: "admin@A without a subject", role: "admin_backend", claims: v2("", { id: org.a, rol: "admin" }) },
-    { label: "member claims on the admin connection", role: "admin_backend", claims: { sub: user.mem2, org_id: org.a, org_role: "org:member" } },
+    {
+      label: "forged admin@A, not a member",
+      role: "admin_backend",
+      claims: v2(user.out, { id: org.a, rol: "admin" }),
+    },
+    {
+      label: "moderator connection, role without org",
+      role: "moderator_backend",
+      claims: v2(user.mod, { rol: "moderator" }),
+    },
+    {
+      label: "admin connection, org id off pattern",
+      role: "admin_backend",
+      claims: v2(user.adm, { id: org.a.replace("org_", "org "), rol: "admin" }),
+    },
+    {
+      label: "v2 token, stray org_id",
+      role: "authenticated_backend",
+      claims: { sub: user.mem2, v: 2, org_id: org.a },
+    },
+    {
+      label: "o.id naming another personal workspace",
+      role: "authenticated_backend",
+      claims: v2(user.mem, { id: `personal:${user.out}`, rol: "admin" }),
+    },
+    {
+      label: "admin@A without a subject",
+      role: "admin_backend",
+      claims: v2("", { id: org.a, rol: "admin" }),
+    },
+    {
+      label: "member claims on the admin connection",
+      role: "admin_backend",
+      claims: { sub: user.mem2, org_id: org.a, org_role: "org:member" },
+    },
   ];
   const people = USER_KEYS.map((key) => user[key]);
   return {
@@ -122,7 +177,11 @@ const INITIAL_MEMBERS: [org: "a" | "b", user: UserKey, role: string][] = [
 async function seedWorld(owner: Pool, world: World): Promise<State> {
   const { org, user } = world;
   for (const key of ["a", "b"] as const) {
-    const people = INITIAL_MEMBERS.filter(([o]) => o === key).map(([, u, role]) => ({ userId: user[u], name: world.names[user[u]], role }));
+    const people = INITIAL_MEMBERS.filter(([o]) => o === key).map(([, u, role]) => ({
+      userId: user[u],
+      name: world.names[user[u]],
+      role,
+    }));
     await addMembers(org[key], people);
   }
   const todos: [tenant: string, owner: string][] = [
@@ -142,26 +201,52 @@ async function seedWorld(owner: Pool, world: World): Promise<State> {
   ];
   const ids = todos.map((_, i) => world.idBase + 1 + i);
   const tasks = ids.map((_, i) => `seed ${i + 1}`);
-  await owner.query("insert into todos (id, tenant_id, user_id, task) select * from unnest($1::bigint[], $2::text[], $3::text[], $4::text[])", [
-    ids,
-    todos.map(([tenant]) => tenant),
-    todos.map(([, who]) => who),
-    tasks,
-  ]);
+  await owner.query(
+    "insert into todos (id, tenant_id, user_id, task) select * from unnest($1::bigint[], $2::text[], $3::text[], $4::text[])",
+    [ids, todos.map(([tenant]) => tenant), todos.map(([, who]) => who), tasks],
+  );
   // One verdict of each kind, so lists and filters have latest verdicts from the start.
   const reviews = [
-    { todoId: ids[0], tenant: org.a, reviewer: user.mod, verdict: "approved" as const, note: "seed review 1" },
-    { todoId: ids[2], tenant: org.a, reviewer: user.adm, verdict: "flagged" as const, note: "seed review 2" },
+    {
+      todoId: ids[0],
+      tenant: org.a,
+      reviewer: user.mod,
+      verdict: "approved" as const,
+      note: "seed review 1",
+    },
+    {
+      todoId: ids[2],
+      tenant: org.a,
+      reviewer: user.adm,
+      verdict: "flagged" as const,
+      note: "seed review 2",
+    },
   ];
   await owner.query(
     "insert into todo_reviews (todo_id, tenant_id, reviewer_id, verdict, reason, note) select * from unnest($1::bigint[], $2::text[], $3::text[], $4::review_verdict[], $5::review_reason[], $6::text[])",
-    [reviews.map((r) => r.todoId), reviews.map((r) => r.tenant), reviews.map((r) => r.reviewer), reviews.map((r) => r.verdict), reviews.map((r) => reasonFor(r.verdict)), reviews.map((r) => r.note)],
+    [
+      reviews.map((r) => r.todoId),
+      reviews.map((r) => r.tenant),
+      reviews.map((r) => r.reviewer),
+      reviews.map((r) => r.verdict),
+      reviews.map((r) => reasonFor(r.verdict)),
+      reviews.map((r) => r.note),
+    ],
   );
   return {
     ...emptyState(),
-    todos: todos.map(([tenant, who], i) => ({ id: ids[i], tenant, owner: who, task: tasks[i], done: false, insertedAt: 1 })),
+    todos: todos.map(([tenant, who], i) => ({
+      id: ids[i],
+      tenant,
+      owner: who,
+      task: tasks[i],
+      done: false,
+      insertedAt: 1,
+    })),
     reviews: reviews.map((r, i) => ({ ...r, seq: i + 1, createdAt: 2 })),
-    people: Object.fromEntries(INITIAL_MEMBERS.map(([, u]) => [user[u], { name: world.names[user[u]], deleted: false }])),
+    people: Object.fromEntries(
+      INITIAL_MEMBERS.map(([, u]) => [user[u], { name: world.names[user[u]], deleted: false }]),
+    ),
     memberships: INITIAL_MEMBERS.map(([o, u]) => membershipKey(org[o], user[u])),
     clock: 2,
     nextReviewSeq: reviews.length + 1,
@@ -170,17 +255,32 @@ async function seedWorld(owner: Pool, world: World): Promise<State> {
 
 async function cleanUp(owner: Pool, world: World) {
   const orgs = [world.org.a, world.org.b, world.org.ghost];
-  await owner.query("delete from todos where tenant_id = any($1::text[]) or user_id = any($2::text[])", [world.tenants, world.people]);
-  await owner.query("delete from todo_reviews where tenant_id = any($1::text[]) or reviewer_id = any($2::text[])", [world.tenants, world.people]);
-  await owner.query("delete from audit.audit_log where tenant_id = any($1::text[])", [world.tenants]);
-  await owner.query("delete from audit.transactions where tenant_id = any($1::text[])", [world.tenants]);
-  await owner.query("delete from directory.memberships where organization_id = any($1::text[]) or user_id = any($2::text[])", [orgs, world.people]);
+  await owner.query(
+    "delete from todos where tenant_id = any($1::text[]) or user_id = any($2::text[])",
+    [world.tenants, world.people],
+  );
+  await owner.query(
+    "delete from todo_reviews where tenant_id = any($1::text[]) or reviewer_id = any($2::text[])",
+    [world.tenants, world.people],
+  );
+  await owner.query("delete from audit.audit_log where tenant_id = any($1::text[])", [
+    world.tenants,
+  ]);
+  await owner.query("delete from audit.transactions where tenant_id = any($1::text[])", [
+    world.tenants,
+  ]);
+  await owner.query(
+    "delete from directory.memberships where organization_id = any($1::text[]) or user_id = any($2::text[])",
+    [orgs, world.people],
+  );
   await owner.query("delete from directory.users where id = any($1::text[])", [world.people]);
   await owner.query("delete from directory.organizations where id = any($1::text[])", [orgs]);
 }
 
 async function nextIdBase(owner: Pool): Promise<number> {
-  const { rows } = await owner.query<{ base: string }>("select greatest(coalesce(max(id), 0) + 1, 2199023255552)::text as base from todos");
+  const { rows } = await owner.query<{ base: string }>(
+    "select greatest(coalesce(max(id), 0) + 1, 2199023255552)::text as base from todos",
+  );
   return Number(rows[0].base);
 }
 
@@ -229,7 +329,9 @@ const KIND_WEIGHTS: [Op["kind"], number][] = [
 ];
 
 const planArb: fc.Arbitrary<Plan> = fc.record({
-  kind: fc.oneof(...KIND_WEIGHTS.map(([kind, weight]) => ({ arbitrary: fc.constant(kind), weight }))),
+  kind: fc.oneof(
+    ...KIND_WEIGHTS.map(([kind, weight]) => ({ arbitrary: fc.constant(kind), weight })),
+  ),
   who: fc.nat(),
   x: fc.nat(),
   y: fc.nat(),
@@ -242,7 +344,11 @@ const planArb: fc.Arbitrary<Plan> = fc.record({
  * a shrunk counterexample keeps only the operations the divergence needs,
  * while every generated sequence runs its full length.
  */
-const sequenceArb = (length: number) => fc.array(fc.option(planArb, { nil: null, freq: 1_000_000 }), { minLength: length, maxLength: length });
+const sequenceArb = (length: number) =>
+  fc.array(fc.option(planArb, { nil: null, freq: 1_000_000 }), {
+    minLength: length,
+    maxLength: length,
+  });
 
 /** The identities the app itself would make (the first six) come up three times as often as the forged ones. */
 const whoIndex = (world: World, n: number) => {
@@ -256,24 +362,39 @@ function resolve(world: World, state: State, plan: Plan, index: number): Op {
   const todoIds = [...state.todos.map((t) => t.id), world.missingId];
   const seenIds = visibleTodos(state, who).map((t) => t.id);
   // Two picks in three among the rows the caller sees, so writes that may succeed are common; the rest anywhere, or nowhere.
-  const todo = (n: number) => (n % 3 !== 0 && seenIds.length > 0 ? seenIds[(n >> 2) % seenIds.length] : todoIds[(n >> 2) % todoIds.length]);
+  const todo = (n: number) =>
+    n % 3 !== 0 && seenIds.length > 0
+      ? seenIds[(n >> 2) % seenIds.length]
+      : todoIds[(n >> 2) % todoIds.length];
   // Past the seeded ids, in a range small enough that later inserts sometimes collide with earlier ones.
   const freshId = (n: number) => world.idBase + 100 + (n % 50);
   const person = (n: number) => world.people[n % world.people.length];
   const tenant = (n: number) => world.tenants[n % world.tenants.length];
-  const column = (n: number, value: (n: number) => string): Column => (n % 3 === 0 ? "default" : { value: value(n >> 2) });
+  const column = (n: number, value: (n: number) => string): Column =>
+    n % 3 === 0 ? "default" : { value: value(n >> 2) };
   // A review's tenant and reviewer are right only by default or by luck: name them one time in three, or nearly every review is refused.
-  const mostlyDefault = (n: number, value: (n: number) => string): Column => (n % 3 === 0 ? { value: value(n >> 2) } : "default");
-  const copied = (n: number, value: (n: number) => string): CopiedColumn => (n % 4 === 0 ? "copy" : column(n >> 2, value));
+  const mostlyDefault = (n: number, value: (n: number) => string): Column =>
+    n % 3 === 0 ? { value: value(n >> 2) } : "default";
+  const copied = (n: number, value: (n: number) => string): CopiedColumn =>
+    n % 4 === 0 ? "copy" : column(n >> 2, value);
   const verdict = flag ? ("approved" as const) : ("flagged" as const);
   const task = `task ${index}`;
   const note = `note ${index}`;
   const filter = (n: number): TodoFilter => ({
     ...(n % 3 === 0 ? { owner: person(n >> 2) } : {}),
-    ...(n % 5 === 1 ? { status: "open" as const } : n % 5 === 3 ? { status: "complete" as const } : {}),
-    ...((n >> 3) % 5 < 3 ? { verdict: (["unreviewed", "approved", "flagged"] as const)[(n >> 3) % 5] } : {}),
+    ...(n % 5 === 1
+      ? { status: "open" as const }
+      : n % 5 === 3
+        ? { status: "complete" as const }
+        : {}),
+    ...((n >> 3) % 5 < 3
+      ? { verdict: (["unreviewed", "approved", "flagged"] as const)[(n >> 3) % 5] }
+      : {}),
   });
-  const target = (): BulkTarget => (z % 2 === 0 ? { ids: [...new Set([todo(x), todo(x >> 3), todo(x >> 6)])] } : { filter: filter(x) });
+  const target = (): BulkTarget =>
+    z % 2 === 0
+      ? { ids: [...new Set([todo(x), todo(x >> 3), todo(x >> 6)])] }
+      : { filter: filter(x) };
   const where = (n: number) => (n % 3 === 0 ? { id: todo(n >> 2) } : ("all" as const));
   const org = x % 2 === 0 ? world.org.a : world.org.b;
 
@@ -288,11 +409,22 @@ function resolve(world: World, state: State, plan: Plan, index: number): Op {
     case "app.review":
       return { kind: plan.kind, who, todoId: todo(x), verdict, note };
     case "app.bulk":
-      return { kind: plan.kind, who, action: (["complete", "complete", "reopen", "reopen", "delete"] as const)[y % 5], target: target() };
+      return {
+        kind: plan.kind,
+        who,
+        action: (["complete", "complete", "reopen", "reopen", "delete"] as const)[y % 5],
+        target: target(),
+      };
     case "app.reassign":
       return { kind: plan.kind, who, target: target(), owner: person(y) };
     case "app.list":
-      return { kind: plan.kind, who, sort: flag ? "newest" : "oldest", limit: 1 + (y % 6), filter: filter(x) };
+      return {
+        kind: plan.kind,
+        who,
+        sort: flag ? "newest" : "oldest",
+        limit: 1 + (y % 6),
+        filter: filter(x),
+      };
     case "app.modifiable":
       return { kind: plan.kind, who, ids: todoIds };
     case "app.queue":
@@ -318,9 +450,24 @@ function resolve(world: World, state: State, plan: Plan, index: number): Op {
         onConflict: (["nothing", "task", "owner"] as const)[(y >> 4) % 3],
       };
     case "sql.copyTodos":
-      return { kind: plan.kind, who, idOffset: 2 ** 30 * (1 + (x % 3)), task, tenant: copied(y, tenant), owner: copied(z, person) };
+      return {
+        kind: plan.kind,
+        who,
+        idOffset: 2 ** 30 * (1 + (x % 3)),
+        task,
+        tenant: copied(y, tenant),
+        owner: copied(z, person),
+      };
     case "sql.updateTodos": {
-      const sets: TodoSet[] = [{ task }, { done: flag }, "toggle", { owner: person(z) }, { owner: person(z) }, { tenant: tenant(z) }, { idShift: 1 + (z % 5) }];
+      const sets: TodoSet[] = [
+        { task },
+        { done: flag },
+        "toggle",
+        { owner: person(z) },
+        { owner: person(z) },
+        { tenant: tenant(z) },
+        { idShift: 1 + (z % 5) },
+      ];
       return { kind: plan.kind, who, set: sets[y % sets.length], where: where(x), returning: flag };
     }
     case "sql.takeOwnerOf":
@@ -328,11 +475,24 @@ function resolve(world: World, state: State, plan: Plan, index: number): Op {
     case "sql.deleteTodos":
       return { kind: plan.kind, who, where: where(x), returning: flag };
     case "sql.insertReview":
-      return { kind: plan.kind, who, todoId: todo(x), verdict, note, tenant: mostlyDefault(y, tenant), reviewer: mostlyDefault(z, person) };
+      return {
+        kind: plan.kind,
+        who,
+        todoId: todo(x),
+        verdict,
+        note,
+        tenant: mostlyDefault(y, tenant),
+        reviewer: mostlyDefault(z, person),
+      };
     case "sql.reviewAll":
       return { kind: plan.kind, who, verdict, note, reviewer: mostlyDefault(z, person) };
     case "sql.updateReviews": {
-      const sets: ReviewSet[] = [{ verdict }, { reviewer: person(z) }, { todoId: todo(z) }, { tenant: tenant(z) }];
+      const sets: ReviewSet[] = [
+        { verdict },
+        { reviewer: person(z) },
+        { todoId: todo(z) },
+        { tenant: tenant(z) },
+      ];
       return { kind: plan.kind, who, set: sets[y % sets.length] };
     }
     case "sql.moveReviewsTo":
@@ -351,18 +511,35 @@ function resolve(world: World, state: State, plan: Plan, index: number): Op {
 // ---------------------------------------------------------------- execution
 
 /** The request identity the app's code takes, on the connection role the model names (claims and role as given, forged or not). */
-const appIdentity = (who: ModelIdentity): Identity => ({ ...identityFromClaims(who.claims as Identity["claims"]), backendRole: who.role });
+const appIdentity = (who: ModelIdentity): Identity => ({
+  ...identityFromClaims(who.claims as Identity["claims"]),
+  backendRole: who.role,
+});
 
 /** The SQLSTATE of a Postgres error, through drizzle's wrapping. */
 function sqlState(error: unknown): string | null {
-  for (let cause = error; cause && typeof cause === "object"; cause = (cause as { cause?: unknown }).cause) {
+  for (
+    let cause = error;
+    cause && typeof cause === "object";
+    cause = (cause as { cause?: unknown }).cause
+  ) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
   }
   return null;
 }
 
-const appTodo = (todo: Todo | null): Json => (todo ? todoJson({ id: todo.id, tenant: todo.tenantId, owner: todo.userId, task: todo.task, done: todo.isComplete, insertedAt: 0 }) : null);
+const appTodo = (todo: Todo | null): Json =>
+  todo
+    ? todoJson({
+        id: todo.id,
+        tenant: todo.tenantId,
+        owner: todo.userId,
+        task: todo.task,
+        done: todo.isComplete,
+        insertedAt: 0,
+      })
+    : null;
 
 const listJson = (row: TodoListRow): Json => ({
   id: row.id,
@@ -377,9 +554,23 @@ const listJson = (row: TodoListRow): Json => ({
 });
 
 const RETURNING = " returning id, tenant_id, user_id, task, is_complete";
-type RawTodo = { id: string; tenant_id: string; user_id: string; task: string; is_complete: boolean };
+type RawTodo = {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  task: string;
+  is_complete: boolean;
+};
 const rawTodos = (rows: RawTodo[]): Json[] =>
-  rows.map((r) => ({ id: Number(r.id), tenant: r.tenant_id, owner: r.user_id, task: r.task, done: r.is_complete })).sort((a, b) => a.id - b.id);
+  rows
+    .map((r) => ({
+      id: Number(r.id),
+      tenant: r.tenant_id,
+      owner: r.user_id,
+      task: r.task,
+      done: r.is_complete,
+    }))
+    .sort((a, b) => a.id - b.id);
 
 /** A statement and its parameters, built up column by column. */
 class Statement {
@@ -391,7 +582,10 @@ class Statement {
 }
 
 /** Columns an INSERT names, and what each gets; a column left to its default is not named at all. */
-function insertColumns(statement: Statement, columns: [name: string, column: CopiedColumn][]): { names: string[]; values: string[] } {
+function insertColumns(
+  statement: Statement,
+  columns: [name: string, column: CopiedColumn][],
+): { names: string[]; values: string[] } {
   const names: string[] = [];
   const values: string[] = [];
   for (const [name, column] of columns) {
@@ -402,12 +596,20 @@ function insertColumns(statement: Statement, columns: [name: string, column: Cop
   return { names, values };
 }
 
-async function walkPages(identity: Identity, query: { sort: "newest" | "oldest"; limit: number; filter: TodoFilter }): Promise<Json[][]> {
+async function walkPages(
+  identity: Identity,
+  query: { sort: "newest" | "oldest"; limit: number; filter: TodoFilter },
+): Promise<Json[][]> {
   return withIdentity(identity, async (tx) => {
     const pages: Json[][] = [];
     let after: Cursor | undefined;
     do {
-      const page = await listTodoPage(tx, { ...query.filter, sort: query.sort, limit: query.limit, after });
+      const page = await listTodoPage(tx, {
+        ...query.filter,
+        sort: query.sort,
+        limit: query.limit,
+        after,
+      });
       pages.push(page.rows.map(listJson));
       after = page.next ?? undefined;
     } while (after && pages.length < 1_000);
@@ -416,7 +618,8 @@ async function walkPages(identity: Identity, query: { sort: "newest" | "oldest";
 }
 
 async function perform(op: Op): Promise<Json> {
-  if (op.kind === "dir.join") return addMembers(op.org, [{ userId: op.user, name: op.name }]).then(() => null);
+  if (op.kind === "dir.join")
+    return addMembers(op.org, [{ userId: op.user, name: op.name }]).then(() => null);
   if (op.kind === "dir.leave") return removeMember(op.org, op.user).then(() => null);
   if (op.kind === "dir.deleteUser") return deleteUser(op.user).then(() => null);
 
@@ -426,7 +629,9 @@ async function perform(op: Op): Promise<Json> {
     const result = await rawAs(identity, text, statement.params);
     return { rowCount: result.rowCount ?? 0, rows: rawTodos(result.rows as RawTodo[]) };
   };
-  const rawCount = async (statement: Statement, text: string) => ({ rowCount: (await rawAs(identity, text, statement.params)).rowCount ?? 0 });
+  const rawCount = async (statement: Statement, text: string) => ({
+    rowCount: (await rawAs(identity, text, statement.params)).rowCount ?? 0,
+  });
   const s = new Statement();
 
   switch (op.kind) {
@@ -439,7 +644,16 @@ async function perform(op: Op): Promise<Json> {
     case "app.delete":
       return appTodo(await scoped((tx) => deleteTodo(tx, op.id)));
     case "app.review":
-      return (await scoped((tx) => recordReview(tx, { todoId: op.todoId, verdict: op.verdict, reason: reasonFor(op.verdict), note: op.note }))).status;
+      return (
+        await scoped((tx) =>
+          recordReview(tx, {
+            todoId: op.todoId,
+            verdict: op.verdict,
+            reason: reasonFor(op.verdict),
+            note: op.note,
+          }),
+        )
+      ).status;
     case "app.bulk": {
       const target = "ids" in op.target ? { ids: [...op.target.ids] } : op.target;
       const outcome = await scoped((tx) => runBulk(tx, { action: op.action, target }));
@@ -448,7 +662,9 @@ async function perform(op: Op): Promise<Json> {
     case "app.reassign":
       try {
         const target = "ids" in op.target ? { ids: [...op.target.ids] } : op.target;
-        const outcome = await scoped((tx) => runBulk(tx, { action: "reassign", target, owner: op.owner }));
+        const outcome = await scoped((tx) =>
+          runBulk(tx, { action: "reassign", target, owner: op.owner }),
+        );
         return { changed: outcome.changed, ownerName: outcome.ownerName ?? null };
       } catch (error) {
         if (error instanceof NotAMember) return "not-a-member";
@@ -471,7 +687,10 @@ async function perform(op: Op): Promise<Json> {
         ["tenant_id", op.tenant],
         ["user_id", op.owner],
       ]);
-      return raw(s, `insert into todos (${["id", "task", ...names]}) values (${[...head, ...values]})${op.returning ? RETURNING : ""}`);
+      return raw(
+        s,
+        `insert into todos (${["id", "task", ...names]}) values (${[...head, ...values]})${op.returning ? RETURNING : ""}`,
+      );
     }
     case "sql.upsertTodo": {
       const head = [s.param(op.id), s.param(op.task)];
@@ -479,8 +698,16 @@ async function perform(op: Op): Promise<Json> {
         ["tenant_id", op.tenant],
         ["user_id", op.owner],
       ]);
-      const conflict = op.onConflict === "nothing" ? "do nothing" : op.onConflict === "task" ? "do update set task = excluded.task" : "do update set user_id = excluded.user_id";
-      return raw(s, `insert into todos (${["id", "task", ...names]}) values (${[...head, ...values]}) on conflict (id) ${conflict}`);
+      const conflict =
+        op.onConflict === "nothing"
+          ? "do nothing"
+          : op.onConflict === "task"
+            ? "do update set task = excluded.task"
+            : "do update set user_id = excluded.user_id";
+      return raw(
+        s,
+        `insert into todos (${["id", "task", ...names]}) values (${[...head, ...values]}) on conflict (id) ${conflict}`,
+      );
     }
     case "sql.copyTodos": {
       const head = [`id + ${s.param(op.idOffset)}`, s.param(op.task)];
@@ -488,7 +715,10 @@ async function perform(op: Op): Promise<Json> {
         ["tenant_id", op.tenant],
         ["user_id", op.owner],
       ]);
-      return raw(s, `insert into todos (${["id", "task", ...names]}) select ${[...head, ...values]} from todos order by id`);
+      return raw(
+        s,
+        `insert into todos (${["id", "task", ...names]}) select ${[...head, ...values]} from todos order by id`,
+      );
     }
     case "sql.updateTodos": {
       const { set } = op;
@@ -508,23 +738,42 @@ async function perform(op: Op): Promise<Json> {
       return raw(s, `update todos set ${assignment}${where}${op.returning ? RETURNING : ""}`);
     }
     case "sql.takeOwnerOf":
-      return raw(s, `update todos t set user_id = s.user_id from todos s where s.id = ${s.param(op.source)}`);
+      return raw(
+        s,
+        `update todos t set user_id = s.user_id from todos s where s.id = ${s.param(op.source)}`,
+      );
     case "sql.deleteTodos": {
       const where = op.where === "all" ? "" : ` where id = ${s.param(op.where.id)}`;
       return raw(s, `delete from todos${where}${op.returning ? RETURNING : ""}`);
     }
     case "sql.insertReview": {
-      const head = [s.param(op.todoId), `${s.param(op.verdict)}::review_verdict`, `${s.param(reasonFor(op.verdict))}::review_reason`, s.param(op.note)];
+      const head = [
+        s.param(op.todoId),
+        `${s.param(op.verdict)}::review_verdict`,
+        `${s.param(reasonFor(op.verdict))}::review_reason`,
+        s.param(op.note),
+      ];
       const { names, values } = insertColumns(s, [
         ["tenant_id", op.tenant],
         ["reviewer_id", op.reviewer],
       ]);
-      return rawCount(s, `insert into todo_reviews (${["todo_id", "verdict", "reason", "note", ...names]}) values (${[...head, ...values]})`);
+      return rawCount(
+        s,
+        `insert into todo_reviews (${["todo_id", "verdict", "reason", "note", ...names]}) values (${[...head, ...values]})`,
+      );
     }
     case "sql.reviewAll": {
-      const head = ["id", `${s.param(op.verdict)}::review_verdict`, `${s.param(reasonFor(op.verdict))}::review_reason`, `${s.param(op.note)}::text`];
+      const head = [
+        "id",
+        `${s.param(op.verdict)}::review_verdict`,
+        `${s.param(reasonFor(op.verdict))}::review_reason`,
+        `${s.param(op.note)}::text`,
+      ];
       const { names, values } = insertColumns(s, [["reviewer_id", op.reviewer]]);
-      return rawCount(s, `insert into todo_reviews (${["todo_id", "verdict", "reason", "note", ...names]}) select ${[...head, ...values.map((v) => `${v}::text`)]} from todos order by id`);
+      return rawCount(
+        s,
+        `insert into todo_reviews (${["todo_id", "verdict", "reason", "note", ...names]}) select ${[...head, ...values.map((v) => `${v}::text`)]} from todos order by id`,
+      );
     }
     case "sql.updateReviews": {
       const { set } = op;
@@ -539,7 +788,10 @@ async function perform(op: Op): Promise<Json> {
       return rawCount(s, `update todo_reviews set ${assignment}`);
     }
     case "sql.moveReviewsTo":
-      return rawCount(s, `update todo_reviews r set todo_id = t.id from todos t where t.id = ${s.param(op.todoId)}`);
+      return rawCount(
+        s,
+        `update todo_reviews r set todo_id = t.id from todos t where t.id = ${s.param(op.todoId)}`,
+      );
     case "sql.deleteReviews":
       return rawCount(s, "delete from todo_reviews");
   }
@@ -557,8 +809,10 @@ async function execute(op: Op): Promise<Observed> {
 
 // ---------------------------------------------------------------- comparing states
 
-const TODOS_JSON = "json_build_object('id', id, 'tenant', tenant_id, 'owner', user_id, 'task', task, 'done', is_complete)";
-const REVIEWS_JSON = "json_build_object('todoId', todo_id, 'tenant', tenant_id, 'reviewer', reviewer_id, 'verdict', verdict, 'note', note)";
+const TODOS_JSON =
+  "json_build_object('id', id, 'tenant', tenant_id, 'owner', user_id, 'task', task, 'done', is_complete)";
+const REVIEWS_JSON =
+  "json_build_object('todoId', todo_id, 'tenant', tenant_id, 'reviewer', reviewer_id, 'verdict', verdict, 'note', note)";
 /** Everything a caller reads, in one statement: `select *` from both tables, no WHERE, RLS alone deciding. */
 const VISIBLE_SQL = `select coalesce((select json_agg(${TODOS_JSON} order by id) from todos), '[]') as todos,
   coalesce((select json_agg(${REVIEWS_JSON} order by id) from todo_reviews), '[]') as reviews`;
@@ -571,7 +825,10 @@ const WORLD_SQL = `select coalesce((select json_agg(${TODOS_JSON} order by id) f
   coalesce((select json_agg(${REVIEWS_JSON} order by id) from todo_reviews where tenant_id = any($1::text[])), '[]') as reviews`;
 
 type Tables = { todos: Json[]; reviews: Json[] };
-const modelTables = (view: { todos: readonly Parameters<typeof todoJson>[0][]; reviews: readonly Parameters<typeof reviewJson>[0][] }): Tables => ({
+const modelTables = (view: {
+  todos: readonly Parameters<typeof todoJson>[0][];
+  reviews: readonly Parameters<typeof reviewJson>[0][];
+}): Tables => ({
   todos: view.todos.map(todoJson),
   reviews: view.reviews.map(reviewJson),
 });
@@ -586,12 +843,18 @@ function rowsDiff(what: string, expected: Json[], actual: Json[]): string | null
   const lines = [`${what} differ:`];
   for (const row of missing) lines.push(`  only in the model:    ${row}`);
   for (const row of extra) lines.push(`  only in Postgres:     ${row}`);
-  if (missing.length === 0 && extra.length === 0) lines.push(`  same rows, other order:\n    model:    ${e.join(" ")}\n    Postgres: ${a.join(" ")}`);
+  if (missing.length === 0 && extra.length === 0)
+    lines.push(
+      `  same rows, other order:\n    model:    ${e.join(" ")}\n    Postgres: ${a.join(" ")}`,
+    );
   return lines.join("\n");
 }
 
 function tablesDiff(whose: string, expected: Tables, actual: Tables): string | null {
-  const diffs = [rowsDiff(`${whose}: todos`, expected.todos, actual.todos), rowsDiff(`${whose}: reviews`, expected.reviews, actual.reviews)].filter(Boolean);
+  const diffs = [
+    rowsDiff(`${whose}: todos`, expected.todos, actual.todos),
+    rowsDiff(`${whose}: reviews`, expected.reviews, actual.reviews),
+  ].filter(Boolean);
   return diffs.length ? diffs.join("\n") : null;
 }
 
@@ -604,11 +867,18 @@ async function compareView(state: State, who: ModelIdentity): Promise<string | n
   const query = { sort: "newest" as const, limit: 7, filter: {} };
   const pages = await walkPages(identity, query);
   const expected = listPages(state, who, { ...query.filter, sort: query.sort, limit: query.limit });
-  return canonical(pages) === canonical(expected) ? null : `the /todos pages of ${who.label} differ:\n  model:    ${canonical(expected)}\n  Postgres: ${canonical(pages)}`;
+  return canonical(pages) === canonical(expected)
+    ? null
+    : `the /todos pages of ${who.label} differ:\n  model:    ${canonical(expected)}\n  Postgres: ${canonical(pages)}`;
 }
 
 /** The database as a whole, then (on `everyone`) every identity's view, read side by side: nothing writes meanwhile. */
-async function compareState(owner: Pool, world: World, state: State, everyone: boolean): Promise<string | null> {
+async function compareState(
+  owner: Pool,
+  world: World,
+  state: State,
+  everyone: boolean,
+): Promise<string | null> {
   const { rows } = await owner.query<Tables>(WORLD_SQL, [world.tenants]);
   const whole = tablesDiff("the database", modelTables(state), rows[0]);
   if (whole || !everyone) return whole;
@@ -627,8 +897,11 @@ function shorten(world: World, text: string): string {
     ...USER_KEYS.map((key): [string, string] => [world.user[key], key]),
   ];
   let out = text;
-  for (const [id, name] of names) out = out.replaceAll(id, name).replaceAll(id.replace("org_", "org "), `${name}'`);
-  return out.replace(/\b\d{13,16}\b/g, (id) => (Number(id) === world.missingId ? "missing" : `b+${Number(id) - world.idBase}`));
+  for (const [id, name] of names)
+    out = out.replaceAll(id, name).replaceAll(id.replace("org_", "org "), `${name}'`);
+  return out.replace(/\b\d{13,16}\b/g, (id) =>
+    Number(id) === world.missingId ? "missing" : `b+${Number(id) - world.idBase}`,
+  );
 }
 
 function describeOp(op: Op): string {
@@ -638,8 +911,10 @@ function describeOp(op: Op): string {
   return `${who}${kind} ${JSON.stringify(args)}`;
 }
 
-const describeExpected = (expected: Expected) => (expected.ok ? canonical(expected.value) : `error ${expected.codes.join(" or ")}`);
-const describeObserved = (observed: Observed) => (observed.ok ? canonical(observed.value) : `error ${observed.code}`);
+const describeExpected = (expected: Expected) =>
+  expected.ok ? canonical(expected.value) : `error ${expected.codes.join(" or ")}`;
+const describeObserved = (observed: Observed) =>
+  observed.ok ? canonical(observed.value) : `error ${observed.code}`;
 
 class Divergence extends Error {
   override name = "Divergence";
@@ -667,7 +942,12 @@ export interface FuzzReport {
   shrinkOps: number;
   divergences: number;
   ms: number;
-  failure: null | { path: string; shrinks: number; counterexample: (Plan | null)[]; message: string };
+  failure: null | {
+    path: string;
+    shrinks: number;
+    counterexample: (Plan | null)[];
+    message: string;
+  };
 }
 
 export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
@@ -683,7 +963,16 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
     const world = makeWorld(await nextIdBase(owner));
     const trace: string[] = [];
     const fail = (why: string) =>
-      new Divergence(shorten(world, [`${trace.length} operation(s) (b+n: the todo id n above this sequence's id base):`, ...trace, why].join("\n")));
+      new Divergence(
+        shorten(
+          world,
+          [
+            `${trace.length} operation(s) (b+n: the todo id n above this sequence's id base):`,
+            ...trace,
+            why,
+          ].join("\n"),
+        ),
+      );
     if (!counts.failed) counts.runs += 1;
     try {
       let state = await seedWorld(owner, world);
@@ -692,12 +981,17 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
         const observed = await execute(op);
         if (counts.failed) counts.shrinkOps += 1;
         else counts.ops += 1;
-        const assignedId = op.kind === "app.create" && observed.ok ? (observed.value as { id: number }).id : undefined;
+        const assignedId =
+          op.kind === "app.create" && observed.ok
+            ? (observed.value as { id: number }).id
+            : undefined;
         const step = apply(state, op, { variant, assignedId });
         trace.push(`  ${i + 1}. ${describeOp(op)}\n       → ${describeObserved(observed)}`);
         options.onStep?.(shorten(world, trace[trace.length - 1]));
         if (!agrees(step.expect, observed)) {
-          throw fail(`divergence at operation ${i + 1}: Postgres answered ${describeObserved(observed)}; the model expected ${describeExpected(step.expect)}`);
+          throw fail(
+            `divergence at operation ${i + 1}: Postgres answered ${describeObserved(observed)}; the model expected ${describeExpected(step.expect)}`,
+          );
         }
         state = step.next;
         const last = i === steps.length - 1;

@@ -109,14 +109,16 @@ export function canonical(value: Json): string {
 }
 
 export function agrees(expected: Expected, observed: Observed): boolean {
-  if (!expected.ok || !observed.ok) return !expected.ok && !observed.ok && expected.codes.includes(observed.code);
+  if (!expected.ok || !observed.ok)
+    return !expected.ok && !observed.ok && expected.codes.includes(observed.code);
   return canonical(expected.value) === canonical(observed.value);
 }
 
 // ---------------------------------------------------------------- claims
 
 const ORG_ID = /^org_[A-Za-z0-9_-]+$/;
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value);
 
 /** `warden.active_org_id()`: v2+ tokens (a numeric `v` ≥ 2) name it in `o.id`, older ones in `org_id`; only an organization id counts. */
 export function claimedOrg(claims: Claims): string | null {
@@ -129,7 +131,12 @@ export function callerOf(identity: ModelIdentity): Caller {
   const sub = identity.claims.sub;
   const uid = typeof sub === "string" && sub !== "" ? sub : null;
   const org = claimedOrg(identity.claims);
-  return { role: identity.role, uid, org, tenant: org ?? (uid === null ? null : `personal:${uid}`) };
+  return {
+    role: identity.role,
+    uid,
+    org,
+    tenant: org ?? (uid === null ? null : `personal:${uid}`),
+  };
 }
 
 /** SQL `=`: null equals nothing. */
@@ -148,7 +155,10 @@ export function seesTodo(c: Caller, t: { tenant: string | null; owner: string | 
 }
 
 /** UPDATE and DELETE USING on todos, and every WITH CHECK of a written row: members and moderators their own, admins their organization's. */
-export function changesTodo(c: Caller, t: { tenant: string | null; owner: string | null }): boolean {
+export function changesTodo(
+  c: Caller,
+  t: { tenant: string | null; owner: string | null },
+): boolean {
   switch (c.role) {
     case "authenticated_backend":
       return same(c.tenant, t.tenant) && same(c.uid, t.owner);
@@ -159,27 +169,46 @@ export function changesTodo(c: Caller, t: { tenant: string | null; owner: string
   }
 }
 
-const insertsTodo = (variant: Variant, c: Caller, t: { tenant: string | null; owner: string | null }) =>
-  (variant === "members-insert-anywhere" && c.role === "authenticated_backend") || changesTodo(c, t);
+const insertsTodo = (
+  variant: Variant,
+  c: Caller,
+  t: { tenant: string | null; owner: string | null },
+) =>
+  (variant === "members-insert-anywhere" && c.role === "authenticated_backend") ||
+  changesTodo(c, t);
 
 /**
  * Separation of duties: no verdict about a todo its reviewer owns, nor one
  * written by the todo's owner. The policy looks the todo up through the
  * caller's own RLS, so a todo the caller cannot see counts as no conflict.
  */
-function separated(variant: Variant, state: State, c: Caller, r: { todoId: number; reviewer: string | null }): boolean {
+function separated(
+  variant: Variant,
+  state: State,
+  c: Caller,
+  r: { todoId: number; reviewer: string | null },
+): boolean {
   if (variant === "no-separation-of-duties") return true;
-  return !state.todos.some((t) => t.id === r.todoId && seesTodo(c, t) && (same(t.owner, r.reviewer) || same(t.owner, c.uid)));
+  return !state.todos.some(
+    (t) =>
+      t.id === r.todoId && seesTodo(c, t) && (same(t.owner, r.reviewer) || same(t.owner, c.uid)),
+  );
 }
 
 /** SELECT on todo_reviews. Members: reviews, in their tenant, of todos they see. Moderators and admins: their organization's. */
 function seesReview(state: State, c: Caller, r: ReviewRow): boolean {
-  if (c.role === "authenticated_backend") return same(c.tenant, r.tenant) && state.todos.some((t) => t.id === r.todoId && seesTodo(c, t));
+  if (c.role === "authenticated_backend")
+    return same(c.tenant, r.tenant) && state.todos.some((t) => t.id === r.todoId && seesTodo(c, t));
   return inOrg(c, r.tenant);
 }
 
 /** INSERT and UPDATE WITH CHECK on todo_reviews. Members record none; moderators only as themselves. */
-function writesReview(variant: Variant, state: State, c: Caller, r: { todoId: number; tenant: string | null; reviewer: string | null }): boolean {
+function writesReview(
+  variant: Variant,
+  state: State,
+  c: Caller,
+  r: { todoId: number; tenant: string | null; reviewer: string | null },
+): boolean {
   switch (c.role) {
     case "authenticated_backend":
       return false;
@@ -204,7 +233,8 @@ function reachesReview(variant: Variant, state: State, c: Caller, r: ReviewRow):
 
 // ---------------------------------------------------------------- directory
 
-export const isMember = (state: State, org: string, user: string) => state.memberships.includes(membershipKey(org, user));
+export const isMember = (state: State, org: string, user: string) =>
+  state.memberships.includes(membershipKey(org, user));
 
 /** `directory.is_live_member`: a live membership, and no tombstone for the person (a person never synced still counts). */
 function isLiveMember(state: State, org: string, user: string | null): boolean {
@@ -212,7 +242,8 @@ function isLiveMember(state: State, org: string, user: string | null): boolean {
 }
 
 /** The owner trigger (migrations/0010): an organization's todo goes only to a live member of it. */
-const ownerRefused = (state: State, tenant: string | null, owner: string | null) => tenant !== null && tenant.startsWith("org_") && !isLiveMember(state, tenant, owner);
+const ownerRefused = (state: State, tenant: string | null, owner: string | null) =>
+  tenant !== null && tenant.startsWith("org_") && !isLiveMember(state, tenant, owner);
 
 /** A person's name as the caller's directory policies show it: themselves, and live members of their active organization. */
 function shownName(state: State, c: Caller, user: string | null): string | null {
@@ -242,7 +273,10 @@ export function visibleReviews(state: State, identity: ModelIdentity): ReviewRow
 }
 
 /** What `select * from todos` and `select * from todo_reviews` return to this identity. */
-export function visible(state: State, identity: ModelIdentity): { todos: TodoRow[]; reviews: ReviewRow[] } {
+export function visible(
+  state: State,
+  identity: ModelIdentity,
+): { todos: TodoRow[]; reviews: ReviewRow[] } {
   return { todos: visibleTodos(state, identity), reviews: visibleReviews(state, identity) };
 }
 
@@ -287,13 +321,20 @@ function listRow(state: State, c: Caller, t: TodoRow, latest: Map<number, Review
 }
 
 /** Every page of `/todos` for this filter and sort, `limit` rows a page. */
-export function listPages(state: State, identity: ModelIdentity, query: TodoFilter & { sort: "newest" | "oldest"; limit: number }): Json[][] {
+export function listPages(
+  state: State,
+  identity: ModelIdentity,
+  query: TodoFilter & { sort: "newest" | "oldest"; limit: number },
+): Json[][] {
   const c = callerOf(identity);
   const latest = latestReviews(state, c);
-  const rows = state.todos.filter((t) => seesTodo(c, t) && matches(query, t, latest)).sort(byInsertion);
+  const rows = state.todos
+    .filter((t) => seesTodo(c, t) && matches(query, t, latest))
+    .sort(byInsertion);
   if (query.sort === "newest") rows.reverse();
   const pages: Json[][] = [];
-  for (let start = 0; start < rows.length || pages.length === 0; start += query.limit) pages.push(rows.slice(start, start + query.limit).map((t) => listRow(state, c, t, latest)));
+  for (let start = 0; start < rows.length || pages.length === 0; start += query.limit)
+    pages.push(rows.slice(start, start + query.limit).map((t) => listRow(state, c, t, latest)));
   return pages;
 }
 
@@ -326,8 +367,15 @@ export type Column = { value: string } | "default";
 /** Where INSERT … SELECT takes a column from: the source row, a value, or the default. */
 export type CopiedColumn = "copy" | Column;
 
-export type TodoSet = { task: string } | { done: boolean } | "toggle" | { owner: string } | { tenant: string } | { idShift: number };
-export type ReviewSet = { verdict: Verdict } | { reviewer: string } | { todoId: number } | { tenant: string };
+export type TodoSet =
+  | { task: string }
+  | { done: boolean }
+  | "toggle"
+  | { owner: string }
+  | { tenant: string }
+  | { idShift: number };
+export type ReviewSet =
+  { verdict: Verdict } | { reviewer: string } | { todoId: number } | { tenant: string };
 
 /**
  * One statement by one identity. `app.*` are the app's own query functions
@@ -341,18 +389,71 @@ export type Op =
   | { kind: "app.toggle"; who: ModelIdentity; id: number }
   | { kind: "app.delete"; who: ModelIdentity; id: number }
   | { kind: "app.review"; who: ModelIdentity; todoId: number; verdict: Verdict; note: string }
-  | { kind: "app.bulk"; who: ModelIdentity; action: "complete" | "reopen" | "delete"; target: BulkTarget }
+  | {
+      kind: "app.bulk";
+      who: ModelIdentity;
+      action: "complete" | "reopen" | "delete";
+      target: BulkTarget;
+    }
   | { kind: "app.reassign"; who: ModelIdentity; target: BulkTarget; owner: string }
-  | { kind: "app.list"; who: ModelIdentity; sort: "newest" | "oldest"; limit: number; filter: TodoFilter }
+  | {
+      kind: "app.list";
+      who: ModelIdentity;
+      sort: "newest" | "oldest";
+      limit: number;
+      filter: TodoFilter;
+    }
   | { kind: "app.modifiable"; who: ModelIdentity; ids: readonly number[] }
   | { kind: "app.queue"; who: ModelIdentity; limit: number }
-  | { kind: "sql.insertTodo"; who: ModelIdentity; id: number; task: string; tenant: Column; owner: Column; returning: boolean }
-  | { kind: "sql.upsertTodo"; who: ModelIdentity; id: number; task: string; tenant: Column; owner: Column; onConflict: "nothing" | "task" | "owner" }
-  | { kind: "sql.copyTodos"; who: ModelIdentity; idOffset: number; task: string; tenant: CopiedColumn; owner: CopiedColumn }
-  | { kind: "sql.updateTodos"; who: ModelIdentity; set: TodoSet; where: { id: number } | "all"; returning: boolean }
+  | {
+      kind: "sql.insertTodo";
+      who: ModelIdentity;
+      id: number;
+      task: string;
+      tenant: Column;
+      owner: Column;
+      returning: boolean;
+    }
+  | {
+      kind: "sql.upsertTodo";
+      who: ModelIdentity;
+      id: number;
+      task: string;
+      tenant: Column;
+      owner: Column;
+      onConflict: "nothing" | "task" | "owner";
+    }
+  | {
+      kind: "sql.copyTodos";
+      who: ModelIdentity;
+      idOffset: number;
+      task: string;
+      tenant: CopiedColumn;
+      owner: CopiedColumn;
+    }
+  | {
+      kind: "sql.updateTodos";
+      who: ModelIdentity;
+      set: TodoSet;
+      where: { id: number } | "all";
+      returning: boolean;
+    }
   | { kind: "sql.takeOwnerOf"; who: ModelIdentity; source: number }
-  | { kind: "sql.deleteTodos"; who: ModelIdentity; where: { id: number } | "all"; returning: boolean }
-  | { kind: "sql.insertReview"; who: ModelIdentity; todoId: number; verdict: Verdict; note: string; tenant: Column; reviewer: Column }
+  | {
+      kind: "sql.deleteTodos";
+      who: ModelIdentity;
+      where: { id: number } | "all";
+      returning: boolean;
+    }
+  | {
+      kind: "sql.insertReview";
+      who: ModelIdentity;
+      todoId: number;
+      verdict: Verdict;
+      note: string;
+      tenant: Column;
+      reviewer: Column;
+    }
   | { kind: "sql.reviewAll"; who: ModelIdentity; verdict: Verdict; note: string; reviewer: Column }
   | { kind: "sql.updateReviews"; who: ModelIdentity; set: ReviewSet }
   | { kind: "sql.moveReviewsTo"; who: ModelIdentity; todoId: number }
@@ -372,14 +473,29 @@ export interface ApplyOptions {
   assignedId?: number;
 }
 
-const refused = (state: State, codes: Iterable<string>): Step => ({ expect: { ok: false, codes: [...new Set(codes)].sort() }, next: state });
+const refused = (state: State, codes: Iterable<string>): Step => ({
+  expect: { ok: false, codes: [...new Set(codes)].sort() },
+  next: state,
+});
 const done = (value: Json, next: State): Step => ({ expect: { ok: true, value }, next });
 
 /** A todo as the app's functions and RETURNING * show it. */
-export const todoJson = (t: TodoRow): Json => ({ id: t.id, tenant: t.tenant, owner: t.owner, task: t.task, done: t.done });
+export const todoJson = (t: TodoRow): Json => ({
+  id: t.id,
+  tenant: t.tenant,
+  owner: t.owner,
+  task: t.task,
+  done: t.done,
+});
 
 /** A review as `select * from todo_reviews` shows it, its id and time left out. */
-export const reviewJson = (r: ReviewRow): Json => ({ todoId: r.todoId, tenant: r.tenant, reviewer: r.reviewer, verdict: r.verdict, note: r.note });
+export const reviewJson = (r: ReviewRow): Json => ({
+  todoId: r.todoId,
+  tenant: r.tenant,
+  reviewer: r.reviewer,
+  verdict: r.verdict,
+  note: r.note,
+});
 
 type NewTodo = { id: number; tenant: string | null; owner: string | null; task: string };
 
@@ -389,19 +505,41 @@ type NewTodo = { id: number; tenant: string | null; owner: string | null; task: 
  * the SELECT policy on the new row), NOT NULL, then the primary key. The
  * first failing row fails the statement.
  */
-function insertTodos(variant: Variant, state: State, c: Caller, rows: readonly NewTodo[], returning: boolean): { error: string } | { next: State; made: TodoRow[] } {
+function insertTodos(
+  variant: Variant,
+  state: State,
+  c: Caller,
+  rows: readonly NewTodo[],
+  returning: boolean,
+): { error: string } | { next: State; made: TodoRow[] } {
   const ids = new Set(state.todos.map((t) => t.id));
   const made: TodoRow[] = [];
   const insertedAt = state.clock + 1;
   for (const row of rows) {
-    if (row.owner !== c.uid && ownerRefused(state, row.tenant, row.owner)) return { error: CODES.foreignKey };
-    if (!insertsTodo(variant, c, row) || (returning && !seesTodo(c, row))) return { error: CODES.refused };
+    if (row.owner !== c.uid && ownerRefused(state, row.tenant, row.owner))
+      return { error: CODES.foreignKey };
+    if (!insertsTodo(variant, c, row) || (returning && !seesTodo(c, row)))
+      return { error: CODES.refused };
     if (row.tenant === null || row.owner === null) return { error: CODES.notNull };
     if (ids.has(row.id)) return { error: CODES.duplicateId };
     ids.add(row.id);
-    made.push({ id: row.id, tenant: row.tenant, owner: row.owner, task: row.task, done: false, insertedAt });
+    made.push({
+      id: row.id,
+      tenant: row.tenant,
+      owner: row.owner,
+      task: row.task,
+      done: false,
+      insertedAt,
+    });
   }
-  return { next: { ...state, clock: insertedAt, todos: [...state.todos, ...made].sort((a, b) => a.id - b.id) }, made };
+  return {
+    next: {
+      ...state,
+      clock: insertedAt,
+      todos: [...state.todos, ...made].sort((a, b) => a.id - b.id),
+    },
+    made,
+  };
 }
 
 /**
@@ -410,44 +548,90 @@ function insertTodos(variant: Variant, state: State, c: Caller, rows: readonly N
  * failing row Postgres meets first depends on its scan, so every failing
  * row's first error is a possible answer.
  */
-function updateTodos(state: State, c: Caller, targets: readonly TodoRow[], change: (t: TodoRow) => TodoRow): { errors: string[] } | { next: State; changed: TodoRow[] } {
+function updateTodos(
+  state: State,
+  c: Caller,
+  targets: readonly TodoRow[],
+  change: (t: TodoRow) => TodoRow,
+): { errors: string[] } | { next: State; changed: TodoRow[] } {
   const errors: string[] = [];
   const changed = targets.map((old) => {
     const row = change(old);
     if (row.id !== old.id || row.tenant !== old.tenant) errors.push(CODES.immutable);
-    else if (row.owner !== old.owner && ownerRefused(state, row.tenant, row.owner)) errors.push(CODES.foreignKey);
+    else if (row.owner !== old.owner && ownerRefused(state, row.tenant, row.owner))
+      errors.push(CODES.foreignKey);
     else if (!changesTodo(c, row)) errors.push(CODES.refused);
     return row;
   });
   if (errors.length > 0) return { errors };
   const byId = new Map(changed.map((t) => [t.id, t]));
-  return { next: { ...state, clock: state.clock + 1, todos: state.todos.map((t) => byId.get(t.id) ?? t) }, changed };
+  return {
+    next: { ...state, clock: state.clock + 1, todos: state.todos.map((t) => byId.get(t.id) ?? t) },
+    changed,
+  };
 }
 
 /** DELETE of todos; their reviews go too (ON DELETE CASCADE runs as the owner, past RLS). */
 function deleteTodos(state: State, targets: readonly TodoRow[]): State {
   const gone = new Set(targets.map((t) => t.id));
-  return { ...state, clock: state.clock + 1, todos: state.todos.filter((t) => !gone.has(t.id)), reviews: state.reviews.filter((r) => !gone.has(r.todoId)) };
+  return {
+    ...state,
+    clock: state.clock + 1,
+    todos: state.todos.filter((t) => !gone.has(t.id)),
+    reviews: state.reviews.filter((r) => !gone.has(r.todoId)),
+  };
 }
 
-type NewReview = { todoId: number; tenant: string | null; reviewer: string | null; verdict: Verdict; note: string | null };
+type NewReview = {
+  todoId: number;
+  tenant: string | null;
+  reviewer: string | null;
+  verdict: Verdict;
+  note: string | null;
+};
 
 /** The composite foreign key: a review's todo must exist in the review's own tenant. Checked after the statement's rows (an AFTER trigger). */
-const todoExistsIn = (state: State, todoId: number, tenant: string) => state.todos.some((t) => t.id === todoId && t.tenant === tenant);
+const todoExistsIn = (state: State, todoId: number, tenant: string) =>
+  state.todos.some((t) => t.id === todoId && t.tenant === tenant);
 
-function insertReviews(variant: Variant, state: State, c: Caller, rows: readonly NewReview[]): Step {
+function insertReviews(
+  variant: Variant,
+  state: State,
+  c: Caller,
+  rows: readonly NewReview[],
+): Step {
   const createdAt = state.clock + 1;
   const made: ReviewRow[] = [];
   for (const row of rows) {
     if (!writesReview(variant, state, c, row)) return refused(state, [CODES.refused]);
     if (row.tenant === null || row.reviewer === null) return refused(state, [CODES.notNull]);
-    made.push({ ...row, tenant: row.tenant, reviewer: row.reviewer, seq: state.nextReviewSeq + made.length, createdAt });
+    made.push({
+      ...row,
+      tenant: row.tenant,
+      reviewer: row.reviewer,
+      seq: state.nextReviewSeq + made.length,
+      createdAt,
+    });
   }
-  if (made.some((r) => !todoExistsIn(state, r.todoId, r.tenant))) return refused(state, [CODES.foreignKey]);
-  return done({ rowCount: made.length }, { ...state, clock: createdAt, reviews: [...state.reviews, ...made], nextReviewSeq: state.nextReviewSeq + made.length });
+  if (made.some((r) => !todoExistsIn(state, r.todoId, r.tenant)))
+    return refused(state, [CODES.foreignKey]);
+  return done(
+    { rowCount: made.length },
+    {
+      ...state,
+      clock: createdAt,
+      reviews: [...state.reviews, ...made],
+      nextReviewSeq: state.nextReviewSeq + made.length,
+    },
+  );
 }
 
-function updateReviews(variant: Variant, state: State, c: Caller, change: (r: ReviewRow) => ReviewRow): Step {
+function updateReviews(
+  variant: Variant,
+  state: State,
+  c: Caller,
+  change: (r: ReviewRow) => ReviewRow,
+): Step {
   const targets = state.reviews.filter((r) => reachesReview(variant, state, c, r));
   const errors: string[] = [];
   const changed = targets.map((old) => {
@@ -457,17 +641,25 @@ function updateReviews(variant: Variant, state: State, c: Caller, change: (r: Re
     return row;
   });
   if (errors.length > 0) return refused(state, errors);
-  if (changed.some((r) => !todoExistsIn(state, r.todoId, r.tenant))) return refused(state, [CODES.foreignKey]);
+  if (changed.some((r) => !todoExistsIn(state, r.todoId, r.tenant)))
+    return refused(state, [CODES.foreignKey]);
   const bySeq = new Map(changed.map((r) => [r.seq, r]));
-  return done({ rowCount: changed.length }, { ...state, clock: state.clock + 1, reviews: state.reviews.map((r) => bySeq.get(r.seq) ?? r) });
+  return done(
+    { rowCount: changed.length },
+    { ...state, clock: state.clock + 1, reviews: state.reviews.map((r) => bySeq.get(r.seq) ?? r) },
+  );
 }
 
-const columnValue = (column: Column, fallback: string | null) => (column === "default" ? fallback : column.value);
+const columnValue = (column: Column, fallback: string | null) =>
+  column === "default" ? fallback : column.value;
 
 /** The rows a bulk action covers: the target, as the caller sees and may change them. */
 function bulkRows(state: State, c: Caller, target: BulkTarget): TodoRow[] {
   const latest = latestReviews(state, c);
-  const inTarget = "ids" in target ? (t: TodoRow) => target.ids.includes(t.id) : (t: TodoRow) => matches(target.filter, t, latest);
+  const inTarget =
+    "ids" in target
+      ? (t: TodoRow) => target.ids.includes(t.id)
+      : (t: TodoRow) => matches(target.filter, t, latest);
   return state.todos.filter((t) => seesTodo(c, t) && changesTodo(c, t) && inTarget(t));
 }
 
@@ -481,9 +673,18 @@ export function apply(state: State, op: Op, options: ApplyOptions = {}): Step {
   if (op.kind === "dir.join") {
     const key = membershipKey(op.org, op.user);
     const joined = withPerson(state, op.user, { name: op.name, deleted: false });
-    return done(null, { ...joined, memberships: joined.memberships.includes(key) ? joined.memberships : [...joined.memberships, key] });
+    return done(null, {
+      ...joined,
+      memberships: joined.memberships.includes(key)
+        ? joined.memberships
+        : [...joined.memberships, key],
+    });
   }
-  if (op.kind === "dir.leave") return done(null, { ...state, memberships: state.memberships.filter((key) => key !== membershipKey(op.org, op.user)) });
+  if (op.kind === "dir.leave")
+    return done(null, {
+      ...state,
+      memberships: state.memberships.filter((key) => key !== membershipKey(op.org, op.user)),
+    });
   if (op.kind === "dir.deleteUser") {
     const person = state.people[op.user];
     return done(null, withPerson(state, op.user, { name: person?.name ?? op.user, deleted: true }));
@@ -498,23 +699,45 @@ export function apply(state: State, op: Op, options: ApplyOptions = {}): Step {
     case "app.create": {
       // INSERT … RETURNING with every column defaulted: the tenant and owner come from the claims.
       // Its RETURNING holds the new row to the SELECT policy too, which is why a member's widened INSERT check never shows here.
-      const result = insertTodos(variant, state, c, [{ id: options.assignedId ?? Number.NaN, tenant: c.tenant, owner: c.uid, task: op.task }], true);
+      const result = insertTodos(
+        variant,
+        state,
+        c,
+        [{ id: options.assignedId ?? Number.NaN, tenant: c.tenant, owner: c.uid, task: op.task }],
+        true,
+      );
       if ("error" in result) return refused(state, [result.error]);
       return done(todoJson(result.made[0]), result.next);
     }
     case "app.update":
     case "app.toggle": {
       const targets = state.todos.filter((t) => t.id === op.id && reachable(t));
-      const result = updateTodos(state, c, targets, (t) => (op.kind === "app.update" ? { ...t, task: op.task } : { ...t, done: !t.done }));
+      const result = updateTodos(state, c, targets, (t) =>
+        op.kind === "app.update" ? { ...t, task: op.task } : { ...t, done: !t.done },
+      );
       if ("errors" in result) return refused(state, result.errors);
-      return done(result.changed.length ? todoJson(result.changed[0]) : null, result.changed.length ? result.next : state);
+      return done(
+        result.changed.length ? todoJson(result.changed[0]) : null,
+        result.changed.length ? result.next : state,
+      );
     }
     case "app.delete": {
       const targets = state.todos.filter((t) => t.id === op.id && reachable(t));
-      return done(targets.length ? todoJson(targets[0]) : null, targets.length ? deleteTodos(state, targets) : state);
+      return done(
+        targets.length ? todoJson(targets[0]) : null,
+        targets.length ? deleteTodos(state, targets) : state,
+      );
     }
     case "app.review": {
-      const step = insertReviews(variant, state, c, [{ todoId: op.todoId, tenant: c.tenant, reviewer: c.uid, verdict: op.verdict, note: op.note }]);
+      const step = insertReviews(variant, state, c, [
+        {
+          todoId: op.todoId,
+          tenant: c.tenant,
+          reviewer: c.uid,
+          verdict: op.verdict,
+          note: op.note,
+        },
+      ]);
       if (step.expect.ok) return done("recorded", step.next);
       // recordReview reads a missing todo and a refusal as outcomes; anything else it throws.
       const codes = step.expect.codes;
@@ -524,7 +747,8 @@ export function apply(state: State, op: Op, options: ApplyOptions = {}): Step {
     }
     case "app.bulk": {
       const rows = bulkRows(state, c, op.target);
-      if (op.action === "delete") return done({ changed: rows.length }, rows.length ? deleteTodos(state, rows) : state);
+      if (op.action === "delete")
+        return done({ changed: rows.length }, rows.length ? deleteTodos(state, rows) : state);
       const complete = op.action === "complete";
       const targets = rows.filter((t) => t.done !== complete);
       const result = updateTodos(state, c, targets, (t) => ({ ...t, done: complete }));
@@ -535,50 +759,86 @@ export function apply(state: State, op: Op, options: ApplyOptions = {}): Step {
       const targets = bulkRows(state, c, op.target).filter((t) => t.owner !== op.owner);
       const result = updateTodos(state, c, targets, (t) => ({ ...t, owner: op.owner }));
       const ownerName = memberName(state, c, op.owner);
-      if ("errors" in result) return result.errors.includes(CODES.foreignKey) ? done("not-a-member", state) : refused(state, result.errors);
+      if ("errors" in result)
+        return result.errors.includes(CODES.foreignKey)
+          ? done("not-a-member", state)
+          : refused(state, result.errors);
       // With no row moved the trigger never ran; the app refuses a stranger itself.
       if (targets.length === 0 && ownerName === null) return done("not-a-member", state);
       return done({ changed: targets.length, ownerName }, targets.length ? result.next : state);
     }
     case "app.list":
-      return done(listPages(state, op.who, { ...op.filter, sort: op.sort, limit: op.limit }), state);
+      return done(
+        listPages(state, op.who, { ...op.filter, sort: op.sort, limit: op.limit }),
+        state,
+      );
     case "app.modifiable":
       // A locking read (FOR KEY SHARE) must pass the UPDATE policy's USING as well as SELECT's.
-      return done(state.todos.filter((t) => op.ids.includes(t.id) && reachable(t)).map((t) => t.id), state);
+      return done(
+        state.todos.filter((t) => op.ids.includes(t.id) && reachable(t)).map((t) => t.id),
+        state,
+      );
     case "app.queue":
       return done(queue(state, op.who, op.limit), state);
 
     case "sql.insertTodo": {
-      const row = { id: op.id, tenant: columnValue(op.tenant, c.tenant), owner: columnValue(op.owner, c.uid), task: op.task };
+      const row = {
+        id: op.id,
+        tenant: columnValue(op.tenant, c.tenant),
+        owner: columnValue(op.owner, c.uid),
+        task: op.task,
+      };
       const result = insertTodos(variant, state, c, [row], op.returning);
       if ("error" in result) return refused(state, [result.error]);
-      return done({ rowCount: 1, rows: op.returning ? result.made.map(todoJson) : [] }, result.next);
+      return done(
+        { rowCount: 1, rows: op.returning ? result.made.map(todoJson) : [] },
+        result.next,
+      );
     }
     case "sql.upsertTodo": {
       // INSERT … ON CONFLICT (id): the proposed row meets the owner trigger, the INSERT check and NOT NULL before Postgres looks for a conflict.
-      const row = { id: op.id, tenant: columnValue(op.tenant, c.tenant), owner: columnValue(op.owner, c.uid), task: op.task };
+      const row = {
+        id: op.id,
+        tenant: columnValue(op.tenant, c.tenant),
+        owner: columnValue(op.owner, c.uid),
+        task: op.task,
+      };
       const existing = state.todos.find(byId(op.id));
-      const proposed = insertTodos(variant, { ...state, todos: state.todos.filter((t) => t !== existing) }, c, [row], false);
+      const proposed = insertTodos(
+        variant,
+        { ...state, todos: state.todos.filter((t) => t !== existing) },
+        c,
+        [row],
+        false,
+      );
       if ("error" in proposed) return refused(state, [proposed.error]);
       if (!existing) return done({ rowCount: 1, rows: [] }, proposed.next);
       if (op.onConflict === "nothing") return done({ rowCount: 0, rows: [] }, state);
       // DO UPDATE raises, rather than skips, on an existing row the caller may not see and change.
       if (!reachable(existing)) return refused(state, [CODES.refused]);
-      const result = updateTodos(state, c, [existing], (t) => (op.onConflict === "task" ? { ...t, task: op.task } : { ...t, owner: row.owner! }));
+      const result = updateTodos(state, c, [existing], (t) =>
+        op.onConflict === "task" ? { ...t, task: op.task } : { ...t, owner: row.owner! },
+      );
       if ("errors" in result) return refused(state, result.errors);
       return done({ rowCount: 1, rows: [] }, result.next);
     }
     case "sql.copyTodos": {
-      const pick = (column: CopiedColumn, copied: string, fallback: string | null) => (column === "copy" ? copied : columnValue(column, fallback));
-      const rows = state.todos
-        .filter(seen)
-        .map((t) => ({ id: t.id + op.idOffset, tenant: pick(op.tenant, t.tenant, c.tenant), owner: pick(op.owner, t.owner, c.uid), task: op.task }));
+      const pick = (column: CopiedColumn, copied: string, fallback: string | null) =>
+        column === "copy" ? copied : columnValue(column, fallback);
+      const rows = state.todos.filter(seen).map((t) => ({
+        id: t.id + op.idOffset,
+        tenant: pick(op.tenant, t.tenant, c.tenant),
+        owner: pick(op.owner, t.owner, c.uid),
+        task: op.task,
+      }));
       const result = insertTodos(variant, state, c, rows, false);
       if ("error" in result) return refused(state, [result.error]);
       return done({ rowCount: rows.length, rows: [] }, rows.length ? result.next : state);
     }
     case "sql.updateTodos": {
-      const targets = state.todos.filter((t) => reachable(t) && (op.where === "all" || t.id === op.where.id));
+      const targets = state.todos.filter(
+        (t) => reachable(t) && (op.where === "all" || t.id === op.where.id),
+      );
       const { set } = op;
       const result = updateTodos(state, c, targets, (t) => {
         if (set === "toggle") return { ...t, done: !t.done };
@@ -589,7 +849,10 @@ export function apply(state: State, op: Op, options: ApplyOptions = {}): Step {
         return { ...t, id: t.id + set.idShift };
       });
       if ("errors" in result) return refused(state, result.errors);
-      return done({ rowCount: targets.length, rows: op.returning ? result.changed.map(todoJson) : [] }, targets.length ? result.next : state);
+      return done(
+        { rowCount: targets.length, rows: op.returning ? result.changed.map(todoJson) : [] },
+        targets.length ? result.next : state,
+      );
     }
     case "sql.takeOwnerOf": {
       // UPDATE todos t SET user_id = s.user_id FROM todos s WHERE s.id = $1: the source is read through SELECT's policy.
@@ -600,12 +863,23 @@ export function apply(state: State, op: Op, options: ApplyOptions = {}): Step {
       return done({ rowCount: targets.length, rows: [] }, targets.length ? result.next : state);
     }
     case "sql.deleteTodos": {
-      const targets = state.todos.filter((t) => reachable(t) && (op.where === "all" || t.id === op.where.id));
-      return done({ rowCount: targets.length, rows: op.returning ? targets.map(todoJson) : [] }, targets.length ? deleteTodos(state, targets) : state);
+      const targets = state.todos.filter(
+        (t) => reachable(t) && (op.where === "all" || t.id === op.where.id),
+      );
+      return done(
+        { rowCount: targets.length, rows: op.returning ? targets.map(todoJson) : [] },
+        targets.length ? deleteTodos(state, targets) : state,
+      );
     }
     case "sql.insertReview":
       return insertReviews(variant, state, c, [
-        { todoId: op.todoId, tenant: columnValue(op.tenant, c.tenant), reviewer: columnValue(op.reviewer, c.uid), verdict: op.verdict, note: op.note },
+        {
+          todoId: op.todoId,
+          tenant: columnValue(op.tenant, c.tenant),
+          reviewer: columnValue(op.reviewer, c.uid),
+          verdict: op.verdict,
+          note: op.note,
+        },
       ]);
     case "sql.reviewAll":
       // INSERT INTO todo_reviews … SELECT id FROM todos ORDER BY id: a verdict on every todo the caller sees.
@@ -613,7 +887,13 @@ export function apply(state: State, op: Op, options: ApplyOptions = {}): Step {
         variant,
         state,
         c,
-        state.todos.filter(seen).map((t) => ({ todoId: t.id, tenant: c.tenant, reviewer: columnValue(op.reviewer, c.uid), verdict: op.verdict, note: op.note })),
+        state.todos.filter(seen).map((t) => ({
+          todoId: t.id,
+          tenant: c.tenant,
+          reviewer: columnValue(op.reviewer, c.uid),
+          verdict: op.verdict,
+          note: op.note,
+        })),
       );
     case "sql.updateReviews": {
       const { set } = op;
@@ -626,12 +906,24 @@ export function apply(state: State, op: Op, options: ApplyOptions = {}): Step {
     }
     case "sql.moveReviewsTo": {
       // UPDATE todo_reviews r SET todo_id = t.id FROM todos t WHERE t.id = $1.
-      if (!state.todos.some((t) => byId(op.todoId)(t) && seen(t))) return done({ rowCount: 0 }, state);
+      if (!state.todos.some((t) => byId(op.todoId)(t) && seen(t)))
+        return done({ rowCount: 0 }, state);
       return updateReviews(variant, state, c, (r) => ({ ...r, todoId: op.todoId }));
     }
     case "sql.deleteReviews": {
-      const gone = new Set(state.reviews.filter((r) => reachesReview(variant, state, c, r)).map((r) => r.seq));
-      return done({ rowCount: gone.size }, gone.size ? { ...state, clock: state.clock + 1, reviews: state.reviews.filter((r) => !gone.has(r.seq)) } : state);
+      const gone = new Set(
+        state.reviews.filter((r) => reachesReview(variant, state, c, r)).map((r) => r.seq),
+      );
+      return done(
+        { rowCount: gone.size },
+        gone.size
+          ? {
+              ...state,
+              clock: state.clock + 1,
+              reviews: state.reviews.filter((r) => !gone.has(r.seq)),
+            }
+          : state,
+      );
     }
   }
 }

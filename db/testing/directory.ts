@@ -24,11 +24,35 @@ export interface Person {
  * their membership.
  */
 export async function addMembers(orgId: string, people: readonly Person[], orgName = orgId) {
-  const changes: DirectoryChange[] = [{ kind: "organization", id: orgId, version: nextVersion(), deleted: false, name: orgName, slug: orgId }];
+  const changes: DirectoryChange[] = [
+    {
+      kind: "organization",
+      id: orgId,
+      version: nextVersion(),
+      deleted: false,
+      name: orgName,
+      slug: orgId,
+    },
+  ];
   for (const person of people) {
     changes.push(
-      { kind: "user", id: person.userId, version: nextVersion(), deleted: false, displayName: person.name ?? person.userId, email: person.email ?? `${person.userId}@example.com`, imageUrl: null },
-      { kind: "membership", organizationId: orgId, userId: person.userId, version: nextVersion(), deleted: false, role: person.role ?? "org:member" },
+      {
+        kind: "user",
+        id: person.userId,
+        version: nextVersion(),
+        deleted: false,
+        displayName: person.name ?? person.userId,
+        email: person.email ?? `${person.userId}@example.com`,
+        imageUrl: null,
+      },
+      {
+        kind: "membership",
+        organizationId: orgId,
+        userId: person.userId,
+        version: nextVersion(),
+        deleted: false,
+        role: person.role ?? "org:member",
+      },
     );
   }
   await applyDirectoryChanges(changes);
@@ -36,11 +60,21 @@ export async function addMembers(orgId: string, people: readonly Person[], orgNa
 
 /** Ends a membership, as `organizationMembership.deleted` does. */
 export async function removeMember(orgId: string, userId: string) {
-  await applyDirectoryChanges([{ kind: "membership", organizationId: orgId, userId, version: nextVersion(), deleted: true, role: null }]);
+  await applyDirectoryChanges([
+    {
+      kind: "membership",
+      organizationId: orgId,
+      userId,
+      version: nextVersion(),
+      deleted: true,
+      role: null,
+    },
+  ]);
 }
 
 /** Deletes a person, as `user.deleted` does. */
-export const deleteUser = (userId: string) => applyDirectoryChanges([{ kind: "user", id: userId, version: nextVersion(), deleted: true }]);
+export const deleteUser = (userId: string) =>
+  applyDirectoryChanges([{ kind: "user", id: userId, version: nextVersion(), deleted: true }]);
 
 /**
  * Fresh organizations and people for one test file, remembered so that
@@ -69,7 +103,10 @@ export function directoryFixtures() {
       await owner.query("delete from todo_escalations where tenant_id = any($1::text[])", [orgs]);
       await owner.query("delete from audit.audit_log where tenant_id = any($1::text[])", [orgs]);
       await owner.query("delete from audit.transactions where tenant_id = any($1::text[])", [orgs]);
-      await owner.query("delete from directory.memberships where organization_id = any($1::text[]) or user_id = any($2::text[])", [orgs, users]);
+      await owner.query(
+        "delete from directory.memberships where organization_id = any($1::text[]) or user_id = any($2::text[])",
+        [orgs, users],
+      );
       await owner.query("delete from directory.users where id = any($1::text[])", [users]);
       await owner.query("delete from directory.organizations where id = any($1::text[])", [orgs]);
     },

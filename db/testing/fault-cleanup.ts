@@ -15,6 +15,9 @@ export async function dropFaultObjects(owner: Pool, name: string) {
  * snapshot; the test setup calls this before anything runs.
  */
 export async function dropFaultsLeftBehind(owner: Pool) {
-  const { rows } = await owner.query<{ name: string }>("select relname as name from pg_class where relkind = 'S' and starts_with(relname, $1)", [FAULT_PREFIX]);
+  const { rows } = await owner.query<{ name: string }>(
+    "select relname as name from pg_class where relkind = 'S' and starts_with(relname, $1)",
+    [FAULT_PREFIX],
+  );
   for (const { name } of rows) await dropFaultObjects(owner, name);
 }

@@ -25,14 +25,19 @@ export interface RowFault {
   drop(): Promise<void>;
 }
 
-
 /** BEFORE UPDATE for the updating actions, BEFORE DELETE for delete: the trigger the statement itself fires. */
 const eventOf = (action: BulkAction) => (action === "delete" ? "delete" : "update");
 
-export async function installRowFault(owner: Pool, options: { action: BulkAction; row: number; when: string; fault: Fault }): Promise<RowFault> {
+export async function installRowFault(
+  owner: Pool,
+  options: { action: BulkAction; row: number; when: string; fault: Fault },
+): Promise<RowFault> {
   const name = `${FAULT_PREFIX}${randomUUID().replaceAll("-", "")}`;
   const marker = `injected fault ${randomUUID()}`;
-  const onRow = options.fault.kind === "raise" ? `raise exception ${literal(marker)}` : `perform pg_advisory_xact_lock(${options.fault.lockKey})`;
+  const onRow =
+    options.fault.kind === "raise"
+      ? `raise exception ${literal(marker)}`
+      : `perform pg_advisory_xact_lock(${options.fault.lockKey})`;
   await owner.query(`create sequence public.${name}`);
   // Security definer: the request roles may not touch the sequence.
   await owner.query(`create function public.${name}() returns trigger language plpgsql security definer set search_path = pg_catalog, public, pg_temp as $fn$
@@ -41,11 +46,15 @@ export async function installRowFault(owner: Pool, options: { action: BulkAction
       if tg_op = 'DELETE' then return old; end if;
       return new;
     end $fn$`);
-  await owner.query(`create trigger ${name} before ${eventOf(options.action)} on public.todos for each row when (${options.when}) execute function public.${name}()`);
+  await owner.query(
+    `create trigger ${name} before ${eventOf(options.action)} on public.todos for each row when (${options.when}) execute function public.${name}()`,
+  );
   return {
     marker,
     async seen() {
-      const { rows } = await owner.query(`select case when is_called then last_value else 0 end::int as n from public.${name}`);
+      const { rows } = await owner.query(
+        `select case when is_called then last_value else 0 end::int as n from public.${name}`,
+      );
       return rows[0].n;
     },
     drop: () => dropFaultObjects(owner, name),
@@ -69,7 +78,8 @@ export function outcomeOf<T>(promise: Promise<T>) {
     /** The error it rejected with; a call that succeeded where it had to fail fails the test. */
     async rejection(): Promise<unknown> {
       const result = await outcome;
-      if (result.ok) throw new Error(`the call succeeded where it had to fail: ${JSON.stringify(result.value)}`);
+      if (result.ok)
+        throw new Error(`the call succeeded where it had to fail: ${JSON.stringify(result.value)}`);
       return result.error;
     },
   };
@@ -97,14 +107,18 @@ export async function holdAdvisoryLock(owner: Pool) {
         );
         if (rows.length > 0) {
           // Terminated before it is checked: only this test's statement can wait on this key, and a failed check must not leave it blocking the cleanup.
-          const { rows: done } = await owner.query<{ ok: boolean }>("select pg_terminate_backend(pid) as ok from unnest($1::int[]) pid", [rows.map((row) => row.pid)]);
+          const { rows: done } = await owner.query<{ ok: boolean }>(
+            "select pg_terminate_backend(pid) as ok from unnest($1::int[]) pid",
+            [rows.map((row) => row.pid)],
+          );
           expect(done).toEqual(rows.map(() => ({ ok: true })));
           expect(rows).toHaveLength(1);
           expect(rows[0].usename).toBe("admin_backend");
           expect(rows[0].query).toMatch(statement);
           return rows[0].pid;
         }
-        if (call.settled()) throw new Error("the call ended before it reached the row that waits on the lock");
+        if (call.settled())
+          throw new Error("the call ended before it reached the row that waits on the lock");
         if (Date.now() > deadline) throw new Error("no backend ever waited on the lock");
         await new Promise((resolve) => setTimeout(resolve, 5));
       }

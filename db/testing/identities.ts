@@ -13,7 +13,11 @@ export const freshUserId = (label: string) => `user_${label}_${randomUUID().slic
  * claims of a Clerk v2 session token. Token verification is the edge's job
  * and is tested there; the database layer trusts what it is given.
  */
-export function identityFor(userId: string, orgRole: ClerkOrgRole | null, orgId = DEMO_ORG_ID): Identity {
+export function identityFor(
+  userId: string,
+  orgRole: ClerkOrgRole | null,
+  orgId = DEMO_ORG_ID,
+): Identity {
   const now = Math.floor(Date.now() / 1000);
   return identityFromClaims({
     sub: userId,
@@ -34,7 +38,9 @@ export function identityFor(userId: string, orgRole: ClerkOrgRole | null, orgId 
 export function ownerPool() {
   const pool = createPool(process.env.DATABASE_URL!, { max: 2 });
   pool.on("connect", (client: PoolClient) => {
-    void client.query("select set_config('request.jwt.claims', $1, false)", [JSON.stringify({ v: 2, o: { id: DEMO_ORG_ID } })]);
+    void client.query("select set_config('request.jwt.claims', $1, false)", [
+      JSON.stringify({ v: 2, o: { id: DEMO_ORG_ID } }),
+    ]);
   });
   return pool;
 }

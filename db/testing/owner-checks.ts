@@ -13,11 +13,20 @@ export async function todosDigest(owner: Pool, ids: number[]) {
 
 /** The newest audit entry id now, so a test can ask what was written after it. */
 export async function auditHighWater(owner: Pool): Promise<number> {
-  const { rows } = await owner.query("select coalesce(max(id), 0)::text as id from audit.audit_log");
+  const { rows } = await owner.query(
+    "select coalesce(max(id), 0)::text as id from audit.audit_log",
+  );
   return Number(rows[0].id);
 }
 
-export async function auditCountSince(owner: Pool, since: number, todoIds: number[]): Promise<number> {
-  const { rows } = await owner.query("select count(*)::int as n from audit.audit_log where id > $1 and todo_id = any($2::bigint[])", [since, todoIds]);
+export async function auditCountSince(
+  owner: Pool,
+  since: number,
+  todoIds: number[],
+): Promise<number> {
+  const { rows } = await owner.query(
+    "select count(*)::int as n from audit.audit_log where id > $1 and todo_id = any($2::bigint[])",
+    [since, todoIds],
+  );
   return rows[0].n;
 }

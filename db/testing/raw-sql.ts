@@ -10,7 +10,9 @@ export async function rawAs(identity: Identity, statement: string, params: unkno
   const client = await rolePool(identity.backendRole).pool.connect();
   try {
     await client.query("begin");
-    await client.query("select set_config('request.jwt.claims', $1, true)", [JSON.stringify(identity.claims)]);
+    await client.query("select set_config('request.jwt.claims', $1, true)", [
+      JSON.stringify(identity.claims),
+    ]);
     const result = await client.query(statement, params);
     await client.query("commit");
     return { rowCount: result.rowCount, rows: result.rows };
