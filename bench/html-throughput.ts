@@ -20,14 +20,7 @@ import { parseArgs } from "node:util";
 import { seedDemoData } from "../db/seed";
 import WebSocket from "ws";
 import { freePort } from "../db/local/stack";
-import {
-  ensureProductionBuild,
-  signIn,
-  sleep,
-  startServer,
-  stopServer,
-  waitHealthy,
-} from "./app-process";
+import { ensureProductionBuild, signIn, startServer, stopServer, waitHealthy } from "./app-process";
 import { summarizeProfile, type CpuProfile } from "./cpu-profile";
 import { startBenchDatabase } from "./embedded";
 import type { LoadJob, LoadResult } from "./http-load";

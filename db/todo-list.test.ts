@@ -30,7 +30,7 @@ interface Seeded {
   /** Microseconds after BASE: exact, unlike a JS Date. */
   offset: number;
 }
-let seeded: Seeded[] = [];
+const seeded: Seeded[] = [];
 const searchIds = new Map<string, number>();
 
 /**

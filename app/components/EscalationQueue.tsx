@@ -4,12 +4,10 @@ import type { ClaimedEscalation } from "../../db/review-queue.server";
 import { Person } from "./Person";
 import { BUTTON, ClaimControl, FetcherError, IntentForm, pendingIntent } from "./QueueControls";
 import { reasonLabel } from "./ReasonSelect";
-import { useQueueKeys } from "./ReviewQueue";
+import { QueueItem } from "./QueueItem";
 import { utcTime } from "./utc-time";
 
 type Escalation = SerializeFrom<ClaimedEscalation>;
-
-const NO_VERDICT_FORM = { current: null };
 
 function EscalationEntry({
   escalation,
@@ -19,15 +17,12 @@ function EscalationEntry({
   canResolve: boolean;
 }) {
   const fetcher = useFetcher<{ error?: string }>();
-  const onKeyDown = useQueueKeys(NO_VERDICT_FORM);
   const takenByOther = escalation.claim !== null && !escalation.claim.mine;
   return (
-    <li
-      tabIndex={0}
+    <QueueItem
       data-review-item
       data-testid="escalation"
       data-todo-id={escalation.todoId}
-      onKeyDown={onKeyDown}
       className="px-4 py-3 focus:bg-indigo-50/50 focus:outline-none"
     >
       <div className="flex flex-wrap items-center gap-2">
@@ -63,7 +58,7 @@ function EscalationEntry({
         ) : null}
       </div>
       <FetcherError fetcher={fetcher} />
-    </li>
+    </QueueItem>
   );
 }
 

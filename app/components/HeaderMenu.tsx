@@ -20,18 +20,23 @@ export function HeaderMenu({ label, children }: { label: string; children: React
       if (menu.current?.open && !menu.current.contains(event.target as Node))
         menu.current.open = false;
     };
+    const closeOnEscape = (event: KeyboardEvent) => {
+      const details = menu.current;
+      if (event.key !== "Escape" || !details?.open || !details.contains(event.target as Node))
+        return;
+      details.open = false;
+      details.querySelector("summary")?.focus();
+    };
     document.addEventListener("click", closeOutside);
-    return () => document.removeEventListener("click", closeOutside);
+    document.addEventListener("keydown", closeOnEscape);
+    return () => {
+      document.removeEventListener("click", closeOutside);
+      document.removeEventListener("keydown", closeOnEscape);
+    };
   }, []);
-  const closeOnEscape = (event: React.KeyboardEvent<HTMLDetailsElement>) => {
-    if (event.key !== "Escape" || !event.currentTarget.open) return;
-    event.currentTarget.open = false;
-    event.currentTarget.querySelector("summary")?.focus();
-  };
   return (
     <details
       ref={menu}
-      onKeyDown={closeOnEscape}
       className="relative ml-auto lg:details-content:[content-visibility:visible]"
       data-testid="header-menu"
     >

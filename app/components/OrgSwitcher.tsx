@@ -1,5 +1,6 @@
 import { Form, useLocation, useNavigation } from "@remix-run/react";
-import { useEffect, useState } from "react";
+import { useState } from "react";
+import { useHydrated } from "./useHydrated";
 import type { ClerkOrgRole } from "../../roles/roles";
 
 export interface SwitchableIdentity {
@@ -29,9 +30,13 @@ export function OrgSwitcher({
   const navigation = useNavigation();
   const switching = navigation.state !== "idle" && navigation.formAction === "/switch";
   const [chosen, setChosen] = useState(current.userId);
-  const [hydrated, setHydrated] = useState(false);
-  useEffect(() => setHydrated(true), []);
-  useEffect(() => setChosen(current.userId), [current.userId]);
+  // Signing in as someone else starts the choice afresh.
+  const [signedIn, setSignedIn] = useState(current.userId);
+  if (signedIn !== current.userId) {
+    setSignedIn(current.userId);
+    setChosen(current.userId);
+  }
+  const hydrated = useHydrated();
   const groups = hydrated
     ? identities.filter((identity) => identity.userId === chosen)
     : identities;

@@ -1,5 +1,5 @@
 import { Form, useLocation, useNavigation } from "@remix-run/react";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 
 interface RevertTransactionButtonProps {
   tx: number;
@@ -17,7 +17,11 @@ export function RevertTransactionButton({ tx, back }: RevertTransactionButtonPro
   const navigation = useNavigation();
   // Whatever the answer, the page it lands on asks afresh.
   const { key } = useLocation();
-  useEffect(() => setAsking(false), [key]);
+  const [askedAt, setAskedAt] = useState(key);
+  if (askedAt !== key) {
+    setAskedAt(key);
+    setAsking(false);
+  }
   const pending =
     navigation.state !== "idle" &&
     navigation.formAction === "/revert" &&

@@ -1,6 +1,6 @@
 import type { SerializeFrom } from "@remix-run/node";
 import { Link, useFetcher } from "@remix-run/react";
-import { useRef, type KeyboardEvent, type RefObject } from "react";
+import { useRef, type RefObject } from "react";
 import type { ClaimedItem } from "../../db/review-queue.server";
 import { Person } from "./Person";
 import {
@@ -13,47 +13,10 @@ import {
   type QueueFetcher,
 } from "./QueueControls";
 import { ReasonSelect, reasonLabel } from "./ReasonSelect";
-import { shortcutKey } from "./useShortcuts";
+import { QueueItem } from "./QueueItem";
 import { VerdictBadge } from "./VerdictBadge";
 
 type Item = SerializeFrom<ClaimedItem>;
-
-/** Focuses the item `step` away; false where there is none. */
-function moveFocus(from: HTMLElement, step: 1 | -1) {
-  const items = Array.from(document.querySelectorAll<HTMLElement>("[data-review-item]"));
-  const to = items[items.indexOf(from) + step];
-  to?.focus();
-  return Boolean(to);
-}
-
-/**
- * j/k move between items; a approves; f flags, or, with no reason chosen
- * yet, moves to the reason picker first. Items someone else has claimed
- * take no verdict.
- */
-export function useQueueKeys(verdictForm: RefObject<HTMLFormElement>) {
-  return (event: KeyboardEvent<HTMLLIElement>) => {
-    // Keys typed into a field, or into the reason picker (where letters pick a reason), are the field's own.
-    const key = shortcutKey(event.nativeEvent);
-    if (key === "j" || key === "k") {
-      event.preventDefault();
-      moveFocus(event.currentTarget, key === "j" ? 1 : -1);
-      return;
-    }
-    const form = verdictForm.current;
-    if ((key !== "a" && key !== "f") || !form) return;
-    event.preventDefault();
-    const reason = form.querySelector<HTMLSelectElement>("select[name=reason]");
-    if (key === "f" && reason && reason.value === "") reason.focus();
-    else {
-      form
-        .querySelector<HTMLButtonElement>(`button[value="${key === "a" ? "approved" : "flagged"}"]`)
-        ?.click();
-      // The item is on its way out of the list: the next one (or the one before) takes the focus.
-      moveFocus(event.currentTarget, 1) || moveFocus(event.currentTarget, -1);
-    }
-  };
-}
 
 function VerdictForm({
   fetcher,
@@ -109,7 +72,6 @@ function QueueEntry({
 }) {
   const fetcher = useFetcher<{ error?: string }>();
   const verdictForm = useRef<HTMLFormElement>(null);
-  const onKeyDown = useQueueKeys(verdictForm);
   const verdict = pendingIntent(fetcher) === "review" ? fetcher.formData?.get("verdict") : null;
   const takenByOther = item.claim !== null && !item.claim.mine;
 
@@ -123,13 +85,12 @@ function QueueEntry({
   }
 
   return (
-    <li
-      tabIndex={0}
+    <QueueItem
+      verdictForm={verdictForm}
       data-review-item
       data-testid="review-item"
       data-todo-id={item.id}
       data-claimed={takenByOther ? "other" : item.claim ? "mine" : "no"}
-      onKeyDown={onKeyDown}
       className="px-4 py-3 focus:bg-indigo-50/50"
     >
       <div className="flex flex-wrap items-center gap-2">
@@ -174,7 +135,7 @@ function QueueEntry({
         </>
       )}
       <FetcherError fetcher={fetcher} />
-    </li>
+    </QueueItem>
   );
 }
 

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useState } from "react";
 import type { RowSelection } from "./TodoItem";
 
 /**
@@ -9,19 +9,20 @@ import type { RowSelection } from "./TodoItem";
  */
 export function useRowSelection<T>(ids: number[], resetOn: T) {
   const [selected, setSelected] = useState<ReadonlySet<number>>(() => new Set());
-  const anchor = useRef<number | null>(null);
-
-  useEffect(() => {
+  const [anchor, setAnchor] = useState<number | null>(null);
+  const [shownFor, setShownFor] = useState(resetOn);
+  if (shownFor !== resetOn) {
+    setShownFor(resetOn);
     setSelected(new Set());
-    anchor.current = null;
-  }, [resetOn]);
+    setAnchor(null);
+  }
 
   const selectionFor = useCallback(
     (index: number, id: number): RowSelection => ({
       checked: selected.has(id),
       onChange(checked, extend) {
-        const from = extend && anchor.current !== null ? Math.min(anchor.current, index) : index;
-        const to = extend && anchor.current !== null ? Math.max(anchor.current, index) : index;
+        const from = extend && anchor !== null ? Math.min(anchor, index) : index;
+        const to = extend && anchor !== null ? Math.max(anchor, index) : index;
         setSelected((previous) => {
           const next = new Set(previous);
           for (const rowId of ids.slice(from, to + 1)) {
@@ -30,10 +31,10 @@ export function useRowSelection<T>(ids: number[], resetOn: T) {
           }
           return next;
         });
-        anchor.current = index;
+        setAnchor(index);
       },
     }),
-    [ids, selected],
+    [ids, selected, anchor],
   );
 
   return {

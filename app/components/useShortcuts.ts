@@ -31,7 +31,9 @@ export function shortcutKey(
 /** Runs `action` when `key` is pressed anywhere on the page, as a shortcut (see shortcutKey). */
 export function useShortcut(key: string, action: () => void) {
   const latest = useRef(action);
-  latest.current = action;
+  useEffect(() => {
+    latest.current = action;
+  });
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
       if (event.defaultPrevented || shortcutKey(event) !== key) return;

@@ -1,4 +1,5 @@
 import { json } from "@remix-run/node";
+import { hasControlCharacter } from "../../db/control-characters";
 import { appOrigin } from "./security-headers.server";
 
 /**
@@ -13,8 +14,6 @@ export const FORM_MAX_BYTES = 64 * 1024;
 export const BULK_FORM_MAX_BYTES = 1024 * 1024;
 
 const FORM_TYPES = new Set(["application/x-www-form-urlencoded", "multipart/form-data"]);
-// C0 controls other than tab, line feed and carriage return, and DEL.
-const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 const refuse = (status: number, message: string, headers?: HeadersInit) =>
   json({ message }, { status, headers });
@@ -121,7 +120,7 @@ export function parseUrlEncoded(text: string, what: string): [string, string][] 
     } catch {
       throw refuse(400, `The ${what} is not valid UTF-8 text.`);
     }
-    if (CONTROL_CHARACTER.test(value))
+    if (hasControlCharacter(value))
       throw refuse(
         400,
         `The ${what} contains a control character (such as NUL), which no field accepts.`,
@@ -176,7 +175,7 @@ export async function readForm(
   }
   for (const [key, value] of parsed.entries()) {
     if (typeof value !== "string") continue;
-    if (CONTROL_CHARACTER.test(key) || CONTROL_CHARACTER.test(value))
+    if (hasControlCharacter(key) || hasControlCharacter(value))
       throw refuse(
         400,
         "The form contains a control character (such as NUL), which no field accepts.",

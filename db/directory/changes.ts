@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hasControlCharacter, withoutControlCharacters } from "../control-characters";
 import { ORG_ID_PATTERN } from "../../roles/roles";
 
 /**
@@ -54,17 +55,14 @@ const orgId = z.string().regex(ORG_ID_PATTERN);
  * or a page would mangle. Refusing one would make Clerk retry the event for a
  * day and never let it through; only ids and versions are refused.
  */
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
 const cleaned = (max: number) =>
-  z.string().transform((value) => value.replace(CONTROL_CHARACTERS, "").slice(0, max));
+  z.string().transform((value) => withoutControlCharacters(value).slice(0, max));
 const displayed = (max: number) => cleaned(max).nullish();
 const name = displayed(256);
 /** A cut URL would be a broken one: an overlong picture URL is dropped instead. */
 const url = z
   .string()
-  .transform((value) =>
-    value.length > 2048 || new RegExp(CONTROL_CHARACTERS.source).test(value) ? null : value,
-  )
+  .transform((value) => (value.length > 2048 || hasControlCharacter(value) ? null : value))
   .nullish();
 const version = z.number().int().nonnegative().max(8.64e15);
 

@@ -57,9 +57,13 @@ export function splitStatements(text: string): string[] {
       let depth = 1;
       i += 2;
       while (i < text.length && depth > 0) {
-        if (text[i] === "/" && text[i + 1] === "*") (depth++, (i += 2));
-        else if (text[i] === "*" && text[i + 1] === "/") (depth--, (i += 2));
-        else i++;
+        if (text[i] === "/" && text[i + 1] === "*") {
+          depth++;
+          i += 2;
+        } else if (text[i] === "*" && text[i + 1] === "/") {
+          depth--;
+          i += 2;
+        } else i++;
       }
     } else if (c === "'" || c === '"') {
       // E'…' strings let a backslash escape the quote; elsewhere only a doubled quote does.
