@@ -1,6 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { crudPolicy } from "drizzle-orm/neon";
 import {
+  AUDIT_ACTIONS,
   CLAIM_MINUTES_MAX,
   REVIEW_NOTE_MAX_LENGTH,
   REVIEW_REASONS,
@@ -197,8 +198,6 @@ export const todoReviews = pgTable(
   ],
 ).enableRLS();
 
-export type TodoReview = typeof todoReviews.$inferSelect;
-
 /**
  * The review queue worked as a team (decision 020): claims, so two
  * reviewers do not take the same todo, and escalations to admins. Only
@@ -342,7 +341,6 @@ export const auditSchema = pgSchema("audit");
  */
 const visibleOrOwnDoing = (table: { todoId: AnyPgColumn; actor: AnyPgColumn }): SQL =>
   sql`(${table.todoId} in (select ${todos.id} from ${todos}) or ${ownedByCaller(table.actor)})`;
-export const AUDIT_ACTIONS = ["insert", "update", "delete"] as const;
 export const auditAction = auditSchema.enum("audit_action", AUDIT_ACTIONS);
 
 export const auditLog = auditSchema
@@ -388,8 +386,6 @@ export const auditLog = auditSchema
     ],
   )
   .enableRLS();
-
-export type AuditEntry = typeof auditLog.$inferSelect;
 
 /**
  * One row per transaction and tenant that changed anything, kept by the same
