@@ -5,7 +5,7 @@
  * serves both and the extra row says whether more lie that way.
  */
 
-export interface KeysetQuery<C> {
+interface KeysetQuery<C> {
   after?: C;
   before?: C;
 }

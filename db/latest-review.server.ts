@@ -11,7 +11,7 @@ import { sql, type SQL } from "drizzle-orm";
 const NEWEST_FIRST = sql`r.created_at desc, r.id desc`;
 
 /** What a todo row shows of its latest review, as `r`. */
-export const REVIEW_COLUMNS = sql`r.verdict, r.reason, r.note, r.reviewer_id, r.created_at`;
+const REVIEW_COLUMNS = sql`r.verdict, r.reason, r.note, r.reviewer_id, r.created_at`;
 
 /** The latest review of the todo `todoId` names: one index probe per todo, for reading a list of todos. */
 export const latestReviewOf = (todoId: SQL, columns: SQL = REVIEW_COLUMNS): SQL =>

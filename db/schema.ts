@@ -41,7 +41,7 @@ export const adminBackend = pgRole("admin_backend").existing();
  * once per statement, so Postgres can use the index on the column; drizzle's
  * `authUid` compares inside a per-row subquery and forces a full scan.
  */
-export const ownedByCaller = (column: AnyPgColumn): SQL => sql`${column} = (select auth.user_id())`;
+const ownedByCaller = (column: AnyPgColumn): SQL => sql`${column} = (select auth.user_id())`;
 
 /**
  * Tenant predicates, the first term of every policy. `warden.tenant_id()` is
@@ -51,10 +51,8 @@ export const ownedByCaller = (column: AnyPgColumn): SQL => sql`${column} = (sele
  * the claims through `auth.session()` (migrations/0006_tenant_functions.sql),
  * are evaluated once per statement, and lead every index of a tenant table.
  */
-export const inCallersTenant = (column: AnyPgColumn): SQL =>
-  sql`${column} = (select warden.tenant_id())`;
-export const inCallersOrg = (column: AnyPgColumn): SQL =>
-  sql`${column} = (select warden.active_org_id())`;
+const inCallersTenant = (column: AnyPgColumn): SQL => sql`${column} = (select warden.tenant_id())`;
+const inCallersOrg = (column: AnyPgColumn): SQL => sql`${column} = (select warden.active_org_id())`;
 const callersTenant = sql`(warden.tenant_id())`;
 
 export const todos = pgTable(

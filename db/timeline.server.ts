@@ -19,7 +19,7 @@ import {
  */
 
 /** A page of the timeline: a todo with more entries than this shows the rest behind "older entries". */
-export const TIMELINE_PAGE_SIZE = 200;
+const TIMELINE_PAGE_SIZE = 200;
 
 /** An audit entry about the todo, with what the timeline adds to it; `occurredAt` is ISO 8601 in UTC, as `<time dateTime>` wants it. */
 export interface TimelineEntry extends AuditRow {
@@ -28,7 +28,7 @@ export interface TimelineEntry extends AuditRow {
   ownerAfterName: string | null;
 }
 
-export interface TimelinePage {
+interface TimelinePage {
   entries: TimelineEntry[];
   /** The entry id the next, older page starts below; null on the last page. */
   older: number | null;

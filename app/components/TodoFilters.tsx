@@ -18,7 +18,7 @@ const VERDICT_LABELS: Record<VerdictFilter, string> = {
 };
 const SORT_LABELS: Record<Sort, string> = { newest: "Newest first", oldest: "Oldest first" };
 
-export interface FilterValues {
+interface FilterValues {
   owner?: string;
   status?: string;
   verdict?: string;
