@@ -36,13 +36,11 @@ export function keysetPage<Row, C>(
   const more = rows.length > limit;
   const page = rows.slice(0, limit);
   if (backwards) page.reverse();
-  const first = page[0];
-  const last = page[page.length - 1];
   const hasNext = backwards || more;
   const hasPrevious = backwards ? more : query.after !== undefined;
   return {
     rows: page,
-    next: hasNext && last !== undefined ? cursorOf(last) : null,
-    previous: hasPrevious && first !== undefined ? cursorOf(first) : null,
+    next: hasNext && page.length > 0 ? cursorOf(page[page.length - 1]) : null,
+    previous: hasPrevious && page.length > 0 ? cursorOf(page[0]) : null,
   };
 }
