@@ -2,10 +2,9 @@ import { sql, type SQL } from "drizzle-orm";
 
 /**
  * A todo's current verdict is its latest review: the newest by `created_at`,
- * `id` breaking ties, the order of the reviews index, so each form below is
- * an index read. Every query that asks for a verdict builds it here. RLS on
- * `todo_reviews` decides which reviews the caller has, so a member's own
- * todo shows the verdict they may read.
+ * `id` breaking ties. Every query that needs it builds it here. RLS on
+ * `todo_reviews` decides which reviews count, so each caller gets the latest
+ * verdict they may read.
  */
 
 const NEWEST_FIRST = sql`r.created_at desc, r.id desc`;
@@ -13,7 +12,7 @@ const NEWEST_FIRST = sql`r.created_at desc, r.id desc`;
 /** What a todo row shows of its latest review, as `r`. */
 const REVIEW_COLUMNS = sql`r.verdict, r.reason, r.note, r.reviewer_id, r.created_at`;
 
-/** The latest review of the todo `todoId` names: one index probe per todo, for reading a list of todos. */
+/** The latest review of the todo `todoId` names: one probe of the reviews index per todo, for a list of todos. */
 export const latestReviewOf = (todoId: SQL, columns: SQL = REVIEW_COLUMNS): SQL =>
   sql`select ${columns} from todo_reviews r where r.todo_id = ${todoId} order by ${NEWEST_FIRST} limit 1`;
 
