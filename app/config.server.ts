@@ -18,10 +18,10 @@ import { BACKEND_ROLE_NAMES, connectionEnvFor, DIRECTORY_URL_ENV } from "../role
  *   WARDEN_DEMO_SIGN_IN=1 opt-in, which warns at every start and on every page.
  */
 
-export type Mode = "embedded" | "production";
+type Mode = "embedded" | "production";
 type Env = Readonly<Record<string, string | undefined>>;
 
-export interface ClerkIdentityConfig {
+interface ClerkIdentityConfig {
   provider: "clerk";
   publishableKey: string;
   secretKey: string;
@@ -30,7 +30,7 @@ export interface ClerkIdentityConfig {
   authorizedParties: string[];
 }
 
-export interface LocalIdentityConfig {
+interface LocalIdentityConfig {
   provider: "local";
   /** True only in production behind WARDEN_DEMO_SIGN_IN=1: every page says so. */
   demoOptIn: boolean;
@@ -76,7 +76,7 @@ export class ConfigError extends Error {
 const ROLE_URL_ENV = BACKEND_ROLE_NAMES.map(connectionEnvFor);
 const DATABASE_ENV = ["DATABASE_URL", ...ROLE_URL_ENV, DIRECTORY_URL_ENV];
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
-export const SESSION_SECRET_MIN_LENGTH = 32;
+const SESSION_SECRET_MIN_LENGTH = 32;
 
 export const isLoopbackHost = (hostname: string) => LOOPBACK_HOSTS.has(hostname);
 

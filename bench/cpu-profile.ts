@@ -10,13 +10,13 @@ export interface CpuProfile {
   timeDeltas: number[];
 }
 
-export interface ProfileLine {
+interface ProfileLine {
   name: string;
   /** Per request. */
   ms: number;
 }
 
-export interface ProfileSummary {
+interface ProfileSummary {
   /** Time on the CPU in the sampled thread (idle excluded), per request. */
   busy: number;
   /** Where the samples landed. */

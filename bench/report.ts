@@ -17,7 +17,7 @@ export interface BenchRow {
   target?: { op: "≤" | "≥"; value: number };
 }
 
-export interface Summary {
+interface Summary {
   min: number;
   median: number;
   max: number;
@@ -31,7 +31,7 @@ export function summarize(samples: number[]): Summary {
   return { min: sorted[0], median, max: sorted[sorted.length - 1] };
 }
 
-export const meets = (row: BenchRow): boolean | null => {
+const meets = (row: BenchRow): boolean | null => {
   if (!row.target) return null;
   const { median } = summarize(row.samples);
   return row.target.op === "≤" ? median <= row.target.value : median >= row.target.value;

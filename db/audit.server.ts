@@ -1,5 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { joinPerson, personName } from "./directory/people.server";
+import { isBackwards, keysetPage, type KeysetPage } from "./keyset";
+import type { AuditAction } from "./limits";
 import type { ScopedTx } from "./scoped.server";
 
 /**
@@ -14,7 +16,7 @@ export interface AuditQuery {
   todoId?: number;
   /** One transaction's entries. */
   txId?: number;
-  action?: "insert" | "update" | "delete";
+  action?: AuditAction;
   /** Inclusive dates, YYYY-MM-DD, in UTC. */
   from?: string;
   to?: string;
@@ -30,7 +32,7 @@ export interface AuditRow {
   /** Null for setup work (no actor) and for a former member. */
   actorName: string | null;
   dbRole: string;
-  action: "insert" | "update" | "delete";
+  action: AuditAction;
   tableName: string;
   rowId: number;
   todoId: number | null;
@@ -48,7 +50,7 @@ export type RawAudit = {
   actor: string | null;
   actor_name: string | null;
   db_role: string;
-  action: AuditRow["action"];
+  action: AuditAction;
   table_name: string;
   row_id: string;
   todo_id: string | null;
@@ -78,7 +80,7 @@ export async function listAudit(
   tx: ScopedTx,
   query: AuditQuery,
   limit = AUDIT_PAGE_SIZE,
-): Promise<{ rows: AuditRow[]; next: number | null; previous: number | null }> {
+): Promise<KeysetPage<AuditRow, number>> {
   const conditions: SQL[] = [];
   if (query.actor) conditions.push(sql`a.actor = ${query.actor}`);
   if (query.todoId) conditions.push(sql`a.todo_id = ${query.todoId}`);
@@ -88,12 +90,11 @@ export async function listAudit(
     conditions.push(sql`a.occurred_at >= ${query.from}::date::timestamp at time zone 'UTC'`);
   if (query.to)
     conditions.push(sql`a.occurred_at < (${query.to}::date + 1)::timestamp at time zone 'UTC'`);
-  const backwards = query.after === undefined && query.before !== undefined;
   if (query.after !== undefined) conditions.push(sql`a.id < ${query.after}`);
   else if (query.before !== undefined) conditions.push(sql`a.id > ${query.before}`);
   const where = conditions.length ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
   // ids grow with time, so id order is newest-first order and a keyset.
-  const direction = backwards ? sql.raw("asc") : sql.raw("desc");
+  const direction = isBackwards(query) ? sql.raw("asc") : sql.raw("desc");
   const { rows } = await tx.execute<RawAudit>(sql`
     select a.id, a.occurred_at::text as occurred_at, a.tx_id, a.actor, ${personName("actor_user")} as actor_name, a.db_role, a.action, a.table_name, a.row_id, a.todo_id, a.before, a.after, t.reverts_tx_id
     from audit.audit_log a
@@ -102,12 +103,5 @@ export async function listAudit(
     ${where}
     order by a.id ${direction}
     limit ${limit + 1}`);
-  const more = rows.length > limit;
-  const page = rows.slice(0, limit).map(toAuditRow);
-  if (backwards) page.reverse();
-  return {
-    rows: page,
-    next: (backwards ? true : more) && page.length ? page[page.length - 1].id : null,
-    previous: (backwards ? more : query.after !== undefined) && page.length ? page[0].id : null,
-  };
+  return keysetPage(rows.map(toAuditRow), limit, query, (row) => row.id);
 }

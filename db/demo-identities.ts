@@ -5,13 +5,13 @@ import type { ClerkOrgRole } from "../roles/roles";
  * only): organizations, people and their memberships, shaped like Clerk's.
  * Each person signs in with their first organization active.
  */
-export interface DemoOrganization {
+interface DemoOrganization {
   id: string;
   name: string;
   slug: string;
 }
 
-export interface DemoMembership {
+interface DemoMembership {
   orgId: string;
   role: ClerkOrgRole;
 }

@@ -28,7 +28,7 @@ function configure() {
  * let them go after 10 s, so every pause longer than that made the next
  * request pay it again.
  */
-export const IDLE_TIMEOUT_MS = 10 * 60_000;
+const IDLE_TIMEOUT_MS = 10 * 60_000;
 
 export function createPool(connectionString: string, options: { max?: number } = {}): Pool {
   configure();

@@ -222,7 +222,7 @@ export function runPipeline(
  * everything but bytes. Dates go as ISO instants; arrays as Postgres array
  * literals; plain objects as JSON.
  */
-export function prepareValue(value: unknown): unknown {
+function prepareValue(value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (Buffer.isBuffer(value)) return value;
   if (ArrayBuffer.isView(value))

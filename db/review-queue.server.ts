@@ -24,7 +24,7 @@ export interface ClaimedEscalation extends OpenEscalation {
   claim: LiveClaim | null;
 }
 
-export interface ReviewQueue {
+interface ReviewQueue {
   counts: QueueCounts & { escalated: number };
   escalations: ClaimedEscalation[];
   unreviewed: ClaimedItem[];

@@ -1,10 +1,16 @@
 import { sql } from "drizzle-orm";
 import { holderOf, liveClaimOn } from "./claims.server";
 import { joinPerson, personName, type PersonRef } from "./directory/people.server";
-import type { ReviewReason, ReviewVerdict } from "./limits";
+import { latestReviews, unreviewed } from "./latest-review.server";
+import type { ReviewReason, ReviewVerdict, VerdictFilter } from "./limits";
 import { sqlStateOf } from "./sql";
-import { toTodoRow, type RawTodoRow, type TodoListRow } from "./todo-list.server";
-import { todoReviews } from "./schema";
+import {
+  PEOPLE_JOINS,
+  TODO_ROW_COLUMNS,
+  toTodoRow,
+  type RawTodoRow,
+  type TodoListRow,
+} from "./todo-list.server";
 import type { ScopedTx } from "./scoped.server";
 
 /**
@@ -16,20 +22,12 @@ import type { ScopedTx } from "./scoped.server";
 /** A queue item is a todo with its latest verdict, like a row of the list. */
 export type QueueItem = TodoListRow;
 
-export interface QueueCounts {
-  unreviewed: number;
-  approved: number;
-  flagged: number;
-}
+export type QueueCounts = Record<VerdictFilter, number>;
 
 /** Counts per state, from the (smaller) reviews table and one count of todos. */
 export async function queueCounts(tx: ScopedTx): Promise<QueueCounts> {
   const { rows } = await tx.execute<{ total: string; approved: string; flagged: string }>(sql`
-    with latest as (
-      select distinct on (todo_id) verdict
-      from todo_reviews
-      order by todo_id, created_at desc, id desc
-    )
+    with latest as (${latestReviews(sql`r.verdict`)})
     select (select count(*) from todos) as total,
            count(*) filter (where verdict = 'approved') as approved,
            count(*) filter (where verdict = 'flagged') as flagged
@@ -52,7 +50,7 @@ export async function unreviewedTodos(tx: ScopedTx, limit: number): Promise<Queu
            null as verdict, null as verdict_reason, null as verdict_note, null as reviewer_id, null as reviewer_name, null as reviewed_at
     from todos t
     ${joinPerson("owner_user", sql`t.user_id`)}
-    where not exists (select 1 from todo_reviews r where r.todo_id = t.id)
+    where ${unreviewed(sql`t.id`)}
       and t.user_id is distinct from (select auth.user_id())
     order by t.inserted_at, t.id
     limit ${limit}`);
@@ -62,19 +60,13 @@ export async function unreviewedTodos(tx: ScopedTx, limit: number): Promise<Queu
 /** Todos whose latest verdict is "flagged", most recently flagged first. */
 export async function flaggedTodos(tx: ScopedTx, limit: number): Promise<QueueItem[]> {
   const { rows } = await tx.execute<RawTodoRow>(sql`
-    with latest as (
-      select distinct on (todo_id) todo_id, verdict, reason, note, reviewer_id, created_at
-      from todo_reviews
-      order by todo_id, created_at desc, id desc
-    )
-    select t.id, t.user_id, ${personName("owner_user")} as owner_name, t.task, t.is_complete, t.inserted_at::text as inserted_at,
-           l.verdict, l.reason as verdict_reason, l.note as verdict_note, l.reviewer_id, ${personName("reviewer_user")} as reviewer_name, l.created_at::text as reviewed_at
-    from latest l join todos t on t.id = l.todo_id
-    ${joinPerson("owner_user", sql`t.user_id`)}
-    ${joinPerson("reviewer_user", sql`l.reviewer_id`)}
-    where l.verdict = 'flagged'
+    with latest as (${latestReviews()})
+    select ${TODO_ROW_COLUMNS}
+    from latest lr join todos t on t.id = lr.todo_id
+    ${PEOPLE_JOINS}
+    where lr.verdict = 'flagged'
       and t.user_id is distinct from (select auth.user_id())
-    order by l.created_at desc, t.id desc
+    order by lr.created_at desc, t.id desc
     limit ${limit}`);
   return rows.map(toTodoRow);
 }

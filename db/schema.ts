@@ -1,6 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { crudPolicy } from "drizzle-orm/neon";
 import {
+  AUDIT_ACTIONS,
   CLAIM_MINUTES_MAX,
   REVIEW_NOTE_MAX_LENGTH,
   REVIEW_REASONS,
@@ -40,7 +41,7 @@ export const adminBackend = pgRole("admin_backend").existing();
  * once per statement, so Postgres can use the index on the column; drizzle's
  * `authUid` compares inside a per-row subquery and forces a full scan.
  */
-export const ownedByCaller = (column: AnyPgColumn): SQL => sql`${column} = (select auth.user_id())`;
+const ownedByCaller = (column: AnyPgColumn): SQL => sql`${column} = (select auth.user_id())`;
 
 /**
  * Tenant predicates, the first term of every policy. `warden.tenant_id()` is
@@ -50,10 +51,8 @@ export const ownedByCaller = (column: AnyPgColumn): SQL => sql`${column} = (sele
  * the claims through `auth.session()` (migrations/0006_tenant_functions.sql),
  * are evaluated once per statement, and lead every index of a tenant table.
  */
-export const inCallersTenant = (column: AnyPgColumn): SQL =>
-  sql`${column} = (select warden.tenant_id())`;
-export const inCallersOrg = (column: AnyPgColumn): SQL =>
-  sql`${column} = (select warden.active_org_id())`;
+const inCallersTenant = (column: AnyPgColumn): SQL => sql`${column} = (select warden.tenant_id())`;
+const inCallersOrg = (column: AnyPgColumn): SQL => sql`${column} = (select warden.active_org_id())`;
 const callersTenant = sql`(warden.tenant_id())`;
 
 export const todos = pgTable(
@@ -196,8 +195,6 @@ export const todoReviews = pgTable(
     }),
   ],
 ).enableRLS();
-
-export type TodoReview = typeof todoReviews.$inferSelect;
 
 /**
  * The review queue worked as a team (decision 020): claims, so two
@@ -342,7 +339,6 @@ export const auditSchema = pgSchema("audit");
  */
 const visibleOrOwnDoing = (table: { todoId: AnyPgColumn; actor: AnyPgColumn }): SQL =>
   sql`(${table.todoId} in (select ${todos.id} from ${todos}) or ${ownedByCaller(table.actor)})`;
-export const AUDIT_ACTIONS = ["insert", "update", "delete"] as const;
 export const auditAction = auditSchema.enum("audit_action", AUDIT_ACTIONS);
 
 export const auditLog = auditSchema
@@ -388,8 +384,6 @@ export const auditLog = auditSchema
     ],
   )
   .enableRLS();
-
-export type AuditEntry = typeof auditLog.$inferSelect;
 
 /**
  * One row per transaction and tenant that changed anything, kept by the same

@@ -9,7 +9,7 @@ import { rolePool } from "./pools.server";
 /** The database a scoped callback gets: drizzle over one connection, its queries batched into pipelines. */
 export type ScopedTx = NeonDatabase<Record<string, never>>;
 
-export interface ScopeOptions {
+interface ScopeOptions {
   /** The local identity provider's session: checked by the first statement, which stops the rest when it has ended. */
   sessionId?: string | null;
   /**

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { toAuditRow, type AuditRow, type RawAudit } from "./audit.server";
 import { joinPerson, personName } from "./directory/people.server";
+import { keysetPage } from "./keyset";
 import type { ScopedTx } from "./scoped.server";
 import { isoTime } from "./sql";
 import {
@@ -18,7 +19,7 @@ import {
  */
 
 /** A page of the timeline: a todo with more entries than this shows the rest behind "older entries". */
-export const TIMELINE_PAGE_SIZE = 200;
+const TIMELINE_PAGE_SIZE = 200;
 
 /** An audit entry about the todo, with what the timeline adds to it; `occurredAt` is ISO 8601 in UTC, as `<time dateTime>` wants it. */
 export interface TimelineEntry extends AuditRow {
@@ -27,7 +28,7 @@ export interface TimelineEntry extends AuditRow {
   ownerAfterName: string | null;
 }
 
-export interface TimelinePage {
+interface TimelinePage {
   entries: TimelineEntry[];
   /** The entry id the next, older page starts below; null on the last page. */
   older: number | null;
@@ -96,15 +97,13 @@ async function listTimeline(tx: ScopedTx, todoId: number, before?: number): Prom
     where a.todo_id = ${todoId} ${below}
     order by a.id desc
     limit ${TIMELINE_PAGE_SIZE + 1}`);
-  const entries = rows.slice(0, TIMELINE_PAGE_SIZE).map((row): TimelineEntry => ({
+  const entries = rows.map((row): TimelineEntry => ({
     ...toAuditRow(row),
     ownerBeforeName: row.owner_before_name,
     ownerAfterName: row.owner_after_name,
   }));
-  return {
-    entries,
-    older: rows.length > TIMELINE_PAGE_SIZE ? entries[entries.length - 1].id : null,
-  };
+  const page = keysetPage(entries, TIMELINE_PAGE_SIZE, { after: before }, (entry) => entry.id);
+  return { entries: page.rows, older: page.next };
 }
 
 /**

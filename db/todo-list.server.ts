@@ -1,6 +1,8 @@
 import { sql, type SQL } from "drizzle-orm";
 import { joinPerson, personName } from "./directory/people.server";
-import type { ReviewReason, ReviewVerdict } from "./limits";
+import { isBackwards, keysetPage, type KeysetPage } from "./keyset";
+import { latestReviewOf, unreviewed } from "./latest-review.server";
+import type { ReviewReason, ReviewVerdict, Sort, TodoStatus, VerdictFilter } from "./limits";
 import type { ScopedTx } from "./scoped.server";
 import { modifiableAmong } from "./todos.server";
 
@@ -12,10 +14,6 @@ import { modifiableAmong } from "./todos.server";
  */
 
 export const PAGE_SIZE = 25;
-export const SORTS = ["newest", "oldest"] as const;
-export type Sort = (typeof SORTS)[number];
-export const VERDICT_FILTERS = ["unreviewed", "approved", "flagged"] as const;
-export type VerdictFilter = (typeof VERDICT_FILTERS)[number];
 
 /** Position of a row in the (inserted_at, id) order; `at` is Postgres's own text form, exact to the microsecond. */
 export interface Cursor {
@@ -25,7 +23,7 @@ export interface Cursor {
 
 export interface TodoFilter {
   owner?: string;
-  status?: "open" | "complete";
+  status?: TodoStatus;
   verdict?: VerdictFilter;
   q?: string;
 }
@@ -54,17 +52,12 @@ export interface TodoListRow {
   reviewedAt: string | null;
 }
 
-export interface TodoPage {
-  rows: TodoListRow[];
+export interface TodoPage extends KeysetPage<TodoListRow, Cursor> {
   /** The ids among `rows` the caller may change, as the UPDATE policy decides (see `modifiableAmong`). */
   modifiable: number[];
-  next: Cursor | null;
-  previous: Cursor | null;
 }
 
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (match) => `\\${match}`);
-
-const LATEST_VERDICT = sql`select r.verdict from todo_reviews r where r.todo_id = t.id order by r.created_at desc, r.id desc limit 1`;
 
 /** The filter as conditions over `todos t`; shared by lists, counts and bulk actions. */
 function filterConditions(filter: TodoFilter): SQL[] {
@@ -72,10 +65,11 @@ function filterConditions(filter: TodoFilter): SQL[] {
   if (filter.owner) conditions.push(sql`t.user_id = ${filter.owner}`);
   if (filter.status) conditions.push(sql`t.is_complete = ${filter.status === "complete"}`);
   if (filter.q) conditions.push(sql`t.task ilike ${`%${escapeLike(filter.q)}%`}`);
-  if (filter.verdict === "unreviewed")
-    conditions.push(sql`not exists (select 1 from todo_reviews r where r.todo_id = t.id)`);
+  if (filter.verdict === "unreviewed") conditions.push(unreviewed(sql`t.id`));
   else if (filter.verdict)
-    conditions.push(sql`(${LATEST_VERDICT}) = ${filter.verdict}::review_verdict`);
+    conditions.push(
+      sql`(${latestReviewOf(sql`t.id`, sql`r.verdict`)}) = ${filter.verdict}::review_verdict`,
+    );
   return conditions;
 }
 
@@ -85,28 +79,23 @@ export function filterWhere(filter: TodoFilter, extra: SQL[] = []): SQL {
   return conditions.length ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
 }
 
-export const LATEST_REVIEW_JOIN = sql`left join lateral (
-    select r.verdict, r.reason, r.note, r.reviewer_id, r.created_at
-    from todo_reviews r
-    where r.todo_id = t.id
-    order by r.created_at desc, r.id desc
-    limit 1
-  ) lr on true`;
+/** `todos t` with its latest review as `lr`, all nulls for a todo without one. */
+export const LATEST_REVIEW_JOIN = sql`left join lateral (${latestReviewOf(sql`t.id`)}) lr on true`;
 
 /** Owner and latest reviewer by name, joined in rather than asked for separately: one statement per page. */
-const PEOPLE_JOINS = sql`${joinPerson("owner_user", sql`t.user_id`)} ${joinPerson("reviewer_user", sql`lr.reviewer_id`)}`;
+export const PEOPLE_JOINS = sql`${joinPerson("owner_user", sql`t.user_id`)} ${joinPerson("reviewer_user", sql`lr.reviewer_id`)}`;
 
-/** The columns of a `RawTodoRow`, over `todos t` joined with `TODO_ROW_JOINS`. */
+/** The columns of a `RawTodoRow`, over `todos t` and its latest review `lr` (`TODO_ROW_JOINS`). */
 export const TODO_ROW_COLUMNS = sql`t.id, t.user_id, ${personName("owner_user")} as owner_name, t.task, t.is_complete, t.inserted_at::text as inserted_at,
       lr.verdict, lr.reason as verdict_reason, lr.note as verdict_note, lr.reviewer_id, ${personName("reviewer_user")} as reviewer_name, lr.created_at::text as reviewed_at`;
 export const TODO_ROW_JOINS = sql`${LATEST_REVIEW_JOIN} ${PEOPLE_JOINS}`;
 
+/** Walking back means reading the index the other way (`keysetPage` puts the page right). */
+const isDescending = (query: TodoListQuery) => (query.sort === "newest") !== isBackwards(query);
+
 export function buildListQuery(query: TodoListQuery): SQL {
   const limit = query.limit ?? PAGE_SIZE;
-  const newestFirst = query.sort === "newest";
-  const backwards = !query.after && Boolean(query.before);
-  // Walking backwards means reading the index the other way, then reversing.
-  const descending = newestFirst !== backwards;
+  const descending = isDescending(query);
   const cursor = query.after ?? query.before;
   const beyond = descending ? sql`<` : sql`>`;
   const where = filterWhere(
@@ -160,8 +149,7 @@ export const toTodoRow = (row: RawTodoRow): TodoListRow => ({
  * locking read of `modifiableAmong` runs over the page's own rows.
  */
 function buildPageQuery(query: TodoListQuery): SQL {
-  const descending = (query.sort === "newest") !== (!query.after && Boolean(query.before));
-  const direction = descending ? sql.raw("desc") : sql.raw("asc");
+  const direction = isDescending(query) ? sql.raw("desc") : sql.raw("asc");
   return sql`with page as (${buildListQuery(query)}),
       modifiable as (${modifiableAmong(sql`array(select id from page)`)})
     select page.*, page.id in (select id from modifiable) as modifiable
@@ -169,23 +157,15 @@ function buildPageQuery(query: TodoListQuery): SQL {
     order by page.inserted_at::timestamptz ${direction}, page.id ${direction}`;
 }
 
+const cursorOf = (row: RawTodoRow): Cursor => ({ at: row.inserted_at, id: Number(row.id) });
+
 export async function listTodoPage(tx: ScopedTx, query: TodoListQuery): Promise<TodoPage> {
-  const limit = query.limit ?? PAGE_SIZE;
   const { rows } = await tx.execute<RawTodoRow & { modifiable: boolean }>(buildPageQuery(query));
-  const more = rows.length > limit;
-  const backwards = !query.after && Boolean(query.before);
-  const shown = rows.slice(0, limit);
-  const page = shown.map(toTodoRow);
-  if (backwards) page.reverse();
-  const first = page[0];
-  const last = page[page.length - 1];
-  const at = (row: TodoListRow | undefined): Cursor | null =>
-    row ? { at: row.insertedAt, id: row.id } : null;
+  const page = keysetPage(rows, query.limit ?? PAGE_SIZE, query, cursorOf);
   return {
-    rows: page,
-    modifiable: shown.filter((row) => row.modifiable).map((row) => Number(row.id)),
-    next: (backwards ? Boolean(query.before) : more) ? at(last) : null,
-    previous: (backwards ? more : Boolean(query.after)) ? at(first) : null,
+    ...page,
+    rows: page.rows.map(toTodoRow),
+    modifiable: page.rows.filter((row) => row.modifiable).map((row) => Number(row.id)),
   };
 }
 
@@ -195,12 +175,8 @@ export async function listTodoChunk(
   query: TodoListQuery & { limit: number },
 ): Promise<{ rows: TodoListRow[]; next: Cursor | null }> {
   const { rows } = await tx.execute<RawTodoRow>(buildListQuery({ ...query, before: undefined }));
-  const chunk = rows.slice(0, query.limit).map(toTodoRow);
-  const last = chunk[chunk.length - 1];
-  return {
-    rows: chunk,
-    next: rows.length > query.limit ? { at: last.insertedAt, id: last.id } : null,
-  };
+  const chunk = keysetPage(rows, query.limit, { after: query.after }, cursorOf);
+  return { rows: chunk.rows.map(toTodoRow), next: chunk.next };
 }
 
 /** How many rows the filter matches, counting no further than `cap + 1` (enough to say "more than cap"). */

@@ -21,7 +21,7 @@ export interface Capabilities {
   readAudit: boolean;
 }
 
-export const CAPABILITIES: Record<BackendRole, Capabilities> = {
+const CAPABILITIES: Record<BackendRole, Capabilities> = {
   authenticated_backend: {
     browseAll: false,
     review: false,

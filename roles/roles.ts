@@ -3,7 +3,7 @@
  * request runs as, and the environment variable holding that role's
  * connection string. Anything unknown falls to the least privilege.
  */
-export const BACKEND_ROLES = {
+const BACKEND_ROLES = {
   authenticated_backend: { urlEnv: "DATABASE_AUTHENTICATED_URL" },
   moderator_backend: { urlEnv: "DATABASE_MODERATOR_URL" },
   admin_backend: { urlEnv: "DATABASE_ADMIN_URL" },

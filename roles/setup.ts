@@ -11,7 +11,7 @@ import { BACKEND_ROLE_NAMES, LOGIN_ROLES, type BackendRole } from "./roles";
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-export function createRoleStatements(role: string): string[] {
+function createRoleStatements(role: string): string[] {
   const ident = quoteIdent(role);
   return [
     `do $$ begin
@@ -24,7 +24,7 @@ end $$`,
 }
 
 /** `auth.session()` / `auth.user_id()` for a Postgres without pg_session_jwt. */
-export const AUTH_SHIM_STATEMENTS: readonly string[] = [
+const AUTH_SHIM_STATEMENTS: readonly string[] = [
   `create schema if not exists auth`,
   // A transaction that set the claims locally leaves the setting as '' rather
   // than unset once it ends, so '' must read as "no claims".
@@ -48,11 +48,11 @@ const NO_PUBLIC_EXECUTE_STATEMENTS: readonly string[] = [
   `alter default privileges revoke execute on functions from public`,
 ];
 
-export const SESSION_JWT_EXTENSION_STATEMENTS: readonly string[] = [
+const SESSION_JWT_EXTENSION_STATEMENTS: readonly string[] = [
   `create extension if not exists pg_session_jwt`,
 ];
 
-export function grantStatements(roles: readonly BackendRole[] = BACKEND_ROLE_NAMES): string[] {
+function grantStatements(roles: readonly BackendRole[] = BACKEND_ROLE_NAMES): string[] {
   const list = roles.map(quoteIdent).join(", ");
   return [
     `grant usage on schema public to ${list}`,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { AuditQuery } from "../../db/audit.server";
+import { AUDIT_ACTIONS } from "../../db/limits";
 import { OWNER_PATTERN } from "../todos/bulk-intent.server";
 
 const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
@@ -36,9 +37,7 @@ const auditParams = z.object({
   ),
   action: z.preprocess(
     emptyToUndefined,
-    z
-      .enum(["insert", "update", "delete"], { error: "Action must be insert, update or delete." })
-      .optional(),
+    z.enum(AUDIT_ACTIONS, { error: "Action must be insert, update or delete." }).optional(),
   ),
   from: z.preprocess(emptyToUndefined, date("From must be a date (YYYY-MM-DD).").optional()),
   to: z.preprocess(emptyToUndefined, date("To must be a date (YYYY-MM-DD).").optional()),

@@ -8,7 +8,7 @@ import { LOCAL_TOKEN_TTL_SECONDS } from "./local-idp.server";
  * the session token. The token, not the cookie, is what the database layer
  * trusts, and it counts only while its server-side session record lives.
  */
-export const SESSION_MAX_AGE_SECONDS = LOCAL_TOKEN_TTL_SECONDS;
+const SESSION_MAX_AGE_SECONDS = LOCAL_TOKEN_TTL_SECONDS;
 
 const storages = new Map<boolean, Promise<SessionStorage>>();
 

@@ -21,7 +21,7 @@ export interface TokenVerifier {
  * with ES256, Clerk with RS256. A verifier accepts only its provider's, so no
  * token is ever checked under an algorithm its issuer does not use.
  */
-export type SigningAlgorithm = "ES256" | "RS256";
+type SigningAlgorithm = "ES256" | "RS256";
 
 export function createTokenVerifier(options: {
   keys: JWTVerifyGetKey;

@@ -49,6 +49,12 @@ export function FilterField({ label, children }: { label: string; children: Reac
   );
 }
 
+/** The options of an enumeration, in its order, each with its label. */
+export const optionsOf = <V extends string>(
+  values: readonly V[],
+  labels: Record<V, string>,
+): [value: string, text: string][] => values.map((value) => [value, labels[value]]);
+
 export function SelectField({
   label,
   name,

@@ -1,6 +1,6 @@
 import { Link } from "@remix-run/react";
 
-export interface PageLinks {
+interface PageLinks {
   first: string;
   previous: string | null;
   next: string | null;

@@ -14,11 +14,11 @@ import { utcTime } from "./utc-time";
  */
 
 export type QueueFetcher = FetcherWithComponents<{ error?: string }>;
-export type Claim = SerializeFrom<LiveClaim>;
+type Claim = SerializeFrom<LiveClaim>;
 
 export const BUTTON =
   "rounded-md px-3 py-1 text-sm font-medium focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 disabled:cursor-wait disabled:opacity-60";
-export const SECONDARY_BUTTON = `${BUTTON} border border-slate-300 bg-white text-slate-700 hover:bg-slate-50 focus-visible:outline-indigo-600`;
+const SECONDARY_BUTTON = `${BUTTON} border border-slate-300 bg-white text-slate-700 hover:bg-slate-50 focus-visible:outline-indigo-600`;
 
 /** The intent the fetcher is posting right now, if any. */
 export const pendingIntent = (fetcher: QueueFetcher) =>

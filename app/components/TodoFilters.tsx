@@ -1,8 +1,24 @@
 import type { Member } from "../../db/directory/people.server";
-import { FIELD_CLASS, FilterField, FilterForm, SelectField } from "./FilterForm";
+import {
+  SORTS,
+  TODO_STATUSES,
+  VERDICT_FILTERS,
+  type Sort,
+  type TodoStatus,
+  type VerdictFilter,
+} from "../../db/limits";
+import { FIELD_CLASS, FilterField, FilterForm, optionsOf, SelectField } from "./FilterForm";
 import { MemberSelect } from "./MemberSelect";
 
-export interface FilterValues {
+const STATUS_LABELS: Record<TodoStatus, string> = { open: "Open", complete: "Complete" };
+const VERDICT_LABELS: Record<VerdictFilter, string> = {
+  unreviewed: "Unreviewed",
+  approved: "Approved",
+  flagged: "Flagged",
+};
+const SORT_LABELS: Record<Sort, string> = { newest: "Newest first", oldest: "Oldest first" };
+
+interface FilterValues {
   owner?: string;
   status?: string;
   verdict?: string;
@@ -45,31 +61,19 @@ export function TodoFilters({
         label="Status"
         name="status"
         value={values.status ?? ""}
-        options={[
-          ["", "Any"],
-          ["open", "Open"],
-          ["complete", "Complete"],
-        ]}
+        options={[["", "Any"], ...optionsOf(TODO_STATUSES, STATUS_LABELS)]}
       />
       <SelectField
         label="Verdict"
         name="verdict"
         value={values.verdict ?? ""}
-        options={[
-          ["", "Any"],
-          ["unreviewed", "Unreviewed"],
-          ["approved", "Approved"],
-          ["flagged", "Flagged"],
-        ]}
+        options={[["", "Any"], ...optionsOf(VERDICT_FILTERS, VERDICT_LABELS)]}
       />
       <SelectField
         label="Sort"
         name="sort"
         value={values.sort}
-        options={[
-          ["newest", "Newest first"],
-          ["oldest", "Oldest first"],
-        ]}
+        options={optionsOf(SORTS, SORT_LABELS)}
       />
     </FilterForm>
   );

@@ -1,6 +1,6 @@
-import type { ReviewVerdict } from "../../db/limits";
+import type { ReviewVerdict, VerdictFilter } from "../../db/limits";
 
-const STYLES: Record<ReviewVerdict | "unreviewed", string> = {
+const STYLES: Record<VerdictFilter, string> = {
   approved: "bg-emerald-50 text-emerald-800 ring-emerald-200",
   flagged: "bg-amber-50 text-amber-900 ring-amber-300",
   unreviewed: "bg-slate-50 text-slate-600 ring-slate-200",

@@ -10,7 +10,7 @@ import {
 import { sessionIdOf, type Identity } from "../../roles/identity";
 import { authMode } from "../config.server";
 
-export const unavailable = () =>
+const unavailable = () =>
   json(
     {
       message: "The database is not answering right now. Your data is safe; try again in a moment.",

@@ -1,13 +1,20 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData, useLocation } from "@remix-run/react";
 import { listAudit } from "../../db/audit.server";
+import { AUDIT_ACTIONS, type AuditAction } from "../../db/limits";
 import { auditSearch, parseAuditParams } from "../audit/params.server";
 import { requireIdentity } from "../auth/request.server";
 import { AuditEntry } from "../components/AuditEntry";
 import { EmptyState } from "../components/EmptyState";
 import { ExportLinks } from "../components/ExportLinks";
 import { FlashMessage } from "../components/FlashMessage";
-import { FIELD_CLASS, FilterField, FilterForm, SelectField } from "../components/FilterForm";
+import {
+  FIELD_CLASS,
+  FilterField,
+  FilterForm,
+  optionsOf,
+  SelectField,
+} from "../components/FilterForm";
 import { Pagination } from "../components/Pagination";
 import { requireCapability } from "../lib/capability.server";
 import { readSearch } from "../lib/edge.server";
@@ -15,6 +22,12 @@ import { readFlash } from "../lib/flash.server";
 import { scopedRead } from "../lib/scoped.server";
 
 export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
+
+const ACTION_LABELS: Record<AuditAction, string> = {
+  insert: "Insert",
+  update: "Update",
+  delete: "Delete",
+};
 
 export const meta: MetaFunction = () => [{ title: "Audit log · Warden" }];
 
@@ -89,12 +102,7 @@ export default function AuditPage() {
           label="Action"
           name="action"
           value={filters.action}
-          options={[
-            ["", "Any"],
-            ["insert", "Insert"],
-            ["update", "Update"],
-            ["delete", "Delete"],
-          ]}
+          options={[["", "Any"], ...optionsOf(AUDIT_ACTIONS, ACTION_LABELS)]}
         />
         <FilterField label="From">
           <input type="date" name="from" defaultValue={filters.from} className={FIELD_CLASS} />

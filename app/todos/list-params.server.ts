@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { decodeCursor } from "../../db/cursor";
-import { SORTS, VERDICT_FILTERS, type TodoListQuery } from "../../db/todo-list.server";
+import { SORTS, TODO_STATUSES, VERDICT_FILTERS } from "../../db/limits";
+import type { TodoListQuery } from "../../db/todo-list.server";
 
 /**
  * The list view lives in the URL (owner, status, verdict, q, sort, and a
@@ -27,7 +28,7 @@ const listParams = z.object({
   ),
   status: z.preprocess(
     emptyToUndefined,
-    z.enum(["open", "complete"], { error: "Status must be open or complete." }).optional(),
+    z.enum(TODO_STATUSES, { error: "Status must be open or complete." }).optional(),
   ),
   verdict: z.preprocess(
     emptyToUndefined,

@@ -18,7 +18,7 @@ import { liveInBoth, tombstonesFor, type Listed, type LiveDirectory } from "./re
 
 export const CLERK_API_URL = "https://api.clerk.com";
 /** Clerk's largest page. */
-export const MAX_PAGE_SIZE = 500;
+const MAX_PAGE_SIZE = 500;
 
 export interface ClerkApiOptions {
   secretKey: string;
@@ -35,7 +35,7 @@ export interface ClerkApiOptions {
 }
 
 /** One page of Clerk objects: the ids of the objects on it and what they change in the directory. */
-export interface DirectoryPage {
+interface DirectoryPage {
   /** The request, for messages: the path and query, never the key. */
   request: string;
   ids: string[];
@@ -50,13 +50,13 @@ export interface DirectoryPage {
   contiguous: boolean;
 }
 
-export interface ClerkApi {
+interface ClerkApi {
   users(): AsyncGenerator<DirectoryPage>;
   organizations(): AsyncGenerator<DirectoryPage>;
   memberships(organizationId: string): AsyncGenerator<DirectoryPage>;
 }
 
-export class ClerkApiError extends Error {
+class ClerkApiError extends Error {
   override name = "ClerkApiError";
 }
 
@@ -243,12 +243,12 @@ export function createClerkApi(options: ClerkApiOptions): ClerkApi {
   };
 }
 
-export type DirectoryCounts = Record<"organizations" | "users" | "memberships", number>;
+type DirectoryCounts = Record<"organizations" | "users" | "memberships", number>;
 
 /** Tombstones per transaction. */
 const TOMBSTONE_BATCH = 500;
 
-export interface SyncOptions {
+interface SyncOptions {
   log?: (line: string) => void;
   /**
    * Reads the directory's live rows older than the sync's start (production:
@@ -262,7 +262,7 @@ export interface SyncOptions {
   now?: () => number;
 }
 
-export interface SyncResult {
+interface SyncResult {
   /** What Clerk listed. */
   listed: DirectoryCounts;
   /** The sync's start (ms), taken before the first request: the version of every tombstone it writes. */

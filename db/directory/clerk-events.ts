@@ -14,7 +14,7 @@ export interface ClerkEvent {
   data: Record<string, unknown>;
 }
 
-export interface Member {
+interface Member {
   userId: string;
   firstName?: string;
   lastName?: string;
@@ -100,7 +100,7 @@ export function membershipEvent(
   };
 }
 
-export interface SignedDelivery {
+interface SignedDelivery {
   body: string;
   headers: Record<string, string>;
 }

@@ -15,11 +15,11 @@ import {
  * shows names exactly the way a Clerk deployment does. One fixed version:
  * seeding again changes nothing, and any newer event (a test webhook) wins.
  */
-export const DEMO_DIRECTORY_VERSION = Date.UTC(2026, 0, 1);
+const DEMO_DIRECTORY_VERSION = Date.UTC(2026, 0, 1);
 
 const emailOf = (userId: string) => `${userId.replace(/^user_/, "")}@example.com`;
 
-export function demoClerkObjects(): {
+function demoClerkObjects(): {
   users: ClerkUser[];
   organizations: ClerkOrganization[];
   memberships: ClerkMembership[];

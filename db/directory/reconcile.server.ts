@@ -91,9 +91,9 @@ export interface Listed {
   memberships: ReadonlyMap<string, { userIds: ReadonlySet<string>; complete: boolean }>;
 }
 
-export type TombstoneCounts = Record<"organizations" | "users" | "memberships", number>;
+type TombstoneCounts = Record<"organizations" | "users" | "memberships", number>;
 
-export interface Tombstones {
+interface Tombstones {
   changes: DirectoryChange[];
   counts: TombstoneCounts;
   /** What was not reconciled, because its listing was not complete, for the log. */

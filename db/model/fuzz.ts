@@ -291,7 +291,7 @@ async function nextIdBase(owner: Pool): Promise<number> {
  * that pick its targets among whatever exists when it runs. Shrinking works
  * on these, so a shrunk sequence still resolves to real ids.
  */
-export interface Plan {
+interface Plan {
   kind: Op["kind"];
   who: number;
   x: number;
@@ -920,7 +920,7 @@ class Divergence extends Error {
   override name = "Divergence";
 }
 
-export interface FuzzOptions {
+interface FuzzOptions {
   seed: number;
   /** Operations to generate in all: sequences of `opsPerRun` until at least this many. */
   ops: number;

@@ -54,7 +54,7 @@ export interface ReviewRow {
 }
 
 /** A person's row in `directory.users`: a deletion leaves a tombstone that hides the person. */
-export interface Person {
+interface Person {
   name: string;
   deleted: boolean;
 }
@@ -121,7 +121,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === "object" && !Array.isArray(value);
 
 /** `warden.active_org_id()`: v2+ tokens (a numeric `v` ≥ 2) name it in `o.id`, older ones in `org_id`; only an organization id counts. */
-export function claimedOrg(claims: Claims): string | null {
+function claimedOrg(claims: Claims): string | null {
   const v2 = typeof claims.v === "number" && claims.v >= 2;
   const raw = v2 ? (isObject(claims.o) ? claims.o.id : undefined) : claims.org_id;
   return typeof raw === "string" && ORG_ID.test(raw) && raw.length <= 104 ? raw : null;
@@ -267,7 +267,7 @@ export function visibleTodos(state: State, identity: ModelIdentity): TodoRow[] {
   return state.todos.filter((t) => seesTodo(c, t));
 }
 
-export function visibleReviews(state: State, identity: ModelIdentity): ReviewRow[] {
+function visibleReviews(state: State, identity: ModelIdentity): ReviewRow[] {
   const c = callerOf(identity);
   return state.reviews.filter((r) => seesReview(state, c, r));
 }
@@ -467,7 +467,7 @@ export interface Step {
   next: State;
 }
 
-export interface ApplyOptions {
+interface ApplyOptions {
   variant?: Variant;
   /** The id Postgres gave the app's insert (`app.create` lets the sequence choose). */
   assignedId?: number;
