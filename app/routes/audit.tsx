@@ -1,7 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData, useLocation } from "@remix-run/react";
 import { listAudit } from "../../db/audit.server";
-import { auditSearch, parseAuditParams } from "../audit/params.server";
+import { auditParams, auditSearch } from "../audit/params.server";
 import { requireIdentity } from "../auth/request.server";
 import { AuditEntry } from "../components/AuditEntry";
 import { EmptyState } from "../components/EmptyState";
@@ -12,6 +12,7 @@ import { Pagination } from "../components/Pagination";
 import { requireCapability } from "../lib/capability.server";
 import { readSearch } from "../lib/edge.server";
 import { readFlash } from "../lib/flash.server";
+import { requireQuery } from "../lib/form.server";
 import { scopedRead } from "../lib/scoped.server";
 
 export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
@@ -21,9 +22,7 @@ export const meta: MetaFunction = () => [{ title: "Audit log · Warden" }];
 export async function loader(args: LoaderFunctionArgs) {
   const identity = await requireIdentity(args);
   requireCapability(identity, "readAudit");
-  const params = parseAuditParams(readSearch(args.request));
-  if (!params.ok) throw json({ message: params.error }, { status: 400 });
-  const query = params.value;
+  const query = requireQuery(auditParams, readSearch(args.request));
   const flash = await readFlash(args.request);
   const page = await scopedRead(identity, (tx) => listAudit(tx, query));
   const data = {
