@@ -11,10 +11,11 @@ import {
 } from "../../db/bulk.server";
 import { BULK_LIMIT, COUNT_CAP, type BulkAction } from "../../db/limits";
 import type { Identity } from "../../roles/identity";
-import { readSearch } from "../lib/edge.server";
+import { requireCapability } from "../lib/capability.server";
+import { BULK_FORM_MAX_BYTES, readForm, readSearch } from "../lib/edge.server";
 import { setFlash } from "../lib/flash.server";
-import { scoped } from "../lib/scoped.server";
 import { parseFields } from "../lib/form.server";
+import { scoped } from "../lib/scoped.server";
 import type { BulkActionData } from "./bulk";
 import { bulkIntent, type BulkIntent } from "./bulk-intent.server";
 import { listParams } from "./list-params.server";
@@ -67,8 +68,11 @@ function parseBulkRequest(
   return { ok: true, intent, bulk };
 }
 
-/** POST /todos/bulk, once the caller may edit in bulk: parse, one scoped transaction, then a redirect back to the list carrying the result. */
-export async function handleBulk(request: Request, identity: Identity, form: FormData) {
+/** POST /todos/bulk: parse, one scoped transaction, then a redirect to the list carrying the result. */
+export async function handleBulk(request: Request, identity: Identity) {
+  // Who may do this is answered before what was asked is read.
+  requireCapability(identity, "bulkEdit");
+  const form = await readForm(request, { maxBytes: BULK_FORM_MAX_BYTES });
   const parsed = parseBulkRequest(request, form);
   if (!parsed.ok) return failure(parsed.error, 400);
   const { intent, bulk } = parsed;
