@@ -578,7 +578,7 @@ class Worker {
     const action = pick(["complete", "reopen", "delete", "reassign"] as const);
     const confirmed = chance(0.7);
     const form: Record<string, string | string[]> = { intent: "bulk", action };
-    let path = "/todos";
+    let path = "/todos/bulk";
     if (chance(0.8))
       form.id = Array.from({ length: 1 + Math.floor(Math.random() * 4) }, () =>
         String(this.targetId()),
@@ -586,7 +586,7 @@ class Worker {
     else {
       // A small filter: the rows this worker created in this organization.
       form.scope = "filter";
-      path = `/todos?q=soak-${this.index}-`;
+      path = `/todos/bulk?q=soak-${this.index}-`;
     }
     if (action === "reassign") form.owner = pick(USERS);
     if (confirmed) form.confirmed = "yes";

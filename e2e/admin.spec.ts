@@ -105,7 +105,7 @@ test("members and moderators are refused bulk edits and the audit log", async ({
     await signIn(page, identity);
     await expect(page.getByRole("button", { name: "Mark complete" })).toHaveCount(0);
     await expect(page.getByRole("link", { name: "Audit" })).toHaveCount(0);
-    const bulk = await postAs(page, "/todos", {
+    const bulk = await postAs(page, "/todos/bulk", {
       intent: "bulk",
       action: "complete",
       scope: "filter",

@@ -164,7 +164,7 @@ test("a reassign to someone outside Acme is refused, asked or confirmed, and cha
     const id = await createTodo(page, uniqueTask("Stays with Adam"));
     for (const outsider of [...OUTSIDERS.map((person) => person.userId), "user_nobody"]) {
       for (const confirmed of [{}, { confirmed: "yes" }] as Record<string, string>[]) {
-        const response = await postAs(page, "/todos", {
+        const response = await postAs(page, "/todos/bulk", {
           intent: "bulk",
           action: "reassign",
           owner: outsider,

@@ -698,6 +698,7 @@ async function checkWrite(
     case "bulk": {
       let ids: number[];
       const fields: Record<string, string | string[]> = { intent: "bulk", action: cmd.action };
+      path = "/todos/bulk";
       if ("picks" in cmd.target) {
         const aimedIds = cmd.target.picks.map((target) =>
           aimed(run, before, caller, idAt(before, caller, target), target),
@@ -717,7 +718,7 @@ async function checkWrite(
           )
           .map((t) => t.id);
         fields.scope = "filter";
-        path = `/todos?${listSearch({ q: MARK, status: wanted, owner })}`;
+        path = `/todos/bulk?${listSearch({ q: MARK, status: wanted, owner })}`;
       }
       if (cmd.action === "reassign") fields.owner = cmd.owner;
       if (cmd.confirmed) fields.confirmed = "yes";

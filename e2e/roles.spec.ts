@@ -143,7 +143,7 @@ test("one browser session switches alice → maya → adam → bob; the same /to
       expect(forced.status(), `${person.userId} edits a stranger's todo`).toBe(
         person.role === "admin" ? 303 : 404,
       );
-      const bulk = await postAs(page, "/todos", {
+      const bulk = await postAs(page, "/todos/bulk", {
         intent: "bulk",
         action: "reopen",
         id: strangersTodo,
@@ -401,7 +401,7 @@ async function attempt(
             )
           )[0].is_complete;
         const before = await completeNow();
-        const response = await postAs(page, "/todos", {
+        const response = await postAs(page, "/todos/bulk", {
           intent: "bulk",
           action: before ? "reopen" : "complete",
           id: otherId,

@@ -82,7 +82,7 @@ const MUTATIONS: Mutation[] = [
   {
     name: "todos bulk delete of a whole filter",
     victim: "user_adam",
-    routeId: "routes/todos",
+    routeId: "routes/todos.bulk",
     success: 303,
     target: async (db) => {
       // The filter (the page's URL) matches only these two, so the control request deletes nothing else.
@@ -92,7 +92,7 @@ const MUTATIONS: Mutation[] = [
         [marker],
       );
       return {
-        path: `/todos?q=${encodeURIComponent(marker)}`,
+        path: `/todos/bulk?q=${encodeURIComponent(marker)}`,
         form: { intent: "bulk", action: "delete", scope: "filter", confirmed: "yes" },
         took: async (db) =>
           expect(
@@ -365,7 +365,11 @@ test("the session and flash cookies are HttpOnly and SameSite=Lax, and not Secur
 
   // A bulk action's result rides to the next page in the flash cookie.
   const id = await createTodo(page, uniqueTask("Flash cookie source"));
-  const bulk = await postAs(page, "/todos", { intent: "bulk", action: "complete", id: String(id) });
+  const bulk = await postAs(page, "/todos/bulk", {
+    intent: "bulk",
+    action: "complete",
+    id: String(id),
+  });
   expect(bulk.status()).toBe(303);
   const [flash] = setCookies(bulk, "__warden_flash");
   expect(flash).toBeTruthy();

@@ -10,7 +10,8 @@ import {
   type Columns,
   type ExportFormat,
 } from "../lib/export.server";
-import { parseAuditParams } from "./params.server";
+import { parseFields } from "../lib/form.server";
+import { auditParams } from "./params.server";
 
 const AUDIT_COLUMNS: Columns<AuditRow> = {
   id: (entry) => entry.id,
@@ -49,7 +50,7 @@ export function exportAudit(
 export const auditExportLoader = (format: ExportFormat) => async (args: LoaderFunctionArgs) => {
   const identity = await requireIdentity(args);
   requireCapability(identity, "readAudit");
-  const params = parseAuditParams(readSearch(args.request));
+  const params = parseFields(auditParams, readSearch(args.request));
   if (!params.ok) throw malformedFilter(params.error);
   return exportAudit(identity, params.value, format);
 };

@@ -1,14 +1,9 @@
 import { z } from "zod";
 import type { AuditQuery } from "../../db/audit.server";
 import { AUDIT_ACTIONS } from "../../db/limits";
-import { OWNER_PATTERN } from "../todos/bulk-intent.server";
+import { emptyToUndefined, positiveId, USER_ID_PATTERN } from "../lib/fields";
 
-const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
-const positiveId = (message: string) =>
-  z
-    .string()
-    .regex(/^[1-9][0-9]{0,14}$/, message)
-    .transform(Number);
+const BROKEN_LINK = "That page link is broken. Start again from the first page.";
 const date = (message: string) =>
   z
     .string()
@@ -22,52 +17,36 @@ const date = (message: string) =>
       message,
     );
 
-const auditParams = z.object({
-  actor: z.preprocess(
-    emptyToUndefined,
-    z.string().trim().regex(OWNER_PATTERN, "The actor must be a user id.").optional(),
-  ),
-  todo: z.preprocess(
-    emptyToUndefined,
-    positiveId("The todo id must be a positive whole number.").optional(),
-  ),
-  tx: z.preprocess(
-    emptyToUndefined,
-    positiveId("The transaction id must be a positive whole number.").optional(),
-  ),
-  action: z.preprocess(
-    emptyToUndefined,
-    z.enum(AUDIT_ACTIONS, { error: "Action must be insert, update or delete." }).optional(),
-  ),
-  from: z.preprocess(emptyToUndefined, date("From must be a date (YYYY-MM-DD).").optional()),
-  to: z.preprocess(emptyToUndefined, date("To must be a date (YYYY-MM-DD).").optional()),
-  after: z.preprocess(
-    emptyToUndefined,
-    positiveId("That page link is broken. Start again from the first page.").optional(),
-  ),
-  before: z.preprocess(
-    emptyToUndefined,
-    positiveId("That page link is broken. Start again from the first page.").optional(),
-  ),
-});
-
-export function parseAuditParams(
-  search: URLSearchParams,
-): { ok: true; value: AuditQuery } | { ok: false; error: string } {
-  const raw = Object.fromEntries(
-    ["actor", "todo", "tx", "action", "from", "to", "after", "before"].flatMap((key) =>
-      search.has(key) ? [[key, search.get(key)]] : [],
+/** /audit's filter and page, in the URL; the exports take the same. Anything malformed is a 400. */
+export const auditParams = z
+  .object({
+    actor: z.preprocess(
+      emptyToUndefined,
+      z.string().trim().regex(USER_ID_PATTERN, "The actor must be a user id.").optional(),
     ),
-  );
-  const result = auditParams.safeParse(raw);
-  if (!result.success) return { ok: false, error: result.error.issues[0].message };
-  const { todo, tx, ...rest } = result.data;
-  if (rest.from && rest.to && rest.from > rest.to)
-    return { ok: false, error: "The date range ends before it starts." };
-  if (rest.after && rest.before)
-    return { ok: false, error: "That page link is broken. Start again from the first page." };
-  return { ok: true, value: { ...rest, todoId: todo, txId: tx } };
-}
+    todo: z.preprocess(
+      emptyToUndefined,
+      positiveId("The todo id must be a positive whole number.").optional(),
+    ),
+    tx: z.preprocess(
+      emptyToUndefined,
+      positiveId("The transaction id must be a positive whole number.").optional(),
+    ),
+    action: z.preprocess(
+      emptyToUndefined,
+      z.enum(AUDIT_ACTIONS, { error: "Action must be insert, update or delete." }).optional(),
+    ),
+    from: z.preprocess(emptyToUndefined, date("From must be a date (YYYY-MM-DD).").optional()),
+    to: z.preprocess(emptyToUndefined, date("To must be a date (YYYY-MM-DD).").optional()),
+    after: z.preprocess(emptyToUndefined, positiveId(BROKEN_LINK).optional()),
+    before: z.preprocess(emptyToUndefined, positiveId(BROKEN_LINK).optional()),
+  })
+  .refine(
+    (value) => !(value.from && value.to && value.from > value.to),
+    "The date range ends before it starts.",
+  )
+  .refine((value) => !(value.after && value.before), BROKEN_LINK)
+  .transform(({ todo, tx, ...rest }): AuditQuery => ({ ...rest, todoId: todo, txId: tx }));
 
 export function auditSearch(
   query: AuditQuery,

@@ -5,6 +5,7 @@ import { loader as rootLoader } from "../root";
 import { action as reviewAction } from "../routes/review";
 import { loader as auditLoader } from "../routes/audit";
 import { action as todosAction, loader as todosLoader } from "../routes/todos";
+import { action as bulkAction } from "../routes/todos.bulk";
 import { args, formPost, settle, signInAs, URL_BASE } from "../testing/routes";
 import { brokenTokens } from "../testing/tokens";
 import { storeLocalToken } from "./session.server";
@@ -94,10 +95,10 @@ describe("capability and input checks come before any connection", () => {
     [
       "a moderator bulk-deletes",
       () =>
-        todosAction(
+        bulkAction(
           args(
             formPost(
-              "/todos",
+              "/todos/bulk",
               { intent: "bulk", action: "delete", scope: "filter", confirmed: "yes" },
               cookies.maya,
             ),
@@ -108,16 +109,20 @@ describe("capability and input checks come before any connection", () => {
     [
       "a member bulk-completes",
       () =>
-        todosAction(
-          args(formPost("/todos", { intent: "bulk", action: "complete", id: "1" }, cookies.alice)),
+        bulkAction(
+          args(
+            formPost("/todos/bulk", { intent: "bulk", action: "complete", id: "1" }, cookies.alice),
+          ),
         ),
       403,
     ],
     [
       "an admin's malformed bulk action",
       () =>
-        todosAction(
-          args(formPost("/todos", { intent: "bulk", action: "explode", id: "1" }, cookies.adam)),
+        bulkAction(
+          args(
+            formPost("/todos/bulk", { intent: "bulk", action: "explode", id: "1" }, cookies.adam),
+          ),
         ),
       400,
     ],

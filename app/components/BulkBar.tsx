@@ -1,20 +1,11 @@
 import { Form, Link, useNavigation } from "@remix-run/react";
 import type { Member } from "../../db/directory/people.server";
-import { COUNT_CAP, type BulkAction } from "../../db/limits";
+import { COUNT_CAP } from "../../db/limits";
+import type { BulkConfirmation } from "../todos/bulk";
 import { MemberSelect } from "./MemberSelect";
 import { useFocusOn } from "./useFocusOn";
 
 export const BULK_FORM_ID = "bulk-form";
-
-export interface BulkConfirmation {
-  action: BulkAction;
-  count: number;
-  scope: "selected" | "filter";
-  ids: number[];
-  owner?: string;
-  /** The new owner's name, as the directory has it. */
-  ownerName?: string;
-}
 
 const button = "rounded-md px-3 py-1.5 text-sm font-medium disabled:opacity-50";
 
@@ -25,7 +16,8 @@ const todos = (n: number) => `${fmt(n)} ${n === 1 ? "todo" : "todos"}`;
  * The admin's bulk form. Row checkboxes join it through the `form`
  * attribute, so it works as one plain form without JavaScript.
  */
-interface BulkBarProps {
+export interface BulkBarProps {
+  /** Where the bar posts: the bulk route, with the page's filter. */
   action: string;
   selectedCount: number | null;
   matching: number;
@@ -33,6 +25,13 @@ interface BulkBarProps {
   members: Member[];
   pending: boolean;
   error?: string;
+}
+
+/** What the todos page hands its bulk route, which draws the bar with the answer to the last post. */
+export interface BulkContext {
+  bar: Omit<BulkBarProps, "error">;
+  /** Back to the list as it was, for a confirmation's Cancel. */
+  cancelTo: string;
 }
 
 export function BulkBar({
@@ -53,7 +52,6 @@ export function BulkBar({
       className="space-y-2 rounded-lg border border-indigo-200 bg-indigo-50/40 p-3"
       aria-label="Bulk actions"
     >
-      <input type="hidden" name="intent" value="bulk" />
       <fieldset className="flex flex-wrap items-center gap-x-4 gap-y-1 text-sm">
         <legend className="sr-only">Apply to</legend>
         <label className="flex items-center gap-1.5">
@@ -181,7 +179,6 @@ export function BulkConfirm({
         This will {what}. It cannot be undone from here; the audit log keeps the rows as they were.
       </p>
       <Form method="post" action={action} className="mt-3 flex flex-wrap gap-2">
-        <input type="hidden" name="intent" value="bulk" />
         <input type="hidden" name="action" value={confirm.action} />
         <input type="hidden" name="scope" value={confirm.scope} />
         <input type="hidden" name="confirmed" value="yes" />

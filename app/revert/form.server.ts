@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { firstStringValues } from "../todos/intents.server";
 
 /**
  * The form contract of POST /revert: which transaction, and where to go back
@@ -9,7 +8,7 @@ import { firstStringValues } from "../todos/intents.server";
 
 export const DEFAULT_BACK = "/todos";
 
-const revertForm = z.object({
+export const revertForm = z.object({
   tx: z
     .string({ error: "Missing transaction id." })
     .regex(/^[1-9][0-9]{0,15}$/, "The transaction id must be a positive whole number.")
@@ -24,12 +23,3 @@ const revertForm = z.object({
 });
 
 export type RevertForm = z.infer<typeof revertForm>;
-
-export function parseRevertForm(
-  form: FormData,
-): { ok: true; value: RevertForm } | { ok: false; error: string } {
-  const result = revertForm.safeParse(firstStringValues(form));
-  return result.success
-    ? { ok: true, value: result.data }
-    : { ok: false, error: result.error.issues[0].message };
-}

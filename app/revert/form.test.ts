@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { parseRevertForm } from "./form.server";
+import { parseFields } from "../lib/form.server";
+import { revertForm } from "./form.server";
+
+const parseRevertForm = (data: FormData) => parseFields(revertForm, data);
 
 const form = (fields: Record<string, string>) => {
   const data = new FormData();

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { REVIEW_NOTE_MAX_LENGTH, REVIEW_REASONS, REVIEW_VERDICTS } from "../../db/limits";
-import { firstStringValues, todoId } from "../todos/intents.server";
+import type { FieldError } from "../lib/form.server";
+import { todoId } from "../todos/intents.server";
 
 /**
  * The form contract of POST /review. Every intent names a todo by `id`:
@@ -73,11 +74,10 @@ export const reviewIntent = z.discriminatedUnion(
 
 export type ReviewIntent = z.infer<typeof reviewIntent>;
 
-export function parseReviewIntent(
-  form: FormData,
-): { ok: true; value: ReviewIntent } | { ok: false; error: string; id?: string } {
-  const values = firstStringValues(form);
-  const result = reviewIntent.safeParse(values);
-  if (result.success) return { ok: true, value: result.data };
-  return { ok: false, error: result.error.issues[0].message, id: values.id };
-}
+/** `id` as posted, even when it was the trouble: which todo the message is about. */
+export type ReviewActionData = { error: string; id?: string };
+
+export const reviewIntentError = (
+  { error }: FieldError,
+  fields: Record<string, string>,
+): ReviewActionData => ({ error, id: fields.id });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { REVIEW_REASONS } from "../../db/limits";
-import { parseReviewIntent } from "./intents.server";
+import { firstStringValues, parseFields } from "../lib/form.server";
+import { reviewIntent, reviewIntentError } from "./intents.server";
 
 // The messages are the user-facing contract (shown on the review page), so
 // they are spelled out here rather than imported.
@@ -12,6 +13,12 @@ const NOTE_TOO_LONG = "A note can be at most 1000 characters.";
 const FLAG_NEEDS_REASON = "Choose a reason for the flag.";
 const ESCALATION_NEEDS_REASON = "Choose a reason for the escalation.";
 const BAD_REASON = "Choose a reason from the list.";
+
+/** The intent, or what POST /review answers with a 400 for it. */
+function parseReviewIntent(data: FormData) {
+  const parsed = parseFields(reviewIntent, data);
+  return parsed.ok ? parsed : { ok: false, ...reviewIntentError(parsed, firstStringValues(data)) };
+}
 
 function form(fields: Record<string, string | Blob> | [string, string][]): FormData {
   const data = new FormData();

@@ -2,7 +2,7 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { useLoaderData, useLocation } from "@remix-run/react";
 import { listAudit } from "../../db/audit.server";
 import { AUDIT_ACTIONS, type AuditAction } from "../../db/limits";
-import { auditSearch, parseAuditParams } from "../audit/params.server";
+import { auditParams, auditSearch } from "../audit/params.server";
 import { requireIdentity } from "../auth/request.server";
 import { AuditEntry } from "../components/AuditEntry";
 import { EmptyState } from "../components/EmptyState";
@@ -19,9 +19,8 @@ import { Pagination } from "../components/Pagination";
 import { requireCapability } from "../lib/capability.server";
 import { readSearch } from "../lib/edge.server";
 import { readFlash } from "../lib/flash.server";
+import { requireQuery } from "../lib/form.server";
 import { scopedRead } from "../lib/scoped.server";
-
-export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
 
 const ACTION_LABELS: Record<AuditAction, string> = {
   insert: "Insert",
@@ -29,14 +28,14 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   delete: "Delete",
 };
 
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
+
 export const meta: MetaFunction = () => [{ title: "Audit log · Warden" }];
 
 export async function loader(args: LoaderFunctionArgs) {
   const identity = await requireIdentity(args);
   requireCapability(identity, "readAudit");
-  const params = parseAuditParams(readSearch(args.request));
-  if (!params.ok) throw json({ message: params.error }, { status: 400 });
-  const query = params.value;
+  const query = requireQuery(auditParams, readSearch(args.request));
   const flash = await readFlash(args.request);
   const page = await scopedRead(identity, (tx) => listAudit(tx, query));
   const data = {

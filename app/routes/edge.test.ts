@@ -9,6 +9,7 @@ import { action as signInAction } from "./sign-in";
 import { action as signOutAction } from "./sign-out";
 import { action as switchAction } from "./switch";
 import { action as todosAction, loader as todosLoader } from "./todos";
+import { action as bulkAction } from "./todos.bulk";
 
 /**
  * The edge in front of every route: forged cross-site posts, and input no
@@ -60,8 +61,8 @@ const MUTATIONS: [string, Action, string, () => string | null, Record<string, st
   ],
   [
     "bulk-delete everything matching",
-    todosAction,
-    `/todos?q=${encodeURIComponent(BULK_TARGET)}`,
+    bulkAction,
+    `/todos/bulk?q=${encodeURIComponent(BULK_TARGET)}`,
     () => cookies.adam,
     { intent: "bulk", action: "delete", scope: "filter", confirmed: "yes" },
   ],
@@ -269,10 +270,10 @@ describe("size limits", () => {
     expect(pulled).toBeLessThanOrEqual(4);
   });
 
-  it("a bulk selection of 50,000 ids fits the larger limit of /todos", async () => {
+  it("a bulk selection of 50,000 ids fits the larger limit of /todos/bulk", async () => {
     const body = `intent=bulk&action=complete${"&id=999999999999".repeat(50_000)}`;
     const { response } = await settle(() =>
-      todosAction(args(raw("POST", "/todos", body, URLENCODED, cookies.adam))),
+      bulkAction(args(raw("POST", "/todos/bulk", body, URLENCODED, cookies.adam))),
     );
     expect(response.status).toBe(303);
   });
@@ -306,11 +307,11 @@ describe("malformed query strings", () => {
     [
       "a bulk action filtered by a NUL",
       () =>
-        todosAction(
+        bulkAction(
           args(
             raw(
               "POST",
-              "/todos?q=%00",
+              "/todos/bulk?q=%00",
               "intent=bulk&action=complete&scope=filter",
               URLENCODED,
               cookies.adam,

@@ -12,7 +12,7 @@ import { args, formPost, settle, signInAs, URL_BASE } from "../testing/routes";
 import { exportTodos } from "../todos/export.server";
 import { loader as auditCsv } from "./audit_.export[.csv]";
 import { loader as auditNdjson } from "./audit_.export[.ndjson]";
-import { action as todosAction } from "./todos";
+import { action as bulkAction } from "./todos.bulk";
 import { loader as todosCsv } from "./todos_.export[.csv]";
 
 /**
@@ -339,7 +339,7 @@ describe("/audit/export.csv and .ndjson", () => {
       ["confirmed", "yes"],
       ...bulkIds.map((id) => ["id", String(id)]),
     ]);
-    expect((await todosAction(args(formPost("/todos", body, cookies[ADAM])))).status).toBe(303);
+    expect((await bulkAction(args(formPost("/todos/bulk", body, cookies[ADAM])))).status).toBe(303);
   });
 
   interface AuditFilter {

@@ -17,7 +17,8 @@ import { expectBulkDone } from "../../db/testing/bulk-checks";
 import { freshUserId, ownerPool } from "../../db/testing/identities";
 import * as checks from "../../db/testing/owner-checks";
 import { URL_BASE, args, formPost, settle, signInAs } from "../testing/routes";
-import { action, loader } from "./todos";
+import { loader } from "./todos";
+import { action } from "./todos.bulk";
 
 // One attempt each: these tests are about what a failed attempt leaves behind. Retrying on a
 // fresh connection, which would hide the failure here, is availability.test.ts's subject.
@@ -102,7 +103,8 @@ async function arrange(bulkAction: BulkAction) {
     to,
     ids,
     page,
-    post: () => settle(() => action(args(formPost(`${URL_BASE}${page}`, fields, cookie)))),
+    post: () =>
+      settle(() => action(args(formPost(`${URL_BASE}/todos/bulk?owner=${from}`, fields, cookie)))),
   };
 }
 type Arranged = Awaited<ReturnType<typeof arrange>>;
@@ -149,7 +151,7 @@ async function expectNextRequestsSucceed(arranged: Arranged, auditSince: number)
   await expectBulkDone(owner, arranged, auditSince);
 }
 
-describe.each(BULK_ACTIONS)(`POST /todos bulk %s of ${N} todos as ${ADAM}`, (bulkAction) => {
+describe.each(BULK_ACTIONS)(`POST /todos/bulk %s of ${N} todos as ${ADAM}`, (bulkAction) => {
   // A trigger that raises is the server failing, not the user asking for something wrong: 500, never 400 or 503.
   it.each(ROWS)(
     "a trigger raising on row %i: 500 'nothing was changed', cause logged, nothing changed or audited; then the page and the action work",

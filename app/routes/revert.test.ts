@@ -7,6 +7,7 @@ import { addMembers } from "../../db/testing/directory";
 import { ownerPool } from "../../db/testing/identities";
 import { URL_BASE, args, formPost, settle, signInAs } from "../testing/routes";
 import { action as todosAction, loader as todosLoader } from "./todos";
+import { action as bulkAction } from "./todos.bulk";
 import { action as revertAction, loader as revertLoader } from "./revert";
 
 /**
@@ -88,7 +89,7 @@ describe("undo after a bulk delete (admin)", () => {
       ...ids.map((id): [string, string] => ["id", String(id)]),
     ];
     const deleted = await settle(() =>
-      todosAction(args(formPost("/todos?q=undo", fields, cookies[ADAM]))),
+      bulkAction(args(formPost("/todos/bulk?q=undo", fields, cookies[ADAM]))),
     );
     expect(deleted.response.status).toBe(303);
     const flash = await flashAfter(deleted.response, cookies[ADAM]);
@@ -151,7 +152,9 @@ describe("refusals: a status, a sentence, nothing changed", () => {
       ["action", "complete"],
       ...ids.map((id): [string, string] => ["id", String(id)]),
     ];
-    const done = await settle(() => todosAction(args(formPost("/todos", fields, cookies[ADAM]))));
+    const done = await settle(() =>
+      bulkAction(args(formPost("/todos/bulk", fields, cookies[ADAM]))),
+    );
     adminTx = (await flashAfter(done.response, cookies[ADAM]))!.undo!;
     state = await rows(ids);
   });

@@ -4,8 +4,9 @@ import { revertTransaction } from "../../db/revert.server";
 import { requireIdentity } from "../auth/request.server";
 import { readForm, requireMutation } from "../lib/edge.server";
 import { setFlash } from "../lib/flash.server";
+import { parseForm } from "../lib/form.server";
 import { scopedAtOnce } from "../lib/scoped.server";
-import { DEFAULT_BACK, parseRevertForm } from "../revert/form.server";
+import { DEFAULT_BACK, revertForm } from "../revert/form.server";
 import { describeRevert, type RevertRefusal } from "../revert/outcome.server";
 
 export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
@@ -25,12 +26,12 @@ type RevertActionData = Omit<RevertRefusal, "status"> & { back: string };
 export async function action(args: ActionFunctionArgs) {
   requireMutation(args.request);
   const identity = await requireIdentity(args);
-  const parsed = parseRevertForm(await readForm(args.request));
-  if (!parsed.ok)
-    return json<RevertActionData>(
-      { error: parsed.error, rows: [], back: DEFAULT_BACK },
-      { status: 400 },
-    );
+  const parsed = parseForm(
+    revertForm,
+    await readForm(args.request),
+    ({ error }): RevertActionData => ({ error, rows: [], back: DEFAULT_BACK }),
+  );
+  if (!parsed.ok) return parsed.response;
   const { tx, back } = parsed.value;
   const outcome = await scopedAtOnce(identity, (scope) => revertTransaction(scope, tx));
   const described = describeRevert(tx, outcome);

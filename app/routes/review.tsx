@@ -18,8 +18,9 @@ import { useLiveRevalidation } from "../lib/useLiveRevalidation";
 import { requireCapability } from "../lib/capability.server";
 import { readForm, requireMutation } from "../lib/edge.server";
 import { readFlash, setFlash } from "../lib/flash.server";
+import { parseForm } from "../lib/form.server";
 import { scopedAtOnce, scopedRead } from "../lib/scoped.server";
-import { parseReviewIntent } from "../review/intents.server";
+import { reviewIntent, reviewIntentError, type ReviewActionData } from "../review/intents.server";
 import { queueDone, queueRefusal, runQueueIntent } from "../review/queue-action.server";
 
 export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
@@ -43,15 +44,12 @@ export async function loader(args: LoaderFunctionArgs) {
   return json(data, flash.clear ? { headers: { "Set-Cookie": flash.clear } } : undefined);
 }
 
-export type ReviewActionData = { error: string; id?: string };
-
 export async function action(args: ActionFunctionArgs) {
   requireMutation(args.request);
   const identity = await requireIdentity(args);
   requireCapability(identity, "review");
-  const parsed = parseReviewIntent(await readForm(args.request));
-  if (!parsed.ok)
-    return json<ReviewActionData>({ error: parsed.error, id: parsed.id }, { status: 400 });
+  const parsed = parseForm(reviewIntent, await readForm(args.request), reviewIntentError);
+  if (!parsed.ok) return parsed.response;
   const intent = parsed.value;
   if (intent.intent === "escalate") requireCapability(identity, "escalate");
   if (intent.intent === "resolve") requireCapability(identity, "resolveEscalations");

@@ -8,6 +8,7 @@ import { loader as auditLoader } from "./audit";
 import { action as reviewAction, loader as reviewLoader } from "./review";
 import { action as switchAction } from "./switch";
 import { action as todosAction, loader as todosLoader } from "./todos";
+import { action as bulkAction } from "./todos.bulk";
 
 /**
  * Organizations are tenants, through every route. Eve made her own
@@ -130,10 +131,10 @@ describe("the creator case: Eve, admin of her own organization", () => {
       );
       expect(review.response.status).toBe(404);
       const bulk = await settle(() =>
-        todosAction(
+        bulkAction(
           args(
             formPost(
-              "/todos",
+              "/todos/bulk",
               [
                 ["intent", "bulk"],
                 ["action", "delete"],
@@ -149,10 +150,10 @@ describe("the creator case: Eve, admin of her own organization", () => {
     }
     for (const action of ["complete", "reopen", "delete"]) {
       const { response } = await settle(() =>
-        todosAction(
+        bulkAction(
           args(
             formPost(
-              "/todos?q=secret",
+              "/todos/bulk?q=secret",
               { intent: "bulk", action, scope: "filter", confirmed: "yes" },
               eve,
             ),
@@ -162,10 +163,10 @@ describe("the creator case: Eve, admin of her own organization", () => {
       expect(response.status).toBe(303);
     }
     const reassign = await settle(() =>
-      todosAction(
+      bulkAction(
         args(
           formPost(
-            "/todos",
+            "/todos/bulk",
             {
               intent: "bulk",
               action: "reassign",

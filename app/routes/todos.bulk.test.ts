@@ -5,7 +5,8 @@ import { closeDirectoryPool } from "../../db/directory/apply.server";
 import { closeRolePools } from "../../db/pools.server";
 import { addMembers, removeMember, type Person } from "../../db/testing/directory";
 import { freshUserId, ownerPool } from "../../db/testing/identities";
-import { action, loader } from "./todos";
+import { loader } from "./todos";
+import { action } from "./todos.bulk";
 import { URL_BASE, args, formPost, settle, signInAs } from "../testing/routes";
 import * as checks from "../../db/testing/owner-checks";
 
@@ -31,7 +32,7 @@ async function join(...people: Person[]) {
   await addMembers(DEMO_ORG_ID, people, "Acme");
 }
 
-function post(cookie: string, fields: [string, string][], url = `${URL_BASE}/todos`) {
+function post(cookie: string, fields: [string, string][], url = `${URL_BASE}/todos/bulk`) {
   return formPost(url, fields, cookie);
 }
 
@@ -94,12 +95,12 @@ describe("only admins reach a bulk action", () => {
     [
       "complete of alice's ids",
       () => [["intent", "bulk"], ["action", "complete"], ...idFields(aliceIds)],
-      () => `${URL_BASE}/todos`,
+      () => `${URL_BASE}/todos/bulk`,
     ],
     [
       "confirmed delete of alice's ids",
       () => [["intent", "bulk"], ["action", "delete"], ["confirmed", "yes"], ...idFields(aliceIds)],
-      () => `${URL_BASE}/todos`,
+      () => `${URL_BASE}/todos/bulk`,
     ],
     [
       "complete of the whole filter",
@@ -108,7 +109,7 @@ describe("only admins reach a bulk action", () => {
         ["action", "complete"],
         ["scope", "filter"],
       ],
-      () => `${URL_BASE}/todos?owner=${filterOwner}`,
+      () => `${URL_BASE}/todos/bulk?owner=${filterOwner}`,
     ],
     [
       "confirmed reassign of the whole filter",
@@ -119,7 +120,7 @@ describe("only admins reach a bulk action", () => {
         ["owner", ALICE],
         ["confirmed", "yes"],
       ],
-      () => `${URL_BASE}/todos?owner=${filterOwner}`,
+      () => `${URL_BASE}/todos/bulk?owner=${filterOwner}`,
     ],
     // Who may bulk-edit is answered before the form is judged: no 400 hints for those who may not.
     [
@@ -128,7 +129,7 @@ describe("only admins reach a bulk action", () => {
         ["intent", "bulk"],
         ["action", "explode"],
       ],
-      () => `${URL_BASE}/todos`,
+      () => `${URL_BASE}/todos/bulk`,
     ],
   ];
 
@@ -163,7 +164,7 @@ describe("admin: complete of the selected rows", () => {
           post(
             cookies[ADAM],
             [["intent", "bulk"], ["action", "complete"], ...idFields(ids)],
-            `${URL_BASE}/todos?status=open`,
+            `${URL_BASE}/todos/bulk?status=open`,
           ),
         ),
       ),
@@ -283,7 +284,7 @@ describe("admin: delete asks first", () => {
               ["action", "delete"],
               ["scope", "filter"],
             ],
-            `${URL_BASE}/todos?owner=${filterOwner}&status=open`,
+            `${URL_BASE}/todos/bulk?owner=${filterOwner}&status=open`,
           ),
         ),
       ),
@@ -314,7 +315,7 @@ describe("admin: scope=filter", () => {
               ["scope", "filter"],
               ...idFields(otherIds),
             ],
-            `${URL_BASE}/todos?owner=${target}`,
+            `${URL_BASE}/todos/bulk?owner=${target}`,
           ),
         ),
       ),
@@ -343,7 +344,7 @@ describe("admin: scope=filter", () => {
               ["owner", to],
               ["confirmed", "yes"],
             ],
-            `${URL_BASE}/todos?owner=${from}`,
+            `${URL_BASE}/todos/bulk?owner=${from}`,
           ),
         ),
       ),
@@ -374,7 +375,7 @@ describe("admin: scope=filter", () => {
               ["action", "complete"],
               ["scope", "filter"],
             ],
-            `${URL_BASE}/todos?status=maybe`,
+            `${URL_BASE}/todos/bulk?status=maybe`,
           ),
         ),
       ),
@@ -545,7 +546,7 @@ describe("admin: refused bulk actions answer 400 and change nothing", () => {
             post(
               cookies[ADAM],
               [["intent", "bulk"], ...fields],
-              `${URL_BASE}/todos?owner=${bigOwner}`,
+              `${URL_BASE}/todos/bulk?owner=${bigOwner}`,
             ),
           ),
         ),

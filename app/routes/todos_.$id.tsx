@@ -6,8 +6,9 @@ import { Person } from "../components/Person";
 import { Timeline } from "../components/Timeline";
 import { VerdictBadge } from "../components/VerdictBadge";
 import { readSearch } from "../lib/edge.server";
+import { requireQuery } from "../lib/form.server";
 import { scopedRead } from "../lib/scoped.server";
-import { parseTimelineParams } from "../todos/timeline-params.server";
+import { timelineParams } from "../todos/timeline-params.server";
 
 export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteErrorBoundary";
 
@@ -20,9 +21,9 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 
 export async function loader(args: LoaderFunctionArgs) {
   const identity = await requireIdentity(args);
-  const params = parseTimelineParams(args.params.id, readSearch(args.request));
-  if (!params.ok) throw json({ message: params.error }, { status: 400 });
-  const { id, before } = params.value;
+  const fields = readSearch(args.request);
+  fields.set("id", args.params.id ?? "");
+  const { id, before } = requireQuery(timelineParams, fields);
   const history = await scopedRead(identity, (tx) => readTodoHistory(tx, id, before));
   if (!history) throw json({ message: NOT_FOUND }, { status: 404 });
   return json({ id, paged: before !== undefined, ...history });

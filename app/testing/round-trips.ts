@@ -15,6 +15,7 @@ import { action as signIn } from "../routes/sign-in";
 import { action as signOut } from "../routes/sign-out";
 import { action as switchOrg } from "../routes/switch";
 import { action as todosAction, loader as todosLoader } from "../routes/todos";
+import { action as bulkAction } from "../routes/todos.bulk";
 import { loader as todoPageLoader } from "../routes/todos_.$id";
 import { args, formPost, settle, signInAs, URL_BASE } from "./routes";
 
@@ -235,10 +236,10 @@ const filterCase = (name: string, action: string, confirmed: boolean): RouteCase
     const word = fixture.word();
     await fixture.todos(CALLERS.member, 3, word);
     return () =>
-      todosAction(
+      bulkAction(
         args(
           formPost(
-            `/todos?q=${word}`,
+            `/todos/bulk?q=${word}`,
             bulk(action, [], [["scope", "filter"], ...confirmation(confirmed)]),
             cookie,
           ),
@@ -256,10 +257,10 @@ const reassignCase = (name: string, confirmed: boolean): RouteCase => ({
     const cookie = await fixture.cookie(caller);
     const ids = await fixture.todos(CALLERS.member, 3);
     return () =>
-      todosAction(
+      bulkAction(
         args(
           formPost(
-            "/todos",
+            "/todos/bulk",
             bulk("reassign", ids, [["owner", fixture.reassignee], ...confirmation(confirmed)]),
             cookie,
           ),
@@ -310,20 +311,20 @@ export const ROUTE_CASES: RouteCase[] = [
   ownTodoCase("toggle"),
   ownTodoCase("delete"),
   {
-    name: "POST /todos bulk complete (ids)",
+    name: "POST /todos/bulk complete (ids)",
     kind: "action",
     callers: ADMINS,
     status: 303,
     async arrange(fixture, caller) {
       const cookie = await fixture.cookie(caller);
       const ids = await fixture.todos(CALLERS.member, 3);
-      return () => todosAction(args(formPost("/todos", bulk("complete", ids), cookie)));
+      return () => bulkAction(args(formPost("/todos/bulk", bulk("complete", ids), cookie)));
     },
   },
-  filterCase("POST /todos bulk delete (filter): confirm step", "delete", false),
-  filterCase("POST /todos bulk delete (filter): confirmed", "delete", true),
-  reassignCase("POST /todos bulk reassign (ids): confirm step", false),
-  reassignCase("POST /todos bulk reassign (ids): confirmed", true),
+  filterCase("POST /todos/bulk delete (filter): confirm step", "delete", false),
+  filterCase("POST /todos/bulk delete (filter): confirmed", "delete", true),
+  reassignCase("POST /todos/bulk reassign (ids): confirm step", false),
+  reassignCase("POST /todos/bulk reassign (ids): confirmed", true),
   {
     name: "POST /revert (undo a delete)",
     kind: "action",

@@ -12,15 +12,13 @@ import {
 import { BULK_LIMIT, COUNT_CAP, type BulkAction } from "../../db/limits";
 import type { Identity } from "../../roles/identity";
 import { requireCapability } from "../lib/capability.server";
-import { readSearch } from "../lib/edge.server";
+import { BULK_FORM_MAX_BYTES, readForm, readSearch } from "../lib/edge.server";
 import { setFlash } from "../lib/flash.server";
+import { parseFields } from "../lib/form.server";
 import { scoped } from "../lib/scoped.server";
-import { parseBulkIntent, type BulkIntent } from "./bulk-intent.server";
-import type { BulkConfirmation } from "../components/BulkBar";
-import { parseListParams } from "./list-params.server";
-
-export type BulkActionData =
-  { intent: "bulk"; error: string } | { intent: "bulk"; confirm: BulkConfirmation };
+import type { BulkActionData } from "./bulk";
+import { bulkIntent, type BulkIntent } from "./bulk-intent.server";
+import { listParams } from "./list-params.server";
 
 /** Deleting and reassigning take rows away from someone: they ask first, stating the count. */
 const NEEDS_CONFIRMATION: ReadonlySet<BulkAction> = new Set(["delete", "reassign"]);
@@ -46,33 +44,35 @@ function doneMessage(action: BulkAction, changed: number, owner?: string): strin
 const failure = (error: string, status: number) =>
   json<BulkActionData>({ intent: "bulk", error }, { status });
 
-/** POST /todos with intent=bulk: parse, one scoped transaction, then a redirect carrying the result. */
+/** The form, and for scope=filter the page's filter in the URL, as one request to the database. */
 function parseBulkRequest(
   request: Request,
   form: FormData,
 ): { ok: true; intent: BulkIntent; bulk: BulkRequest } | { ok: false; error: string } {
-  const parsed = parseBulkIntent(form);
+  const parsed = parseFields(bulkIntent, form, { repeated: ["id"] });
   if (!parsed.ok) return parsed;
   const intent = parsed.value;
   let target: BulkTarget;
   if (intent.scope === "filter") {
-    const params = parseListParams(readSearch(request));
+    const params = parseFields(listParams, readSearch(request));
     if (!params.ok) return params;
     const { owner, status, verdict, q } = params.value;
     target = { filter: { owner, status, verdict, q } };
   } else {
     target = { ids: intent.ids };
   }
-  return {
-    ok: true,
-    intent,
-    bulk: { action: intent.action, target, owner: intent.owner } as BulkRequest,
-  };
+  const bulk: BulkRequest =
+    intent.action === "reassign"
+      ? { action: intent.action, target, owner: intent.owner }
+      : { action: intent.action, target };
+  return { ok: true, intent, bulk };
 }
 
-export async function handleBulk(request: Request, identity: Identity, form: FormData) {
-  // Who may do this is answered before what was asked is judged.
+/** POST /todos/bulk: parse, one scoped transaction, then a redirect to the list carrying the result. */
+export async function handleBulk(request: Request, identity: Identity) {
+  // Who may do this is answered before what was asked is read.
   requireCapability(identity, "bulkEdit");
+  const form = await readForm(request, { maxBytes: BULK_FORM_MAX_BYTES });
   const parsed = parseBulkRequest(request, form);
   if (!parsed.ok) return failure(parsed.error, 400);
   const { intent, bulk } = parsed;
@@ -115,7 +115,6 @@ export async function handleBulk(request: Request, identity: Identity, form: For
       },
     });
   }
-  const url = new URL(request.url);
   const message = doneMessage(
     intent.action,
     outcome.changed,
@@ -123,7 +122,7 @@ export async function handleBulk(request: Request, identity: Identity, form: For
   );
   // Nothing changed, nothing to undo.
   const flash = { text: message, undo: outcome.changed > 0 ? outcome.txId : undefined };
-  return redirect(url.pathname + url.search, {
+  return redirect(`/todos${new URL(request.url).search}`, {
     status: 303,
     headers: { "Set-Cookie": await setFlash(request, flash) },
   });

@@ -1,61 +1,67 @@
 import { z } from "zod";
 import { BULK_ACTIONS, BULK_LIMIT, type BulkAction } from "../../db/limits";
-import { firstStringValues, todoId } from "./intents.server";
+import { emptyToUndefined, USER_ID_PATTERN } from "../lib/fields";
+import { todoId } from "./intents.server";
 
 /**
- * The bulk form contract of POST /todos: intent=bulk, action, and either the
- * selected `id` fields (repeated) or scope=filter (the filter is the page's
- * URL), plus `owner` for reassign and `confirmed=yes` once confirmed.
+ * The form contract of POST /todos/bulk: action, and either the selected `id`
+ * fields (repeated) or scope=filter (the filter is the page's URL), plus
+ * `owner` for reassign and `confirmed=yes` once confirmed. Read with
+ * `repeated: ["id"]`.
  */
-export const OWNER_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
 
-const bulkFields = z.object({
+const fields = z.object({
   action: z.enum(BULK_ACTIONS, {
     error: "Choose a bulk action: complete, reopen, reassign or delete.",
   }),
-  scope: z
-    .enum(["selected", "filter"], { error: "Scope must be the selected rows or the whole filter." })
-    .default("selected"),
+  scope: z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(["selected", "filter"], {
+        error: "Scope must be the selected rows or the whole filter.",
+      })
+      .default("selected"),
+  ),
   owner: z.string().trim().optional(),
   confirmed: z.literal("yes").optional().catch(undefined),
+  id: z.array(z.string()).default([]),
 });
 
-export type BulkIntent = {
-  action: BulkAction;
-  owner?: string;
-  confirmed: boolean;
-} & ({ scope: "selected"; ids: number[] } | { scope: "filter" });
+type ActionAndOwner =
+  | { action: Exclude<BulkAction, "reassign">; owner?: undefined }
+  | { action: "reassign"; owner: string };
 
-export function parseBulkIntent(
-  form: FormData,
-): { ok: true; value: BulkIntent } | { ok: false; error: string } {
-  const values = firstStringValues(form);
-  const fields = bulkFields.safeParse({ ...values, scope: values.scope || undefined });
-  if (!fields.success) return { ok: false, error: fields.error.issues[0].message };
-  const { action, scope, owner, confirmed } = fields.data;
-  if (action === "reassign" && (!owner || !OWNER_PATTERN.test(owner))) {
-    return { ok: false, error: "Choose the new owner to reassign to." };
-  }
-  const common = {
-    action,
-    owner: action === "reassign" ? owner : undefined,
-    confirmed: confirmed === "yes",
+// Checked after the fields, in this order, so the owner is judged before the ids and ids only when they are the target.
+export const bulkIntent = fields.transform((value, ctx) => {
+  const fail = (message: string, path: string) => {
+    ctx.addIssue({ code: "custom", message, path: [path] });
+    return z.NEVER;
   };
-  if (scope === "filter") return { ok: true, value: { ...common, scope } };
-
-  const rawIds = form.getAll("id");
-  if (rawIds.length === 0) return { ok: false, error: "Select at least one todo." };
-  if (rawIds.length > BULK_LIMIT) {
-    return {
-      ok: false,
-      error: `${rawIds.length.toLocaleString("en-US")} todos selected; a bulk action changes at most ${BULK_LIMIT.toLocaleString("en-US")}.`,
-    };
+  const { action, scope, owner, confirmed, id: rawIds } = value;
+  let target: ActionAndOwner;
+  if (action === "reassign") {
+    if (!owner || !USER_ID_PATTERN.test(owner))
+      return fail("Choose the new owner to reassign to.", "owner");
+    target = { action, owner };
+  } else {
+    target = { action };
   }
+  const common = { ...target, confirmed: confirmed === "yes" };
+  if (scope === "filter") return { ...common, scope };
+
+  if (rawIds.length === 0) return fail("Select at least one todo.", "id");
+  if (rawIds.length > BULK_LIMIT)
+    return fail(
+      `${rawIds.length.toLocaleString("en-US")} todos selected; a bulk action changes at most ${BULK_LIMIT.toLocaleString("en-US")}.`,
+      "id",
+    );
   const ids = new Set<number>();
   for (const raw of rawIds) {
     const parsed = todoId.safeParse(raw);
-    if (!parsed.success) return { ok: false, error: parsed.error.issues[0].message };
+    if (!parsed.success) return fail(parsed.error.issues[0].message, "id");
     ids.add(parsed.data);
   }
-  return { ok: true, value: { ...common, scope, ids: [...ids] } };
-}
+  return { ...common, scope, ids: [...ids] };
+});
+
+export type BulkIntent = z.output<typeof bulkIntent>;

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { BULK_ACTIONS } from "../../db/limits";
-import { parseBulkIntent } from "./bulk-intent.server";
+import { parseFields } from "../lib/form.server";
+import { bulkIntent } from "./bulk-intent.server";
+
+const parseBulkIntent = (data: FormData) => parseFields(bulkIntent, data, { repeated: ["id"] });
 
 /** A form as the browser posts it: repeated fields (several `id`s) stay repeated. */
 function form(fields: [string, string][]): FormData {

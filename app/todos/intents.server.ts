@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { TASK_MAX_LENGTH } from "../../db/limits";
+import { positiveId } from "../lib/fields";
+import type { FieldError } from "../lib/form.server";
 
 /** The form contract of POST /todos. Every field has a defined answer. */
 
@@ -15,8 +17,7 @@ const task = z
 
 export const todoId = z
   .string({ error: "Missing todo id." })
-  .regex(/^[1-9][0-9]{0,14}$/, "The todo id must be a positive whole number.")
-  .transform(Number);
+  .pipe(positiveId("The todo id must be a positive whole number."));
 
 export const todoIntent = z.discriminatedUnion(
   "intent",
@@ -31,29 +32,10 @@ export const todoIntent = z.discriminatedUnion(
 
 export type TodoIntent = z.infer<typeof todoIntent>;
 
-export type ParsedIntent =
-  | { ok: true; value: TodoIntent }
-  | { ok: false; error: string; field?: string; intent?: string; id?: string };
+/** `intent` and `id` as posted, even when they were the trouble, so the page shows the message beside that row. */
+export type TodoActionData = { error: string; intent?: string; id?: string; field?: string };
 
-/** The first string value of each field; files and repeats are ignored. */
-export function firstStringValues(form: FormData): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const [key, value] of form.entries()) {
-    if (typeof value === "string" && !Object.hasOwn(values, key)) values[key] = value;
-  }
-  return values;
-}
-
-export function parseTodoIntent(form: FormData): ParsedIntent {
-  const values = firstStringValues(form);
-  const result = todoIntent.safeParse(values);
-  if (result.success) return { ok: true, value: result.data };
-  const issue = result.error.issues[0];
-  return {
-    ok: false,
-    error: issue.message,
-    field: issue.path[0]?.toString(),
-    intent: values.intent,
-    id: values.id,
-  };
-}
+export const todoIntentError = (
+  { error, field }: FieldError,
+  fields: Record<string, string>,
+): TodoActionData => ({ error, field, intent: fields.intent, id: fields.id });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { decodeCursor } from "../../db/cursor";
 import { SORTS, TODO_STATUSES, VERDICT_FILTERS } from "../../db/limits";
 import type { TodoListQuery } from "../../db/todo-list.server";
+import { emptyToUndefined } from "../lib/fields";
 
 /**
  * The list view lives in the URL (owner, status, verdict, q, sort, and a
@@ -9,62 +10,45 @@ import type { TodoListQuery } from "../../db/todo-list.server";
  * is a 400, never a silently different view.
  */
 
-const cursor = z.string().transform(
-  (value, ctx) =>
-    decodeCursor(value) ??
-    (ctx.addIssue({
-      code: "custom",
-      message: "That page link is broken. Start again from the first page.",
-    }),
-    z.NEVER),
-);
+const BROKEN_LINK = "That page link is broken. Start again from the first page.";
 
-const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
+const cursor = z
+  .string()
+  .transform(
+    (value, ctx) =>
+      decodeCursor(value) ?? (ctx.addIssue({ code: "custom", message: BROKEN_LINK }), z.NEVER),
+  );
 
-const listParams = z.object({
-  owner: z.preprocess(
-    emptyToUndefined,
-    z.string().trim().max(200, "The owner filter is too long.").optional(),
-  ),
-  status: z.preprocess(
-    emptyToUndefined,
-    z.enum(TODO_STATUSES, { error: "Status must be open or complete." }).optional(),
-  ),
-  verdict: z.preprocess(
-    emptyToUndefined,
-    z
-      .enum(VERDICT_FILTERS, { error: "Verdict must be unreviewed, approved or flagged." })
-      .optional(),
-  ),
-  q: z.preprocess(
-    emptyToUndefined,
-    z.string().trim().max(200, "The search text is too long.").optional(),
-  ),
-  sort: z.preprocess(
-    emptyToUndefined,
-    z.enum(SORTS, { error: "Sort must be newest or oldest." }).default("newest"),
-  ),
-  after: z.preprocess(emptyToUndefined, cursor.optional()),
-  before: z.preprocess(emptyToUndefined, cursor.optional()),
-});
+export const listParams = z
+  .object({
+    owner: z.preprocess(
+      emptyToUndefined,
+      z.string().trim().max(200, "The owner filter is too long.").optional(),
+    ),
+    status: z.preprocess(
+      emptyToUndefined,
+      z.enum(TODO_STATUSES, { error: "Status must be open or complete." }).optional(),
+    ),
+    verdict: z.preprocess(
+      emptyToUndefined,
+      z
+        .enum(VERDICT_FILTERS, { error: "Verdict must be unreviewed, approved or flagged." })
+        .optional(),
+    ),
+    q: z.preprocess(
+      emptyToUndefined,
+      z.string().trim().max(200, "The search text is too long.").optional(),
+    ),
+    sort: z.preprocess(
+      emptyToUndefined,
+      z.enum(SORTS, { error: "Sort must be newest or oldest." }).default("newest"),
+    ),
+    after: z.preprocess(emptyToUndefined, cursor.optional()),
+    before: z.preprocess(emptyToUndefined, cursor.optional()),
+  })
+  .refine((value) => !(value.after && value.before), BROKEN_LINK);
 
 export type ListParams = TodoListQuery;
-
-export function parseListParams(
-  search: URLSearchParams,
-): { ok: true; value: ListParams } | { ok: false; error: string } {
-  const raw: Record<string, string> = {};
-  for (const key of ["owner", "status", "verdict", "q", "sort", "after", "before"]) {
-    const value = search.get(key);
-    if (value !== null) raw[key] = value;
-  }
-  const result = listParams.safeParse(raw);
-  if (!result.success) return { ok: false, error: result.error.issues[0].message };
-  const value = result.data;
-  if (value.after && value.before)
-    return { ok: false, error: "That page link is broken. Start again from the first page." };
-  return { ok: true, value };
-}
 
 /** The filter part of the URL, without paging: for links that keep the view. */
 export function filterSearch(params: ListParams, extra: Record<string, string> = {}): string {

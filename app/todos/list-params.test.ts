@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeCursor, encodeCursor } from "../../db/cursor";
-import { filterSearch, parseListParams, type ListParams } from "./list-params.server";
+import { parseFields } from "../lib/form.server";
+import { filterSearch, listParams, type ListParams } from "./list-params.server";
 
 // The messages are shown on the 400 page, so they are spelled out here
 // rather than imported.
@@ -12,10 +13,10 @@ const OWNER_TOO_LONG = "The owner filter is too long.";
 const BROKEN_LINK = "That page link is broken. Start again from the first page.";
 
 const parse = (query: Record<string, string> | string) =>
-  parseListParams(new URLSearchParams(query));
+  parseFields(listParams, new URLSearchParams(query));
 const rawCursor = (text: string) => Buffer.from(text, "utf8").toString("base64url");
 
-describe("parseListParams accepts", () => {
+describe("listParams accepts", () => {
   it("no parameters, defaulting the sort to newest", () => {
     expect(parse("")).toEqual({ ok: true, value: { sort: "newest" } });
   });
@@ -76,7 +77,7 @@ describe("parseListParams accepts", () => {
   });
 });
 
-describe("parseListParams rejects", () => {
+describe("listParams rejects", () => {
   it.each([
     ["an unknown status", { status: "done" }, BAD_STATUS],
     ["a status in the wrong case", { status: "Open" }, BAD_STATUS],
@@ -222,6 +223,6 @@ describe("filterSearch", () => {
   it("escapes the values, so the link parses back to the same view", () => {
     const text = filterSearch(full, { after: encodeCursor(full.after!) });
     expect(text).not.toContain(" ");
-    expect(parseListParams(new URLSearchParams(text.slice(1)))).toEqual({ ok: true, value: full });
+    expect(parse(text.slice(1))).toEqual({ ok: true, value: full });
   });
 });
