@@ -188,6 +188,8 @@ export function BulkConfirm({
         ))}
         <button
           type="submit"
+          // The confirmation arrives with a post, JavaScript or not: focus goes to its answer.
+          // eslint-disable-next-line jsx-a11y/no-autofocus
           autoFocus
           disabled={pending}
           className={`${button} bg-red-600 text-white hover:bg-red-700`}

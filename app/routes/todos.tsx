@@ -12,7 +12,7 @@ import {
   useNavigation,
   useOutlet,
 } from "@remix-run/react";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo } from "react";
 import { listMembers, type Member } from "../../db/directory/people.server";
 import { COUNT_CAP } from "../../db/limits";
 import { countMatching, listTodoPage } from "../../db/todo-list.server";
@@ -25,6 +25,7 @@ import { FlashMessage } from "../components/FlashMessage";
 import { NewTodoForm } from "../components/NewTodoForm";
 import { Pagination } from "../components/Pagination";
 import { TodoFilters } from "../components/TodoFilters";
+import { useHydrated } from "../components/useHydrated";
 import { TodoList } from "../components/TodoList";
 import { useRowSelection } from "../components/useRowSelection";
 import { BULK_FORM_MAX_BYTES, readForm, readSearch, requireMutation } from "../lib/edge.server";
@@ -137,8 +138,7 @@ export default function TodosPage() {
   const bannerError = rowData && rowData.intent !== "create" && !shownInRow ? rowData.error : null;
   const ids = useMemo(() => todos.map((todo) => todo.id), [todos]);
   const selection = useRowSelection(ids, todos);
-  const [hydrated, setHydrated] = useState(false);
-  useEffect(() => setHydrated(true), []);
+  const hydrated = useHydrated();
   const location = useLocation();
   const navigation = useNavigation();
   const formAction = `/todos${location.search}`;
