@@ -1,4 +1,3 @@
-import type { SerializeFrom } from "@remix-run/node";
 import { Link, useFetcher } from "@remix-run/react";
 import { useRef, type KeyboardEvent, type RefObject } from "react";
 import type { ClaimedItem } from "../../db/review-queue.server";
@@ -16,7 +15,7 @@ import { ReasonSelect, reasonLabel } from "./ReasonSelect";
 import { shortcutKey } from "./useShortcuts";
 import { VerdictBadge } from "./VerdictBadge";
 
-type Item = SerializeFrom<ClaimedItem>;
+type Item = ClaimedItem;
 
 /** Focuses the item `step` away; false where there is none. */
 function moveFocus(from: HTMLElement, step: 1 | -1) {

@@ -1,4 +1,4 @@
-import { json } from "@remix-run/node";
+import { jsonResponse } from "./responses.server";
 import { appOrigin } from "./security-headers.server";
 
 /**
@@ -17,7 +17,7 @@ const FORM_TYPES = new Set(["application/x-www-form-urlencoded", "multipart/form
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 const refuse = (status: number, message: string, headers?: HeadersInit) =>
-  json({ message }, { status, headers });
+  jsonResponse({ message }, { status, headers });
 
 export const FORGED_MESSAGE =
   "This request did not come from Warden's own pages, so nothing was changed. Reload the page and try again.";
@@ -40,7 +40,7 @@ export function isSameOriginMutation(
   );
 }
 
-/** A state-changing request must be a POST from the app's own origin, document posts and `?_data` posts alike. */
+/** A state-changing request must be a POST from the app's own origin, document posts and single-fetch (`.data`) posts alike. */
 export function requireMutation(request: Request) {
   if (request.method !== "POST")
     throw refuse(405, `${request.method} is not supported here; forms are sent with POST.`, {

@@ -1,4 +1,4 @@
-import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData, useLocation } from "@remix-run/react";
 import { listAudit } from "../../db/audit.server";
 import { auditSearch, parseAuditParams } from "../audit/params.server";
@@ -22,11 +22,11 @@ export async function loader(args: LoaderFunctionArgs) {
   const identity = await requireIdentity(args);
   requireCapability(identity, "readAudit");
   const params = parseAuditParams(readSearch(args.request));
-  if (!params.ok) throw json({ message: params.error }, { status: 400 });
+  if (!params.ok) throw data({ message: params.error }, { status: 400 });
   const query = params.value;
   const flash = await readFlash(args.request);
   const page = await scopedRead(identity, (tx) => listAudit(tx, query));
-  const data = {
+  const loaded = {
     flash: flash.message,
     entries: page.rows,
     filters: {
@@ -43,7 +43,7 @@ export async function loader(args: LoaderFunctionArgs) {
       previous: page.previous ? auditSearch(query, { before: page.previous }) : null,
     },
   };
-  return json(data, flash.clear ? { headers: { "Set-Cookie": flash.clear } } : undefined);
+  return data(loaded, flash.clear ? { headers: { "Set-Cookie": flash.clear } } : undefined);
 }
 
 export default function AuditPage() {

@@ -1,4 +1,4 @@
-import { json, redirect, type ActionFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData } from "@remix-run/react";
 import { revertTransaction } from "../../db/revert.server";
 import { requireIdentity } from "../auth/request.server";
@@ -27,7 +27,7 @@ export async function action(args: ActionFunctionArgs) {
   const identity = await requireIdentity(args);
   const parsed = parseRevertForm(await readForm(args.request));
   if (!parsed.ok)
-    return json<RevertActionData>(
+    return data<RevertActionData>(
       { error: parsed.error, rows: [], back: DEFAULT_BACK },
       { status: 400 },
     );
@@ -40,7 +40,7 @@ export async function action(args: ActionFunctionArgs) {
       headers: { "Set-Cookie": await setFlash(args.request, described.flash) },
     });
   const { status, ...refusal } = described.refusal;
-  return json<RevertActionData>({ ...refusal, back }, { status });
+  return data<RevertActionData>({ ...refusal, back }, { status });
 }
 
 export default function RevertPage() {

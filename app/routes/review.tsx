@@ -1,5 +1,5 @@
 import {
-  json,
+  data,
   redirect,
   type ActionFunctionArgs,
   type LoaderFunctionArgs,
@@ -34,13 +34,13 @@ export async function loader(args: LoaderFunctionArgs) {
   const flash = await readFlash(args.request);
   const queue = await scopedRead(identity, (tx) => readReviewQueue(tx, QUEUE_LENGTH));
   const { escalate, resolveEscalations } = capabilitiesOf(identity.backendRole);
-  const data = {
+  const loaded = {
     ...queue,
     flash: flash.message,
     claimMinutes: config().claimMinutes,
     can: { escalate, resolve: resolveEscalations },
   };
-  return json(data, flash.clear ? { headers: { "Set-Cookie": flash.clear } } : undefined);
+  return data(loaded, flash.clear ? { headers: { "Set-Cookie": flash.clear } } : undefined);
 }
 
 export type ReviewActionData = { error: string; id?: string };
@@ -51,7 +51,7 @@ export async function action(args: ActionFunctionArgs) {
   requireCapability(identity, "review");
   const parsed = parseReviewIntent(await readForm(args.request));
   if (!parsed.ok)
-    return json<ReviewActionData>({ error: parsed.error, id: parsed.id }, { status: 400 });
+    return data<ReviewActionData>({ error: parsed.error, id: parsed.id }, { status: 400 });
   const intent = parsed.value;
   if (intent.intent === "escalate") requireCapability(identity, "escalate");
   if (intent.intent === "resolve") requireCapability(identity, "resolveEscalations");
@@ -60,7 +60,7 @@ export async function action(args: ActionFunctionArgs) {
   );
   const refusal = queueRefusal(intent.intent, outcome);
   if (refusal)
-    return json<ReviewActionData>(
+    return data<ReviewActionData>(
       { error: refusal.error, id: String(intent.id) },
       { status: refusal.status },
     );

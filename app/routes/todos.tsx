@@ -1,5 +1,5 @@
 import {
-  json,
+  data,
   redirect,
   type ActionFunctionArgs,
   type LoaderFunctionArgs,
@@ -37,7 +37,7 @@ export const meta: MetaFunction = () => [{ title: "Todos · Warden" }];
 export async function loader(args: LoaderFunctionArgs) {
   const identity = await requireIdentity(args);
   const params = parseListParams(readSearch(args.request));
-  if (!params.ok) throw json({ message: params.error }, { status: 400 });
+  if (!params.ok) throw data({ message: params.error }, { status: 400 });
   const query = params.value;
   const flash = await readFlash(args.request);
   const capabilities = capabilitiesOf(identity.backendRole);
@@ -51,7 +51,7 @@ export async function loader(args: LoaderFunctionArgs) {
       capabilities.browseAll ? listMembers(tx) : ([] as Member[]),
     ]),
   );
-  const data = {
+  const loaded = {
     flash: flash.message,
     matching,
     countCap: COUNT_CAP,
@@ -74,7 +74,7 @@ export async function loader(args: LoaderFunctionArgs) {
       previous: page.previous && filterSearch(query, { before: encodeCursor(page.previous) }),
     },
   };
-  return json(data, flash.clear ? { headers: { "Set-Cookie": flash.clear } } : undefined);
+  return data(loaded, flash.clear ? { headers: { "Set-Cookie": flash.clear } } : undefined);
 }
 
 /** A task in a sentence, short enough for a message. */
@@ -89,7 +89,7 @@ export async function action(args: ActionFunctionArgs) {
   if (form.get("intent") === "bulk") return handleBulk(args.request, identity, form);
   const parsed = parseTodoIntent(form);
   if (!parsed.ok) {
-    return json<TodoActionData>(
+    return data<TodoActionData>(
       { error: parsed.error, intent: parsed.intent, id: parsed.id, field: parsed.field },
       { status: 400 },
     );
@@ -97,7 +97,7 @@ export async function action(args: ActionFunctionArgs) {
   const { row, undo } = await scopedAtOnce(identity, (tx) => runTodoIntent(tx, parsed.value));
   if (!row) {
     const id = "id" in parsed.value ? String(parsed.value.id) : undefined;
-    return json<TodoActionData>(
+    return data<TodoActionData>(
       {
         error: "Not found: that todo does not exist or is not yours to change.",
         intent: parsed.value.intent,

@@ -1,4 +1,4 @@
-import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { readTodoHistory } from "../../db/timeline.server";
 import { requireIdentity } from "../auth/request.server";
@@ -21,11 +21,11 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 export async function loader(args: LoaderFunctionArgs) {
   const identity = await requireIdentity(args);
   const params = parseTimelineParams(args.params.id, readSearch(args.request));
-  if (!params.ok) throw json({ message: params.error }, { status: 400 });
+  if (!params.ok) throw data({ message: params.error }, { status: 400 });
   const { id, before } = params.value;
   const history = await scopedRead(identity, (tx) => readTodoHistory(tx, id, before));
-  if (!history) throw json({ message: NOT_FOUND }, { status: 404 });
-  return json({ id, paged: before !== undefined, ...history });
+  if (!history) throw data({ message: NOT_FOUND }, { status: 404 });
+  return { id, paged: before !== undefined, ...history };
 }
 
 const linkClass =
