@@ -7,7 +7,12 @@ import { config } from "./config.server";
 import { NonceContext } from "./lib/nonce";
 import { applySecurityHeaders, newNonce } from "./lib/security-headers.server";
 
-const ABORT_DELAY = 5_000;
+/**
+ * How long single fetch waits for a loader's promises before rejecting them;
+ * Remix reads this export. Rendering is abandoned a second later, so those
+ * rejections still reach the page.
+ */
+export const streamTimeout = 5_000;
 
 // Read and check the configuration as the server loads this build: a bad one
 // stops the server before it listens, with the list of what is wrong.
@@ -54,12 +59,7 @@ export default function handleRequest(
     });
     const { pipe, abort } = renderToPipeableStream(
       <NonceContext.Provider value={nonce}>
-        <RemixServer
-          context={remixContext}
-          url={request.url}
-          abortDelay={ABORT_DELAY}
-          nonce={nonce}
-        />
+        <RemixServer context={remixContext} url={request.url} nonce={nonce} />
       </NonceContext.Provider>,
       {
         nonce,
@@ -80,7 +80,7 @@ export default function handleRequest(
       },
     );
     // Cleared as soon as the page is done: a pending timer would keep the whole render reachable for its delay.
-    const timeout = setTimeout(abort, ABORT_DELAY);
+    const timeout = setTimeout(abort, streamTimeout + 1_000);
   });
 }
 

@@ -1,11 +1,6 @@
 import { ClerkApp } from "@clerk/remix";
 import { rootAuthLoader } from "@clerk/remix/ssr.server";
-import {
-  json,
-  type LinksFunction,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-} from "@remix-run/node";
+import { type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import {
   isRouteErrorResponse,
   Links,
@@ -69,12 +64,12 @@ export async function loader(args: LoaderFunctionArgs) {
       role,
     })),
   }));
-  return json({
+  return {
     authMode: "local" as const,
     demo: provider.demoOptIn,
     identity: header,
     switchable,
-  });
+  };
 }
 
 function Document({ children }: { children: React.ReactNode }) {

@@ -25,13 +25,14 @@ import { changesTodo, seesTodo, type Caller } from "../db/model/permissions";
 import { DEMO_IDENTITIES } from "../db/demo-identities";
 import { capabilitiesOf } from "../roles/capabilities";
 import {
-  dataUrl,
+  dataPath,
   demoWorkspaces,
   HttpClient,
   type Answer,
   type AuditData,
   type ListedTodo,
   type QueueData,
+  routeData,
   type TodosData,
   type Workspace,
 } from "../e2e/http-client";
@@ -425,10 +426,11 @@ class Worker {
       const forged = targets.cursors.filter(Boolean);
       if (forged.length > 0 && chance(0.3)) search.set(pick(["after", "before"]), pick(forged));
     }
-    search.set("_data", "routes/todos");
-    const answer = await send("list", [200], () => this.client.get(`/todos?${search}`));
+    const answer = await send("list", [200], () =>
+      this.client.get(dataPath(`/todos?${search}`, "routes/todos")),
+    );
     if (answer?.status !== 200) return;
-    const data = JSON.parse(answer.text) as TodosData;
+    const data = await routeData<TodosData>(answer, "routes/todos");
     this.lastList = data.links;
     remember(data.todos);
     await this.checkTodos("list", data.todos);
@@ -452,15 +454,15 @@ class Worker {
   private async queue() {
     const mayReview = capabilitiesOf(this.caller.role).review;
     const answer = await send("review page", [mayReview ? 200 : 403], () =>
-      this.client.get(dataUrl("/review", "routes/review")),
+      this.client.get(dataPath("/review", "routes/review")),
     );
     if (answer?.status !== 200) return;
-    const data = JSON.parse(answer.text) as QueueData;
+    const data = await routeData<QueueData>(answer, "routes/review");
     await this.checkTodos("review page", [...data.unreviewed, ...data.flagged]);
   }
 
   private async audit() {
-    const params: Record<string, string | undefined> = {};
+    const params: Record<string, string> = {};
     const link = this.lastAudit && chance(0.4) ? this.lastAudit.next : null;
     if (link) Object.assign(params, Object.fromEntries(new URLSearchParams(link)));
     else {
@@ -474,10 +476,10 @@ class Worker {
     }
     const readsAudit = capabilitiesOf(this.caller.role).readAudit;
     const answer = await send("audit page", [readsAudit ? 200 : 403], () =>
-      this.client.get(dataUrl("/audit", "routes/audit", params)),
+      this.client.get(dataPath(`/audit?${new URLSearchParams(params)}`, "routes/audit")),
     );
     if (answer?.status !== 200) return;
-    const data = JSON.parse(answer.text) as AuditData;
+    const data = await routeData<AuditData>(answer, "routes/audit");
     this.lastAudit = data.links;
     for (const entry of data.entries) targets.maxAuditId = Math.max(targets.maxAuditId, entry.id);
     const tenants = await this.truths.auditTenantsFor(data.entries.map((entry) => entry.id));

@@ -58,10 +58,7 @@ export function outsideClient(cookie?: string) {
   });
 }
 
-/** The Remix data-request form of a path: the same loader or action, answered as JSON. */
-export function dataPath(path: string, routeId: string): string {
-  return `${path}${path.includes("?") ? "&" : "?"}_data=${encodeURIComponent(routeId)}`;
-}
+export { dataPath } from "./http-client";
 
 /** The Set-Cookie headers of a response that touch the named cookie. */
 export function setCookies(response: APIResponse, name: string): string[] {

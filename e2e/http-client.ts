@@ -1,3 +1,5 @@
+// Remix's own decoder for single-fetch answers, from its module: the package exports only the browser's use of it. The version is pinned.
+import { decodeViaTurboStream } from "@remix-run/react/dist/single-fetch.js";
 import { DEMO_IDENTITIES, type DemoIdentity } from "../db/demo-identities";
 import { callerOf, type Caller, type ModelIdentity } from "../db/model/permissions";
 import { backendRoleForClaims } from "../roles/roles";
@@ -74,17 +76,29 @@ export class HttpClient {
   }
 }
 
-/** The Remix data-request form of a path: the route's loader answered as JSON. */
-export function dataUrl(
-  path: string,
-  routeId: string,
-  params: Record<string, string | undefined> = {},
-): string {
-  const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(params))
-    if (value !== undefined) search.set(name, value);
-  search.set("_data", routeId);
-  return `${path}?${search}`;
+/**
+ * The single-fetch form of a path, as the app's pages ask for data
+ * (`/todos.data`): the same action, or `routeId`'s loader alone, answered as
+ * turbo-stream. The query string is kept byte for byte.
+ */
+export function dataPath(path: string, routeId: string): string {
+  const at = path.indexOf("?");
+  const [pathname, search] = at === -1 ? [path, ""] : [path.slice(0, at), path.slice(at + 1)];
+  const data = pathname === "/" ? "/_root.data" : `${pathname}.data`;
+  return `${data}?${search ? `${search}&` : ""}_routes=${encodeURIComponent(routeId)}`;
+}
+
+/** A single-fetch answer decoded: a loader's is `{ [routeId]: { data } | { error } }`, an action's redirect `{ redirect, status }`. */
+export async function decodeData(text: string): Promise<unknown> {
+  return (await decodeViaTurboStream(new Response(text).body!, globalThis)).value;
+}
+
+/** What one route's loader answered, as its page's `useLoaderData` gets it. */
+export async function routeData<T>(answer: Answer, routeId: string): Promise<T> {
+  const result = ((await decodeData(answer.text)) as Record<string, { data?: T }>)[routeId];
+  if (!result || !("data" in result))
+    throw new Error(`no data for ${routeId} in ${answer.status}: ${answer.text.slice(0, 200)}`);
+  return result.data as T;
 }
 
 /**
@@ -147,7 +161,7 @@ export async function switchWorkspace(client: HttpClient, workspace: Workspace):
   return answer;
 }
 
-/** A todo as /todos and /review show it (`?_data=`): the list row, all JSON already. */
+/** A todo as /todos and /review show it: the list row as it crosses the wire. */
 export type ListedTodo = TodoListRow;
 
 export interface TodosData {

@@ -24,13 +24,14 @@ import {
 import { PAGE_SIZE } from "../db/todo-list.server";
 import { capabilitiesOf } from "../roles/capabilities";
 import {
-  dataUrl,
+  dataPath,
   demoWorkspaces,
   openWorkspace,
   type AuditData,
   type HttpClient,
   type ListedTodo,
   type QueueData,
+  routeData,
   type TodosData,
   type Workspace,
 } from "./http-client";
@@ -442,12 +443,12 @@ async function checkList(run: Run, session: Session, cmd: Extract<Command, { kin
     const printed = truth.printedAt.get(id);
     if (printed) search.set(cmd.paging.direction, encodeCursor({ at: printed, id }));
   }
-  const url = `/todos?${search}${search.size ? "&" : ""}_data=routes%2Ftodos`;
+  const url = dataPath(`/todos?${search}`, "routes/todos");
   const label = `${workspace.label}: GET ${decodeURIComponent(url)}`;
   const answer = await session.client.get(url);
   count(run, "list", answer.status);
   expect(answer.status, label).toBe(200);
-  const data = JSON.parse(answer.text) as TodosData;
+  const data = await routeData<TodosData>(answer, "routes/todos");
   session.lastList = data.links;
 
   expect(
@@ -515,14 +516,14 @@ async function checkQueue(run: Run, session: Session) {
   const { workspace } = session;
   const truth = await readTruth(run.db);
   const label = `${workspace.label}: GET /review`;
-  const answer = await session.client.get(dataUrl("/review", "routes/review"));
+  const answer = await session.client.get(dataPath("/review", "routes/review"));
   count(run, "queue", answer.status);
   if (!capabilitiesOf(workspace.caller.role).review) {
     expect(answer.status, label).toBe(403);
     return;
   }
   expect(answer.status, label).toBe(200);
-  const data = JSON.parse(answer.text) as QueueData;
+  const data = await routeData<QueueData>(answer, "routes/review");
   expect(
     unseeable(truth, workspace.caller, [...data.unreviewed, ...data.flagged]),
     `${label}: items the model says ${workspace.label} may not see`,
@@ -557,7 +558,7 @@ async function checkAudit(run: Run, session: Session, cmd: Extract<Command, { ki
     if (cmd.paging.kind === "forged")
       search.set(cmd.paging.direction, String((cmd.paging.pick.n % (truth.maxAuditId + 10)) + 1));
   }
-  const url = `/audit?${search}${search.size ? "&" : ""}_data=routes%2Faudit`;
+  const url = dataPath(`/audit?${search}`, "routes/audit");
   const label = `${workspace.label}: GET ${url}`;
   const answer = await session.client.get(url);
   count(run, "audit", answer.status);
@@ -566,7 +567,7 @@ async function checkAudit(run: Run, session: Session, cmd: Extract<Command, { ki
     return;
   }
   expect(answer.status, label).toBe(200);
-  const data = JSON.parse(answer.text) as AuditData;
+  const data = await routeData<AuditData>(answer, "routes/audit");
   session.lastAudit = data.links;
 
   const ids = data.entries.map((entry) => entry.id);

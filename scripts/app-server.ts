@@ -17,6 +17,8 @@ import { createRequestHandler } from "../app/lib/remix-handler.server";
  * webhook, which carries no cookie and proves itself by signature, aside). And
  * Remix rebuilds each URL through URLSearchParams, which turns invalid UTF-8
  * into U+FFFD, so the query string is checked here, raw, for every route.
+ * Both refusals are plain text, for single-fetch (`.data`) requests too: the
+ * app's own pages never send what they refuse, so no page needs to decode them.
  */
 
 process.env.NODE_ENV ??= "production";
@@ -40,9 +42,11 @@ const refuseForgeries: RequestHandler = (req, res, next) => {
   if (SAFE_METHODS.has(req.method) || SIGNED_ENDPOINTS.has(req.path)) return next();
   if (isSameOriginMutation({ get: (name) => req.get(name) }, config().origin ?? requestOrigin(req)))
     return next();
-  res.status(403).set({ "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
-  if ("_data" in req.query) res.json({ message: FORGED_MESSAGE });
-  else res.type("text/plain").send(FORGED_MESSAGE);
+  res
+    .status(403)
+    .set({ "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" })
+    .type("text/plain")
+    .send(FORGED_MESSAGE);
 };
 
 const refuseMalformedAddresses: RequestHandler = (req, res, next) => {
@@ -57,9 +61,7 @@ const refuseMalformedAddresses: RequestHandler = (req, res, next) => {
       .set({ "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
     void refusal
       .json()
-      .then((body: { message: string }) =>
-        "_data" in req.query ? res.json(body) : res.type("text/plain").send(body.message),
-      );
+      .then((body: { message: string }) => res.type("text/plain").send(body.message));
   }
 };
 

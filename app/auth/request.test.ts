@@ -6,7 +6,7 @@ import { action as reviewAction } from "../routes/review";
 import { loader as auditLoader } from "../routes/audit";
 import { action as todosAction, loader as todosLoader } from "../routes/todos";
 import { action as bulkAction } from "../routes/todos.bulk";
-import { args, formPost, settle, signInAs, URL_BASE } from "../testing/routes";
+import { args, formPost, respond, settle, signInAs, URL_BASE } from "../testing/routes";
 import { brokenTokens } from "../testing/tokens";
 import { storeLocalToken } from "./session.server";
 import { tokenVerifier } from "./verifier.server";
@@ -170,8 +170,8 @@ describe("one verification per request", () => {
         rootLoader({ request, params: {}, context }),
         todosLoader({ request, params: {}, context }),
       ]);
-      expect((await (root as Response).json()).identity.userId).toBe("user_adam");
-      expect((await page.json()).userId).toBe("user_adam");
+      expect((await (await respond(root)).json()).identity.userId).toBe("user_adam");
+      expect((await (await respond(page)).json()).userId).toBe("user_adam");
       expect(verify).toHaveBeenCalledTimes(1);
 
       // Two requests are two verifications: the count above can fail.

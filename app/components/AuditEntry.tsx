@@ -1,4 +1,3 @@
-import type { SerializeFrom } from "@remix-run/node";
 import { Link } from "@remix-run/react";
 import { Fragment } from "react";
 import type { AuditRow } from "../../db/audit.server";
@@ -25,7 +24,7 @@ const ACTION_STYLE = {
 } as const;
 
 interface AuditEntryProps {
-  entry: SerializeFrom<AuditRow>;
+  entry: AuditRow;
   /** Offer to revert the entry's transaction, coming back to `back` (the first entry of each transaction on the page). */
   revert?: { back: string };
 }

@@ -1,4 +1,3 @@
-import type { SerializeFrom } from "@remix-run/node";
 import { Link, useFetcher } from "@remix-run/react";
 import type { ClaimedEscalation } from "../../db/review-queue.server";
 import { Person } from "./Person";
@@ -7,7 +6,7 @@ import { reasonLabel } from "./ReasonSelect";
 import { QueueItem } from "./QueueItem";
 import { utcTime } from "./utc-time";
 
-type Escalation = SerializeFrom<ClaimedEscalation>;
+type Escalation = ClaimedEscalation;
 
 function EscalationEntry({
   escalation,

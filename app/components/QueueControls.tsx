@@ -1,4 +1,3 @@
-import type { SerializeFrom } from "@remix-run/node";
 import type { FetcherWithComponents } from "@remix-run/react";
 import type { ReactNode } from "react";
 import type { LiveClaim } from "../../db/claims.server";
@@ -14,7 +13,7 @@ import { utcTime } from "./utc-time";
  */
 
 export type QueueFetcher = FetcherWithComponents<{ error?: string }>;
-type Claim = SerializeFrom<LiveClaim>;
+type Claim = LiveClaim;
 
 export const BUTTON =
   "rounded-md px-3 py-1 text-sm font-medium focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 disabled:cursor-wait disabled:opacity-60";

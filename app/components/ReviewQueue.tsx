@@ -1,4 +1,3 @@
-import type { SerializeFrom } from "@remix-run/node";
 import { Link, useFetcher } from "@remix-run/react";
 import { useRef, type RefObject } from "react";
 import type { ClaimedItem } from "../../db/review-queue.server";
@@ -16,7 +15,7 @@ import { ReasonSelect, reasonLabel } from "./ReasonSelect";
 import { QueueItem } from "./QueueItem";
 import { VerdictBadge } from "./VerdictBadge";
 
-type Item = SerializeFrom<ClaimedItem>;
+type Item = ClaimedItem;
 
 function VerdictForm({
   fetcher,

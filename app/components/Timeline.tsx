@@ -1,4 +1,3 @@
-import type { SerializeFrom } from "@remix-run/node";
 import type { TimelineEntry } from "../../db/timeline.server";
 import { EmptyState } from "./EmptyState";
 import { Person } from "./Person";
@@ -6,7 +5,7 @@ import { roleName, timelineEvents, type TimelineEvent } from "./timeline-events"
 import { reasonLabel } from "./ReasonSelect";
 import { utcTime } from "./utc-time";
 
-type Entry = SerializeFrom<TimelineEntry>;
+type Entry = TimelineEntry;
 
 const quoted = (value: string) => `“${value}”`;
 

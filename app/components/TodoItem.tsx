@@ -1,5 +1,4 @@
 import { Link, useFetcher } from "@remix-run/react";
-import type { SerializeFrom } from "@remix-run/node";
 import type { TodoListRow } from "../../db/todo-list.server";
 import { TASK_MAX_LENGTH } from "../../db/limits";
 import { BULK_FORM_ID } from "./BulkBar";
@@ -27,7 +26,7 @@ const buttonClass = "rounded-md px-2 py-1 text-sm disabled:opacity-50";
  * apart by the intent it is submitting.
  */
 interface TodoItemProps {
-  todo: SerializeFrom<TodoListRow>;
+  todo: TodoListRow;
   action: string;
   editable: boolean;
   serverError?: string;

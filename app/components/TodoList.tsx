@@ -1,5 +1,4 @@
 import { useFetchers } from "@remix-run/react";
-import type { SerializeFrom } from "@remix-run/node";
 import type { TodoListRow } from "../../db/todo-list.server";
 import { EmptyState } from "./EmptyState";
 import { TodoItem, type RowSelection } from "./TodoItem";
@@ -7,7 +6,7 @@ import { TodoItem, type RowSelection } from "./TodoItem";
 type ActionData = { error: string; intent?: string; id?: string } | undefined;
 
 interface TodoListProps {
-  todos: SerializeFrom<TodoListRow>[];
+  todos: TodoListRow[];
   /** Where the rows' forms post: the page itself, with its filters. */
   action: string;
   modifiable: number[];

@@ -1,4 +1,3 @@
-import type { SerializeFrom } from "@remix-run/node";
 import type { PersonRef } from "../../db/directory/people.server";
 import type { TimelineEntry } from "../../db/timeline.server";
 import { changedFields } from "./AuditEntry";
@@ -10,7 +9,7 @@ import { changedFields } from "./AuditEntry";
  * may put back the text and the state together).
  */
 
-type Entry = SerializeFrom<TimelineEntry>;
+type Entry = TimelineEntry;
 
 export type TimelineEvent =
   | { kind: "created"; task: string }

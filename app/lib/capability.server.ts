@@ -1,6 +1,6 @@
-import { json } from "@remix-run/node";
 import { capabilitiesOf, type Capabilities } from "../../roles/capabilities";
 import type { Identity } from "../auth/token.server";
+import { jsonResponse } from "./responses.server";
 
 const MESSAGES: Record<keyof Capabilities, string> = {
   browseAll: "Only moderators and admins can browse everyone's todos.",
@@ -14,5 +14,5 @@ const MESSAGES: Record<keyof Capabilities, string> = {
 /** The doorman's 403. The database refuses the same thing on its own; this only says so early and clearly. */
 export function requireCapability(identity: Identity, capability: keyof Capabilities) {
   if (!capabilitiesOf(identity.backendRole)[capability])
-    throw json({ message: MESSAGES[capability] }, { status: 403 });
+    throw jsonResponse({ message: MESSAGES[capability] }, { status: 403 });
 }

@@ -1,5 +1,5 @@
-import { json } from "@remix-run/node";
 import { hasControlCharacter } from "../../db/control-characters";
+import { jsonResponse } from "./responses.server";
 import { appOrigin } from "./security-headers.server";
 
 /**
@@ -16,7 +16,7 @@ export const BULK_FORM_MAX_BYTES = 1024 * 1024;
 const FORM_TYPES = new Set(["application/x-www-form-urlencoded", "multipart/form-data"]);
 
 const refuse = (status: number, message: string, headers?: HeadersInit) =>
-  json({ message }, { status, headers });
+  jsonResponse({ message }, { status, headers });
 
 export const FORGED_MESSAGE =
   "This request did not come from Warden's own pages, so nothing was changed. Reload the page and try again.";
@@ -39,7 +39,7 @@ export function isSameOriginMutation(
   );
 }
 
-/** A state-changing request must be a POST from the app's own origin, document posts and `?_data` posts alike. */
+/** A state-changing request must be a POST from the app's own origin, document posts and single-fetch (`.data`) posts alike. */
 export function requireMutation(request: Request) {
   if (request.method !== "POST")
     throw refuse(405, `${request.method} is not supported here; forms are sent with POST.`, {

@@ -1,4 +1,4 @@
-import { json, type TypedResponse } from "@remix-run/node";
+import { data } from "@remix-run/node";
 import type { z } from "zod";
 
 /**
@@ -66,18 +66,18 @@ export function parseForm<S extends z.ZodType, Reply>(
   form: FormData,
   reply: (error: FieldError, fields: Record<string, string>) => Reply,
   options?: ReadOptions,
-): { ok: true; value: z.output<S> } | { ok: false; response: TypedResponse<Reply> } {
+): { ok: true; value: z.output<S> } | { ok: false; response: ReturnType<typeof data<Reply>> } {
   const checked = check(schema, form, options);
   if (checked.ok) return checked;
   return {
     ok: false,
-    response: json(reply(checked.issue, firstStringValues(form)), { status: 400 }),
+    response: data(reply(checked.issue, firstStringValues(form)), { status: 400 }),
   };
 }
 
 /** A loader's query string: its value, or a 400 page with the message. */
 export function requireQuery<S extends z.ZodType>(schema: S, search: URLSearchParams): z.output<S> {
   const parsed = parseFields(schema, search);
-  if (!parsed.ok) throw json({ message: parsed.error }, { status: 400 });
+  if (!parsed.ok) throw data({ message: parsed.error }, { status: 400 });
   return parsed.value;
 }

@@ -1,4 +1,3 @@
-import { json } from "@remix-run/node";
 import { isDatabaseUnavailable } from "../../db/availability";
 import { sqlStateOf } from "../../db/sql";
 import {
@@ -9,9 +8,10 @@ import {
 } from "../../db/scoped.server";
 import { sessionIdOf, type Identity } from "../../roles/identity";
 import { authMode } from "../config.server";
+import { jsonResponse } from "./responses.server";
 
 const unavailable = () =>
-  json(
+  jsonResponse(
     {
       message: "The database is not answering right now. Your data is safe; try again in a moment.",
     },
@@ -25,7 +25,10 @@ function sqlState(error: unknown): string | undefined {
 }
 
 export const sessionRejected = () =>
-  json({ message: "Your session is no longer valid. Please sign in again." }, { status: 401 });
+  jsonResponse(
+    { message: "Your session is no longer valid. Please sign in again." },
+    { status: 401 },
+  );
 
 /**
  * `withIdentity` for routes: one transaction as the verified identity. With
@@ -78,7 +81,7 @@ async function guarded<T>(
     if (isDatabaseUnavailable(error)) throw unavailable();
     if (!sqlState(error)) throw error;
     console.error(error);
-    throw json(
+    throw jsonResponse(
       { message: "Something went wrong on our side and nothing was changed. Please try again." },
       { status: 500 },
     );

@@ -31,7 +31,7 @@ describe("security headers", () => {
   });
 
   it("data responses get no CSP but the same cache and sniffing rules", () => {
-    const headers = headersFor("http://127.0.0.1:3000/todos?_data=routes%2Ftodos");
+    const headers = headersFor("http://127.0.0.1:3000/todos.data?_routes=routes%2Ftodos");
     expect(headers.get("Content-Security-Policy")).toBeNull();
     expect(headers.get("Cache-Control")).toBe("private, no-store");
     expect(headers.get("X-Content-Type-Options")).toBe("nosniff");

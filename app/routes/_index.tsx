@@ -1,6 +1,6 @@
 import { SignIn } from "@clerk/remix";
 import { getAuth } from "@clerk/remix/ssr.server";
-import { json, redirect, type LoaderFunctionArgs } from "@remix-run/node";
+import { redirect, type LoaderFunctionArgs } from "@remix-run/node";
 import { authMode } from "../config.server";
 
 /** The local provider signs in at /sign-in; in Clerk mode this is where Clerk's sign-in lives. */
@@ -8,7 +8,7 @@ export async function loader(args: LoaderFunctionArgs) {
   if (authMode() !== "clerk") return redirect("/todos");
   const { userId } = await getAuth(args);
   if (userId) return redirect("/todos");
-  return json({});
+  return {};
 }
 
 export default function Index() {

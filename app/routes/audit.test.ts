@@ -5,7 +5,7 @@ import { closeRolePools } from "../../db/pools.server";
 import { freshUserId, ownerPool } from "../../db/testing/identities";
 import { loader } from "./audit";
 import { action as bulkAction } from "./todos.bulk";
-import { URL_BASE, args, formPost, settle, signInAs } from "../testing/routes";
+import { URL_BASE, args, formPost, respond, settle, signInAs } from "../testing/routes";
 
 const ALICE = "user_alice";
 const MAYA = "user_maya";
@@ -43,7 +43,7 @@ beforeAll(async () => {
     ["action", "complete"],
     ...bulkIds.map((id) => ["id", String(id)]),
   ]);
-  const response = await bulkAction(args(formPost("/todos/bulk", body, cookies[ADAM])));
+  const response = await respond(bulkAction(args(formPost("/todos/bulk", body, cookies[ADAM]))));
   expect(response.status).toBe(303);
   const { rows: tx } = await owner.query(
     "select distinct tx_id::text as tx_id from audit.audit_log where action = 'update' and todo_id = any($1::bigint[])",

@@ -1,4 +1,4 @@
-import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData, useLocation } from "@remix-run/react";
 import { listAudit } from "../../db/audit.server";
 import { AUDIT_ACTIONS, type AuditAction } from "../../db/limits";
@@ -38,7 +38,7 @@ export async function loader(args: LoaderFunctionArgs) {
   const query = requireQuery(auditParams, readSearch(args.request));
   const flash = await readFlash(args.request);
   const page = await scopedRead(identity, (tx) => listAudit(tx, query));
-  const data = {
+  const loaded = {
     flash: flash.message,
     entries: page.rows,
     filters: {
@@ -55,7 +55,7 @@ export async function loader(args: LoaderFunctionArgs) {
       previous: page.previous ? auditSearch(query, { before: page.previous }) : null,
     },
   };
-  return json(data, flash.clear ? { headers: { "Set-Cookie": flash.clear } } : undefined);
+  return data(loaded, flash.clear ? { headers: { "Set-Cookie": flash.clear } } : undefined);
 }
 
 export default function AuditPage() {

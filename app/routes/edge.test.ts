@@ -50,7 +50,7 @@ async function databaseState() {
   return rows[0];
 }
 
-type Action = (a: ReturnType<typeof args>) => Promise<Response>;
+type Action = (a: ReturnType<typeof args>) => Promise<unknown>;
 const MUTATIONS: [string, Action, string, () => string | null, Record<string, string>][] = [
   [
     "create a todo",
@@ -98,31 +98,27 @@ describe.each(MUTATIONS)("a forged post to %s", (_name, action, path, cookie, fi
   const body = () =>
     new URLSearchParams({ ...fields, ...(fields.id === "0" ? { id: String(aliceTodo) } : {}) });
 
-  it.each(
-    FORGED_HEADERS.flatMap(([label, headers]) => [
-      [`${label}, document post`, headers, path] as const,
-      [
-        `${label}, data post`,
-        headers,
-        `${path}${path.includes("?") ? "&" : "?"}_data=routes${encodeURIComponent(path.split("?")[0])}`,
-      ] as const,
-    ]),
-  )("from %s is a 403 and changes nothing", async (_label, headers, url) => {
-    const before = await databaseState();
-    const request = new Request(`${URL_BASE}${url}`, {
-      method: "POST",
-      body: body(),
-      headers: {
-        "Content-Type": "application/x-www-form-urlencoded",
-        ...(cookie() ? { Cookie: cookie()! } : {}),
-        ...headers,
-      },
-    });
-    const { response } = await settle(() => action(args(request)));
-    expect(response.status).toBe(403);
-    expect(response.headers.get("Set-Cookie")).toBeNull();
-    expect(await databaseState()).toEqual(before);
-  });
+  // A single-fetch post (`/todos.data`) reaches the action as this same
+  // request, the suffix gone; the browser tests send it through the server.
+  it.each(FORGED_HEADERS.map(([label, headers]) => [label, headers, path] as const))(
+    "from %s is a 403 and changes nothing",
+    async (_label, headers, url) => {
+      const before = await databaseState();
+      const request = new Request(`${URL_BASE}${url}`, {
+        method: "POST",
+        body: body(),
+        headers: {
+          "Content-Type": "application/x-www-form-urlencoded",
+          ...(cookie() ? { Cookie: cookie()! } : {}),
+          ...headers,
+        },
+      });
+      const { response } = await settle(() => action(args(request)));
+      expect(response.status).toBe(403);
+      expect(response.headers.get("Set-Cookie")).toBeNull();
+      expect(await databaseState()).toEqual(before);
+    },
+  );
 
   it("from the app's own page goes through (the refusals above can fail)", async () => {
     // Sign-out and switch end the session they ride in; use one of their own.
@@ -153,7 +149,7 @@ const raw = (
     },
   });
 
-async function refusal(run: () => Promise<Response>) {
+async function refusal(run: () => Promise<unknown>) {
   const before = await databaseState();
   const { response } = await settle(run);
   const text = await response.text();

@@ -8,7 +8,7 @@ import { freshUserId, ownerPool } from "../../db/testing/identities";
 import { exportAudit } from "../audit/export.server";
 import { requireIdentity } from "../auth/request.server";
 import { parseCsv } from "../testing/csv";
-import { args, formPost, settle, signInAs, URL_BASE } from "../testing/routes";
+import { args, formPost, respond, settle, signInAs, URL_BASE } from "../testing/routes";
 import { exportTodos } from "../todos/export.server";
 import { loader as auditCsv } from "./audit_.export[.csv]";
 import { loader as auditNdjson } from "./audit_.export[.ndjson]";
@@ -339,7 +339,9 @@ describe("/audit/export.csv and .ndjson", () => {
       ["confirmed", "yes"],
       ...bulkIds.map((id) => ["id", String(id)]),
     ]);
-    expect((await bulkAction(args(formPost("/todos/bulk", body, cookies[ADAM])))).status).toBe(303);
+    expect(
+      (await respond(bulkAction(args(formPost("/todos/bulk", body, cookies[ADAM]))))).status,
+    ).toBe(303);
   });
 
   interface AuditFilter {

@@ -1,4 +1,4 @@
-import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { backendRoleForOrgRole, type ClerkOrgRole } from "../../roles/roles";
 import { requireIdentity } from "../auth/request.server";
@@ -11,7 +11,7 @@ export const meta: MetaFunction = () => [{ title: "Help · Warden" }];
 /** Everything here is the same for everyone, so the page answers from the session token alone. */
 export async function loader(args: LoaderFunctionArgs) {
   const identity = await requireIdentity(args);
-  return json({ backendRole: identity.backendRole });
+  return { backendRole: identity.backendRole };
 }
 
 const ROLES: { orgRole: ClerkOrgRole; name: string; may: string[] }[] = [

@@ -1,4 +1,4 @@
-import { json, redirect, type ActionFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData } from "@remix-run/react";
 import { revertTransaction } from "../../db/revert.server";
 import { requireIdentity } from "../auth/request.server";
@@ -41,7 +41,7 @@ export async function action(args: ActionFunctionArgs) {
       headers: { "Set-Cookie": await setFlash(args.request, described.flash) },
     });
   const { status, ...refusal } = described.refusal;
-  return json<RevertActionData>({ ...refusal, back }, { status });
+  return data<RevertActionData>({ ...refusal, back }, { status });
 }
 
 export default function RevertPage() {

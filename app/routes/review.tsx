@@ -1,5 +1,5 @@
 import {
-  json,
+  data,
   redirect,
   type ActionFunctionArgs,
   type LoaderFunctionArgs,
@@ -35,13 +35,13 @@ export async function loader(args: LoaderFunctionArgs) {
   const flash = await readFlash(args.request);
   const queue = await scopedRead(identity, (tx) => readReviewQueue(tx, QUEUE_LENGTH));
   const { escalate, resolveEscalations } = capabilitiesOf(identity.backendRole);
-  const data = {
+  const loaded = {
     ...queue,
     flash: flash.message,
     claimMinutes: config().claimMinutes,
     can: { escalate, resolve: resolveEscalations },
   };
-  return json(data, flash.clear ? { headers: { "Set-Cookie": flash.clear } } : undefined);
+  return data(loaded, flash.clear ? { headers: { "Set-Cookie": flash.clear } } : undefined);
 }
 
 export async function action(args: ActionFunctionArgs) {
@@ -58,7 +58,7 @@ export async function action(args: ActionFunctionArgs) {
   );
   const refusal = queueRefusal(intent.intent, outcome);
   if (refusal)
-    return json<ReviewActionData>(
+    return data<ReviewActionData>(
       { error: refusal.error, id: String(intent.id) },
       { status: refusal.status },
     );

@@ -1,5 +1,5 @@
 import {
-  json,
+  data,
   redirect,
   type ActionFunctionArgs,
   type LoaderFunctionArgs,
@@ -20,7 +20,7 @@ const notFound = () => new Response("Not found", { status: 404 });
 export function loader({ request }: LoaderFunctionArgs) {
   if (authMode() === "clerk") throw notFound();
   const returnTo = safeReturnTo(readSearch(request).get("returnTo"));
-  return json({
+  return {
     returnTo,
     identities: DEMO_IDENTITIES.map(({ userId, name, memberships: [first] }) => ({
       userId,
@@ -29,7 +29,7 @@ export function loader({ request }: LoaderFunctionArgs) {
       orgRole: first?.role ?? null,
       backendRole: backendRoleForOrgRole(first?.role ?? null),
     })),
-  });
+  };
 }
 
 export async function action(args: ActionFunctionArgs) {
@@ -38,7 +38,7 @@ export async function action(args: ActionFunctionArgs) {
   requireMutation(request);
   const form = await readForm(request);
   const identity = findDemoIdentity(form.get("identity"));
-  if (!identity) return json({ error: "Choose one of the demo identities." }, { status: 400 });
+  if (!identity) return data({ error: "Choose one of the demo identities." }, { status: 400 });
   // Signing in again ends whatever session this browser had.
   await endLocalSession(args);
   const [first] = identity.memberships;

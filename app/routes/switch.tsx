@@ -1,4 +1,4 @@
-import { json, redirect, type ActionFunctionArgs } from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs } from "@remix-run/node";
 import { demoMembership, findDemoIdentity, findDemoOrganization } from "../../db/demo-identities";
 import { beginLocalSession, endLocalSession } from "../auth/local-session.server";
 import { requireIdentity } from "../auth/request.server";
@@ -29,7 +29,7 @@ export async function action(args: ActionFunctionArgs) {
   await requireIdentity(args);
   const form = await readForm(request);
   const identity = findDemoIdentity(form.get("identity"));
-  if (!identity) throw json({ message: "Choose one of the demo identities." }, { status: 400 });
+  if (!identity) throw data({ message: "Choose one of the demo identities." }, { status: 400 });
   // Empty (or absent) means the personal account.
   const orgId = form.get("org") ?? "";
   let org: { id: string; role: (typeof identity.memberships)[number]["role"] } | null = null;
@@ -37,7 +37,7 @@ export async function action(args: ActionFunctionArgs) {
     const membership = typeof orgId === "string" ? demoMembership(identity, orgId) : undefined;
     if (!membership) {
       const name = findDemoOrganization(orgId)?.name ?? "that organization";
-      throw json(
+      throw data(
         { message: `${identity.name} is not a member of ${name}. Nothing was changed.` },
         { status: 400 },
       );

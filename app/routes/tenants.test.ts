@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeRolePools } from "../../db/pools.server";
 import { ownerPool } from "../../db/testing/identities";
 import { loader as rootLoader } from "../root";
-import { args, formPost, settle, signInAs, URL_BASE } from "../testing/routes";
+import { args, formPost, respond, settle, signInAs, URL_BASE } from "../testing/routes";
 import { loader as auditLoader } from "./audit";
 import { action as reviewAction, loader as reviewLoader } from "./review";
 import { action as switchAction } from "./switch";
@@ -71,7 +71,7 @@ describe("the creator case: Eve, admin of her own organization", () => {
   });
 
   it("signs in with her organization active, as its admin", async () => {
-    const { identity } = await ((await rootLoader(args(get(eve, "/todos")))) as Response).json();
+    const { identity } = await (await respond(rootLoader(args(get(eve, "/todos"))))).json();
     expect(identity).toMatchObject({
       userId: "user_eve",
       orgId: "org_eve",
@@ -82,20 +82,22 @@ describe("the creator case: Eve, admin of her own organization", () => {
   });
 
   it("reads nothing of Acme, Globex or anyone's personal workspace, on any page", async () => {
-    const todos = await (await todosLoader(args(get(eve, "/todos")))).json();
+    const todos = await (await respond(todosLoader(args(get(eve, "/todos"))))).json();
     expect(idsOf(todos)).toContain(rows.eve);
     for (const other of [rows.acme, rows.globex, rows.alicePersonal])
       expect(idsOf(todos)).not.toContain(other);
     expect(todos.todos.every((todo: { userId: string }) => todo.userId === "user_eve")).toBe(true);
 
-    const filtered = await (await todosLoader(args(get(eve, "/todos?owner=user_alice")))).json();
+    const filtered = await (
+      await respond(todosLoader(args(get(eve, "/todos?owner=user_alice"))))
+    ).json();
     expect(filtered.todos).toEqual([]);
 
-    const queue = await (await reviewLoader(args(get(eve, "/review")))).json();
+    const queue = await (await respond(reviewLoader(args(get(eve, "/review"))))).json();
     for (const other of [rows.acme, rows.globex, rows.alicePersonal])
       expect(idsOf(queue)).not.toContain(other);
 
-    const audit = await (await auditLoader(args(get(eve, "/audit")))).json();
+    const audit = await (await respond(auditLoader(args(get(eve, "/audit"))))).json();
     expect(audit.entries.length).toBeGreaterThan(0);
     expect(
       audit.entries.every(
@@ -103,7 +105,9 @@ describe("the creator case: Eve, admin of her own organization", () => {
           ![rows.acme, rows.globex, rows.alicePersonal].includes(entry.todoId ?? 0),
       ),
     ).toBe(true);
-    const byTodo = await (await auditLoader(args(get(eve, `/audit?todo=${rows.acme}`)))).json();
+    const byTodo = await (
+      await respond(auditLoader(args(get(eve, `/audit?todo=${rows.acme}`))))
+    ).json();
     expect(byTodo.entries).toEqual([]);
   });
 
@@ -202,7 +206,7 @@ describe("switching organizations", () => {
     );
   const roleAfter = async (response: Response) => {
     const cookie = response.headers.get("Set-Cookie")!.split(";")[0];
-    const data = await (await todosLoader(args(get(cookie, "/todos")))).json();
+    const data = await (await respond(todosLoader(args(get(cookie, "/todos"))))).json();
     return { databaseRole: data.databaseRole as string, ids: idsOf(data) };
   };
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeRolePools } from "../../db/pools.server";
 import { ownerPool } from "../../db/testing/identities";
 import type { TimelineEntry } from "../../db/timeline.server";
-import { URL_BASE, args, formPost, settle, signInAs } from "../testing/routes";
+import { URL_BASE, args, formPost, respond, settle, signInAs } from "../testing/routes";
 import { loader } from "./todos_.$id";
 import { action as todosAction } from "./todos";
 
@@ -41,7 +41,7 @@ const open = (userId: string, id: string) =>
   );
 
 async function post(userId: string, form: Record<string, string>) {
-  const response = await todosAction(args(formPost("/todos", form, cookies[userId])));
+  const response = await respond(todosAction(args(formPost("/todos", form, cookies[userId]))));
   expect(response.status).toBe(303);
 }
 

@@ -1,5 +1,5 @@
 import {
-  json,
+  data,
   redirect,
   type ActionFunctionArgs,
   type LoaderFunctionArgs,
@@ -57,7 +57,7 @@ export async function loader(args: LoaderFunctionArgs) {
       capabilities.browseAll ? listMembers(tx) : ([] as Member[]),
     ]),
   );
-  const data = {
+  const loaded = {
     flash: flash.message,
     matching,
     countCap: COUNT_CAP,
@@ -80,7 +80,7 @@ export async function loader(args: LoaderFunctionArgs) {
       previous: page.previous && filterSearch(query, { before: encodeCursor(page.previous) }),
     },
   };
-  return json(data, flash.clear ? { headers: { "Set-Cookie": flash.clear } } : undefined);
+  return data(loaded, flash.clear ? { headers: { "Set-Cookie": flash.clear } } : undefined);
 }
 
 /** A task in a sentence, short enough for a message. */
@@ -97,7 +97,7 @@ export async function action(args: ActionFunctionArgs) {
   const { row, undo } = await scopedAtOnce(identity, (tx) => runTodoIntent(tx, parsed.value));
   if (!row) {
     const id = "id" in parsed.value ? String(parsed.value.id) : undefined;
-    return json<TodoActionData>(
+    return data<TodoActionData>(
       {
         error: "Not found: that todo does not exist or is not yours to change.",
         intent: parsed.value.intent,

@@ -1,4 +1,4 @@
-import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { readTodoHistory } from "../../db/timeline.server";
 import { requireIdentity } from "../auth/request.server";
@@ -25,8 +25,8 @@ export async function loader(args: LoaderFunctionArgs) {
   fields.set("id", args.params.id ?? "");
   const { id, before } = requireQuery(timelineParams, fields);
   const history = await scopedRead(identity, (tx) => readTodoHistory(tx, id, before));
-  if (!history) throw json({ message: NOT_FOUND }, { status: 404 });
-  return json({ id, paged: before !== undefined, ...history });
+  if (!history) throw data({ message: NOT_FOUND }, { status: 404 });
+  return { id, paged: before !== undefined, ...history };
 }
 
 const linkClass =

@@ -1,4 +1,4 @@
-import { json, redirect } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
 import {
   BulkTooLarge,
   NotAMember,
@@ -42,7 +42,7 @@ function doneMessage(action: BulkAction, changed: number, owner?: string): strin
 }
 
 const failure = (error: string, status: number) =>
-  json<BulkActionData>({ intent: "bulk", error }, { status });
+  data<BulkActionData>({ intent: "bulk", error }, { status });
 
 /** The form, and for scope=filter the page's filter in the URL, as one request to the database. */
 function parseBulkRequest(
@@ -103,7 +103,7 @@ export async function handleBulk(request: Request, identity: Identity) {
 
   if ("confirm" in outcome) {
     const { count, owner } = outcome.confirm;
-    return json<BulkActionData>({
+    return data<BulkActionData>({
       intent: "bulk",
       confirm: {
         action: intent.action,

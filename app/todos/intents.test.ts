@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TASK_MAX_LENGTH } from "../../db/limits";
 import { parseForm } from "../lib/form.server";
+import { respond } from "../testing/routes";
 import { todoIntent, todoIntentError } from "./intents.server";
 
 // The messages are the user-facing contract (shown next to the form), so
@@ -15,8 +16,9 @@ const UNKNOWN = "Unknown action.";
 async function parseTodoIntent(data: FormData) {
   const parsed = parseForm(todoIntent, data, todoIntentError);
   if (parsed.ok) return parsed;
-  expect(parsed.response.status).toBe(400);
-  return { ok: false, ...(await parsed.response.json()) };
+  const response = await respond(parsed.response);
+  expect(response.status).toBe(400);
+  return { ok: false, ...(await response.json()) };
 }
 
 function form(fields: Record<string, string | Blob>): FormData {

@@ -1,10 +1,10 @@
-import { json } from "@remix-run/node";
 import { Webhook, WebhookVerificationError } from "svix";
 import { applyWebhookMessage } from "../../db/directory/apply.server";
 import { changesFromEvent, InvalidDirectoryObject } from "../../db/directory/changes";
 import { localWebhookSecret } from "../../db/local/webhook-secret";
 import { authMode, config } from "../config.server";
 import { readCapped, strictUtf8 } from "../lib/edge.server";
+import { jsonResponse } from "../lib/responses.server";
 import { isDatabaseUnavailable } from "../../db/availability";
 
 /**
@@ -20,7 +20,7 @@ const WEBHOOK_MAX_BYTES = 256 * 1024;
 const MESSAGE_ID = /^[A-Za-z0-9_.-]{1,200}$/;
 
 const answer = (status: number, body: Record<string, string>) =>
-  json(body, { status, headers: { "Cache-Control": "no-store" } });
+  jsonResponse(body, { status, headers: { "Cache-Control": "no-store" } });
 const refused = (message: string) => answer(400, { message: `${message} Nothing was changed.` });
 
 let localSecret: { dataDir: string; secret: Promise<string> } | undefined;
@@ -37,7 +37,7 @@ async function signingSecret(): Promise<string | null> {
 
 export async function handleClerkWebhook(request: Request): Promise<Response> {
   if (request.method !== "POST")
-    return json(
+    return jsonResponse(
       { message: "Clerk's webhook is sent with POST." },
       { status: 405, headers: { Allow: "POST" } },
     );
