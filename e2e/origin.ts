@@ -9,6 +9,8 @@ import path from "node:path";
  * their own E2E_DATA_DIR. Outside a worker (the config, the server itself)
  * this is worker 0.
  */
+
+/** One per CPU, at least two; past four the run waits on e2e/roles.spec.ts, a third of the suite's time in one file. */
 export const E2E_WORKERS = Number(
   process.env.E2E_WORKERS ?? Math.min(Math.max(availableParallelism(), 2), 4),
 );

@@ -19,6 +19,7 @@ import { E2E_WORKERS, workerDatabase, workerPort } from "./origin";
  */
 
 const log = (line: string) => console.log(`[e2e] ${line}`);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Every browser run starts from the seed data alone. A server an interrupted
 // run left behind is stopped before its data directory goes.
@@ -86,7 +87,7 @@ try {
       (await cluster.query("select 1 from pg_stat_activity where datname = $1", [DATABASE_NAME]))
         .rowCount
     )
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await pause(50);
     for (const index of ports.keys())
       await cluster.query(`create database ${workerDatabase(index)} template ${DATABASE_NAME}`);
   } finally {
@@ -116,7 +117,7 @@ async function answers(port: number) {
     } catch {
       // Not listening yet.
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await pause(100);
   }
 }
 await Promise.all(ports.map(answers));
