@@ -10,6 +10,8 @@ export default defineConfig({
   workers: E2E_WORKERS,
   forbidOnly: Boolean(process.env.CI),
   retries: 0,
+  // Workers share the CPUs: a test of several pages that takes 20 s alone has taken over 30 s beside another.
+  timeout: 60_000,
   reporter: [["list"], ["html", { open: "never" }]],
   outputDir: "test-results",
   use: {
