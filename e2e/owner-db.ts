@@ -5,23 +5,23 @@ import { DEMO_ORG_ID } from "../db/demo-identities";
 import { createPool } from "../db/driver";
 import { localUrl } from "../db/local/stack";
 import { startWsProxy } from "../db/local/ws-proxy";
+import { E2E_DATA_DIR, E2E_DATABASE } from "./origin";
 
 /**
- * The owner's view of the browser tests' database, to check what the pages
+ * The owner's view of this worker's database, to check what the pages
  * show against the truth (every tenant at once: say which one you count). Reached the app's way: the Neon driver through a
  * WebSocket proxy of our own in front of the e2e server's Postgres.
  */
 export async function ownerDatabase() {
-  const dir = path.resolve(process.env.E2E_DATA_DIR ?? ".data/e2e");
-  const { pgPort } = JSON.parse(readFileSync(path.join(dir, "stack.json"), "utf8")) as {
+  const { pgPort } = JSON.parse(readFileSync(path.join(E2E_DATA_DIR, "stack.json"), "utf8")) as {
     pgPort: number;
   };
-  const { ownerPassword } = JSON.parse(readFileSync(path.join(dir, "secrets.json"), "utf8")) as {
-    ownerPassword: string;
-  };
+  const { ownerPassword } = JSON.parse(
+    readFileSync(path.join(E2E_DATA_DIR, "secrets.json"), "utf8"),
+  ) as { ownerPassword: string };
   const proxy = await startWsProxy({ host: "127.0.0.1", port: pgPort });
   process.env.WARDEN_LOCAL_WS_PROXY = proxy.address;
-  const pool = createPool(localUrl("postgres", ownerPassword, pgPort), { max: 1 });
+  const pool = createPool(localUrl("postgres", ownerPassword, pgPort, E2E_DATABASE), { max: 1 });
   // Rows inserted without a tenant land in the demo organization the tests act in.
   pool.on("connect", (client: PoolClient) => {
     void client.query("select set_config('request.jwt.claims', $1, false)", [
