@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { startLocalStack } from "../local/stack";
+import { workerDatabase, workerDatabasePattern } from "./worker-database";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -8,7 +9,13 @@ declare module "vitest" {
   }
 }
 
-/** One embedded Postgres for the whole run, in its own data directory, migrated. */
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * One embedded Postgres for the whole run, in its own data directory; one
+ * database migrated once, and a clone of it for every worker
+ * (db/testing/worker-database.ts), made afresh each run.
+ */
 export default async function setup(project: TestProject) {
   // Separate directories let two runs go side by side without sharing rows.
   process.env.WARDEN_DATA_DIR = path.resolve(process.env.WARDEN_TEST_DATA_DIR ?? ".data/test");
@@ -21,6 +28,34 @@ export default async function setup(project: TestProject) {
   const { dropFaultsLeftBehind } = await import("./fault-cleanup");
   const owner = createPool(process.env.DATABASE_URL!, { max: 1 });
   await dropFaultsLeftBehind(owner).finally(() => owner.end());
+
+  const workers = Math.max(
+    ...project.vitest.projects.map(
+      (each) => each.config.maxWorkers || project.vitest.config.maxWorkers,
+    ),
+  );
+  // CREATE DATABASE … TEMPLATE refuses while anyone is connected to the template, this session included.
+  const maintenanceUrl = new URL(stack.env.DATABASE_URL);
+  maintenanceUrl.pathname = "/postgres";
+  const maintenance = createPool(maintenanceUrl.toString(), { max: 1 });
+  try {
+    const template = stack.env.DATABASE_URL;
+    // Last run's clones hold its rows, and there may be more of them than this run has workers.
+    const { rows } = await maintenance.query<{ name: string }>(
+      "select datname as name from pg_database where datname like $1",
+      [workerDatabasePattern(stack.env)],
+    );
+    for (const { name } of rows)
+      await maintenance.query(`drop database ${quoteIdent(name)} with (force)`);
+    const templateName = decodeURIComponent(new URL(template).pathname.slice(1));
+    for (let poolId = 1; poolId <= workers; poolId++)
+      await maintenance.query(
+        `create database ${quoteIdent(workerDatabase(stack.env, poolId))} template ${quoteIdent(templateName)}`,
+      );
+  } finally {
+    await maintenance.end();
+  }
+
   project.provide("databaseEnv", { ...stack.env, WARDEN_DATA_DIR: process.env.WARDEN_DATA_DIR });
   return async () => {
     await stack.stop();
