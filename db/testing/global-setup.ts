@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { startLocalStack } from "../local/stack";
-import { workerDatabase, workerDatabasePattern } from "./worker-database";
+import { databaseOf, workerDatabase, workerDatabasePattern } from "./worker-database";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -39,7 +39,6 @@ export default async function setup(project: TestProject) {
   maintenanceUrl.pathname = "/postgres";
   const maintenance = createPool(maintenanceUrl.toString(), { max: 1 });
   try {
-    const template = stack.env.DATABASE_URL;
     // Last run's clones hold its rows, and there may be more of them than this run has workers.
     const { rows } = await maintenance.query<{ name: string }>(
       "select datname as name from pg_database where datname like $1",
@@ -47,14 +46,23 @@ export default async function setup(project: TestProject) {
     );
     for (const { name } of rows)
       await maintenance.query(`drop database ${quoteIdent(name)} with (force)`);
-    const templateName = decodeURIComponent(new URL(template).pathname.slice(1));
+    const template = quoteIdent(databaseOf(stack.env.DATABASE_URL));
     for (let poolId = 1; poolId <= workers; poolId++)
       await maintenance.query(
-        `create database ${quoteIdent(workerDatabase(stack.env, poolId))} template ${quoteIdent(templateName)}`,
+        `create database ${quoteIdent(workerDatabase(stack.env, poolId))} template ${template}`,
       );
   } finally {
     await maintenance.end();
   }
+
+  // The key and secrets the app makes on first use under the data directory:
+  // made here, before any worker starts, so that no worker reads one another
+  // is still writing.
+  for (const name of ["CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY"]) delete process.env[name];
+  const { localJwks } = await import("../../app/auth/local-idp.server");
+  const { cookieSecret } = await import("../../app/lib/cookie-secret.server");
+  const { localWebhookSecret } = await import("../local/webhook-secret");
+  await Promise.all([localJwks(), cookieSecret(), localWebhookSecret(process.env.WARDEN_DATA_DIR)]);
 
   project.provide("databaseEnv", { ...stack.env, WARDEN_DATA_DIR: process.env.WARDEN_DATA_DIR });
   return async () => {

@@ -3,7 +3,7 @@ import { LOGIN_ROLES } from "../../roles/roles";
 /** Every variable that names the database: the owner's and each login role's. */
 const URL_ENV = ["DATABASE_URL", ...LOGIN_ROLES.map(({ urlEnv }) => urlEnv)];
 
-const databaseOf = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
+export const databaseOf = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
 
 /**
  * The database a Vitest worker has to itself (VITEST_POOL_ID, 1 to
