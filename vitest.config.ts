@@ -14,7 +14,8 @@ const WHOLE_SERVER = [
 
 const shared = {
   setupFiles: ["./db/testing/setup-env.ts"],
-  testTimeout: 30_000,
+  // Files share the CPUs with the other workers' (and on a busy machine, with more).
+  testTimeout: 120_000,
   hookTimeout: 120_000,
 };
 
@@ -22,6 +23,7 @@ export default defineConfig({
   test: {
     // Each worker has a database of its own (db/testing/global-setup.ts).
     globalSetup: ["./db/testing/global-setup.ts"],
+    // Files spend most of their time waiting on Postgres: on two CPUs, three workers beat two and four.
     maxWorkers: 3,
     projects: [
       {
