@@ -465,7 +465,8 @@ describe("two moderators claiming the same todo at the same moment", () => {
   async function waitForBlockedClaim() {
     for (let tries = 0; tries < 400; tries++) {
       const { rows } = await owner.query(
-        "select 1 from pg_stat_activity where usename = 'moderator_backend' and wait_event_type = 'Lock' and query like '%insert into todo_claims%'",
+        // Other test files' databases share the server and its pg_stat_activity.
+        "select 1 from pg_stat_activity where datname = current_database() and usename = 'moderator_backend' and wait_event_type = 'Lock' and query like '%insert into todo_claims%'",
       );
       if (rows.length > 0) return;
       await new Promise((resolve) => setTimeout(resolve, 25));

@@ -8,7 +8,7 @@ import { args, settle, signInAs, URL_BASE } from "../testing/routes";
 import { loader as healthz } from "./healthz";
 import { loader as todos } from "./todos";
 
-// Stops and restarts the test run's own Postgres (files run one at a time),
+// Stops and restarts the test run's own Postgres (alone, after every other file: vitest.config.ts),
 // to see the app say "unavailable" and then recover without a restart of its own.
 const dataDir = localDataDir();
 const { pgPort } = JSON.parse(readFileSync(path.join(dataDir, "stack.json"), "utf8")) as {

@@ -100,9 +100,11 @@ export async function holdAdvisoryLock(owner: Pool) {
     async terminateWaiter(call: { settled(): boolean }, statement: RegExp): Promise<number> {
       const deadline = Date.now() + 10_000;
       for (;;) {
+        // pg_locks is the whole server's: the same key may be held in another test file's database.
         const { rows } = await owner.query<{ pid: number; usename: string; query: string }>(
           `select a.pid, a.usename, a.query from pg_locks l join pg_stat_activity a using (pid)
-            where l.locktype = 'advisory' and l.classid = 0 and l.objid = $1::bigint::oid and not l.granted`,
+            where l.locktype = 'advisory' and l.database = (select oid from pg_database where datname = current_database())
+              and l.classid = 0 and l.objid = $1::bigint::oid and not l.granted`,
           [key],
         );
         if (rows.length > 0) {

@@ -1,5 +1,7 @@
 import { inject } from "vitest";
+import { envForDatabase, workerDatabase } from "./worker-database";
 
 // Test files reach the database the app's way: through the environment.
 for (const name of ["CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY"]) delete process.env[name];
-Object.assign(process.env, inject("databaseEnv"));
+const env = inject("databaseEnv");
+Object.assign(process.env, envForDatabase(env, workerDatabase(env, process.env.VITEST_POOL_ID!)));
