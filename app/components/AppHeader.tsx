@@ -3,6 +3,7 @@ import { Form, NavLink, useNavigation } from "@remix-run/react";
 import type { Capabilities } from "../../roles/capabilities";
 import type { BackendRole, ClerkOrgRole } from "../../roles/roles";
 import { HeaderMenu } from "./HeaderMenu";
+import { SubmitButton } from "./SubmitButton";
 import { OrgSwitcher, type SwitchableIdentity } from "./OrgSwitcher";
 
 export interface HeaderIdentity {
@@ -116,13 +117,13 @@ function SignOut() {
   const signingOut = navigation.state !== "idle" && navigation.formAction === "/sign-out";
   return (
     <Form method="post" action="/sign-out">
-      <button
-        type="submit"
-        disabled={signingOut}
+      <SubmitButton
+        pending={signingOut}
+        pendingLabel="Signing out…"
         className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 disabled:opacity-60"
       >
-        {signingOut ? "Signing out…" : "Sign out"}
-      </button>
+        Sign out
+      </SubmitButton>
     </Form>
   );
 }

@@ -1,5 +1,6 @@
 import { Form, useLocation, useNavigation } from "@remix-run/react";
 import { useFocusOn } from "./useFocusOn";
+import { SubmitButton } from "./SubmitButton";
 
 interface FlashProps {
   flash: { text: string; undo?: number } | null;
@@ -36,13 +37,13 @@ export function FlashMessage({ flash, unlessFocusKept = false }: FlashProps) {
             <Form method="post" action="/revert" className="ml-auto">
               <input type="hidden" name="tx" value={flash.undo} />
               <input type="hidden" name="back" value={location.pathname + location.search} />
-              <button
-                type="submit"
-                disabled={undoing}
+              <SubmitButton
+                pending={undoing}
+                pendingLabel="Undoing…"
                 className="rounded-md border border-emerald-300 bg-white px-3 py-1 font-medium text-emerald-800 hover:bg-emerald-100 disabled:opacity-50"
               >
-                {undoing ? "Undoing…" : "Undo"}
-              </button>
+                Undo
+              </SubmitButton>
             </Form>
           ) : null}
         </div>

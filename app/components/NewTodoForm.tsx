@@ -1,7 +1,8 @@
 import { useFetcher } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { TASK_MAX_LENGTH } from "../../db/limits";
-import { useFocusOn } from "./useFocusOn";
+import { FieldError } from "./FieldError";
+import { SubmitButton } from "./SubmitButton";
 
 type FormError = { error: string; field?: string } | undefined;
 
@@ -11,7 +12,6 @@ export function NewTodoForm({ serverError }: { serverError: FormError }) {
   const input = useRef<HTMLInputElement>(null);
   const pending = fetcher.state !== "idle";
   const error = (fetcher.data ?? serverError)?.error;
-  const errorRef = useFocusOn<HTMLParagraphElement>(fetcher.data?.error ? fetcher.data : null);
 
   useEffect(() => {
     if (fetcher.state === "idle" && !fetcher.data?.error && input.current) input.current.value = "";
@@ -38,24 +38,20 @@ export function NewTodoForm({ serverError }: { serverError: FormError }) {
           aria-describedby={error ? "new-task-error" : undefined}
           className="min-w-0 flex-1 rounded-md border border-slate-300 bg-white px-3 py-2 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
         />
-        <button
-          type="submit"
-          disabled={pending}
+        <SubmitButton
+          pending={pending}
+          pendingLabel="Adding…"
           className="shrink-0 rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
         >
-          {pending ? "Adding…" : "Add"}
-        </button>
+          Add
+        </SubmitButton>
       </div>
       {error ? (
-        <p
+        <FieldError
           id="new-task-error"
-          ref={errorRef}
-          tabIndex={-1}
-          role="alert"
-          className="mt-2 text-sm text-red-700"
-        >
-          {error}
-        </p>
+          error={error}
+          arrival={fetcher.data?.error ? fetcher.data : null}
+        />
       ) : null}
     </fetcher.Form>
   );

@@ -1,6 +1,7 @@
 import { Form, useLocation, useNavigation } from "@remix-run/react";
 import { useState } from "react";
 import { useHydrated } from "./useHydrated";
+import { SubmitButton } from "./SubmitButton";
 import type { ClerkOrgRole } from "../../roles/roles";
 
 export interface SwitchableIdentity {
@@ -83,13 +84,13 @@ export function OrgSwitcher({
           </optgroup>
         ))}
       </select>
-      <button
-        type="submit"
-        disabled={switching}
+      <SubmitButton
+        pending={switching}
+        pendingLabel="Switching…"
         className="rounded-md bg-indigo-600 px-2 py-1 text-xs font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
       >
-        {switching ? "Switching…" : "Switch"}
-      </button>
+        Switch
+      </SubmitButton>
     </Form>
   );
 }

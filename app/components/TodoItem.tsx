@@ -3,7 +3,8 @@ import type { TodoListRow } from "../../db/todo-list.server";
 import { TASK_MAX_LENGTH } from "../../db/limits";
 import { BULK_FORM_ID } from "./BulkBar";
 import { Person } from "./Person";
-import { useFocusOn } from "./useFocusOn";
+import { FieldError } from "./FieldError";
+import { SubmitButton } from "./SubmitButton";
 import { VerdictBadge } from "./VerdictBadge";
 
 export interface RowSelection {
@@ -44,7 +45,6 @@ export function TodoItem({ todo, action, editable, serverError, selection }: Tod
   const saving = submitting === "update";
   const error = fetcher.data?.error ?? serverError;
   const errorId = `todo-${todo.id}-error`;
-  const errorRef = useFocusOn<HTMLParagraphElement>(fetcher.data?.error ? fetcher.data : null);
   if (submitting === "delete") return null;
   const form = {
     method: "post",
@@ -157,26 +157,22 @@ export function TodoItem({ todo, action, editable, serverError, selection }: Tod
                   aria-describedby={error ? errorId : undefined}
                   className="min-w-0 flex-1 basis-48 rounded-md border border-slate-300 bg-white px-2 py-1 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
                 />
-                <button
-                  type="submit"
-                  disabled={saving}
+                <SubmitButton
+                  pending={saving}
+                  pendingLabel="Saving…"
                   className={`${buttonClass} bg-slate-800 text-white hover:bg-slate-900`}
                 >
-                  {saving ? "Saving…" : "Save"}
-                </button>
+                  Save
+                </SubmitButton>
               </form>
             </details>
           ) : null}
           {error ? (
-            <p
+            <FieldError
               id={errorId}
-              ref={errorRef}
-              tabIndex={-1}
-              role="alert"
-              className="mt-2 text-sm text-red-700"
-            >
-              {error}
-            </p>
+              error={error}
+              arrival={fetcher.data?.error ? fetcher.data : null}
+            />
           ) : null}
         </div>
       </div>

@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { REVIEW_NOTE_MAX_LENGTH, REVIEW_REASONS, REVIEW_VERDICTS } from "../../db/limits";
+import {
+  REVIEW_NOTE_MAX_LENGTH,
+  REVIEW_REASONS,
+  REVIEW_VERDICTS,
+  type ReviewReason,
+} from "../../db/limits";
 import type { FieldError } from "../lib/form.server";
 import { todoId } from "../todos/intents.server";
 
@@ -27,6 +32,17 @@ const reason = z
   .transform((value) => value || undefined)
   .pipe(z.enum(REVIEW_REASONS, { error: "Choose a reason from the list." }).optional());
 
+/** The value with the reason it must carry, or that field's error when none was chosen. */
+function withReason<T extends { reason?: ReviewReason }>(
+  value: T,
+  ctx: z.RefinementCtx,
+  message: string,
+) {
+  if (value.reason) return { ...value, reason: value.reason };
+  ctx.addIssue({ code: "custom", message, input: value, path: ["reason"] });
+  return z.NEVER;
+}
+
 const FLAG_NEEDS_REASON = "Choose a reason for the flag.";
 const ESCALATION_NEEDS_REASON = "Choose a reason for the escalation.";
 
@@ -44,29 +60,13 @@ export const reviewIntent = z.discriminatedUnion(
       // A flag says why; an approval takes no reason (the form's picker is shared, so one chosen there is ignored).
       .transform((value, ctx) => {
         if (value.verdict === "approved") return { ...value, reason: null };
-        if (value.reason) return { ...value, reason: value.reason };
-        ctx.issues.push({
-          code: "custom",
-          message: FLAG_NEEDS_REASON,
-          input: value,
-          path: ["reason"],
-        });
-        return z.NEVER;
+        return withReason(value, ctx, FLAG_NEEDS_REASON);
       }),
     z.object({ intent: z.literal("claim"), id: todoId }),
     z.object({ intent: z.literal("release"), id: todoId }),
     z
       .object({ intent: z.literal("escalate"), id: todoId, reason, note })
-      .transform((value, ctx) => {
-        if (value.reason) return { ...value, reason: value.reason };
-        ctx.issues.push({
-          code: "custom",
-          message: ESCALATION_NEEDS_REASON,
-          input: value,
-          path: ["reason"],
-        });
-        return z.NEVER;
-      }),
+      .transform((value, ctx) => withReason(value, ctx, ESCALATION_NEEDS_REASON)),
     z.object({ intent: z.literal("resolve"), id: todoId }),
   ],
   { error: "Unknown action." },
