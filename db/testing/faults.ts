@@ -101,19 +101,24 @@ export async function holdAdvisoryLock(owner: Pool) {
       const deadline = Date.now() + 10_000;
       for (;;) {
         // pg_locks is the whole server's: the same key may be held in another test file's database.
-        const { rows } = await owner.query<{ pid: number; usename: string; query: string }>(
-          `select a.pid, a.usename, a.query from pg_locks l join pg_stat_activity a using (pid)
-            where l.locktype = 'advisory' and l.database = (select oid from pg_database where datname = current_database())
-              and l.classid = 0 and l.objid = $1::bigint::oid and not l.granted`,
+        const { rows: waiting } = await owner.query<{ pid: number }>(
+          `select pid from pg_locks
+            where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())
+              and classid = 0 and objid = $1::bigint::oid and not granted`,
           [key],
         );
-        if (rows.length > 0) {
+        if (waiting.length > 0) {
+          // Asked only now: pg_stat_activity read in the same statement as pg_locks can be a snapshot from before the waiting statement began.
+          const { rows } = await owner.query<{ pid: number; usename: string; query: string }>(
+            "select pid, usename, query from pg_stat_activity where pid = any($1::int[])",
+            [waiting.map((row) => row.pid)],
+          );
           // Terminated before it is checked: only this test's statement can wait on this key, and a failed check must not leave it blocking the cleanup.
           const { rows: done } = await owner.query<{ ok: boolean }>(
             "select pg_terminate_backend(pid) as ok from unnest($1::int[]) pid",
-            [rows.map((row) => row.pid)],
+            [waiting.map((row) => row.pid)],
           );
-          expect(done).toEqual(rows.map(() => ({ ok: true })));
+          expect(done).toEqual(waiting.map(() => ({ ok: true })));
           expect(rows).toHaveLength(1);
           expect(rows[0].usename).toBe("admin_backend");
           expect(rows[0].query).toMatch(statement);
