@@ -4,6 +4,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { createPool } from "../db/driver";
 import { LocalPostgres } from "../db/local/postgres";
+import { cloneDatabase, envForDatabase, withDatabase } from "../db/local/clones";
 import { DATABASE_NAME, freePort, startLocalStack } from "../db/local/stack";
 import { migrateDatabase } from "../db/migrate";
 import { seedDemoData } from "../db/seed";
@@ -71,12 +72,6 @@ async function stop(code: number) {
 process.on("SIGINT", () => void stop(130));
 process.on("SIGTERM", () => void stop(143));
 
-const withDatabase = (url: string, database: string) => {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.href;
-};
-
 try {
   await migrateDatabase(log);
   await seedDemoData(log);
@@ -89,7 +84,7 @@ try {
     )
       await pause(50);
     for (const index of ports.keys())
-      await cluster.query(`create database ${workerDatabase(index)} template ${DATABASE_NAME}`);
+      await cloneDatabase(cluster, DATABASE_NAME, workerDatabase(index));
   } finally {
     await cluster.end();
   }
@@ -99,9 +94,12 @@ try {
 }
 
 for (const [index, port] of ports.entries()) {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOST: "127.0.0.1", PORT: String(port) };
-  for (const [name, url] of Object.entries(stack.env))
-    if (name !== "WARDEN_LOCAL_WS_PROXY") env[name] = withDatabase(url, workerDatabase(index));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...envForDatabase(stack.env, workerDatabase(index)),
+    HOST: "127.0.0.1",
+    PORT: String(port),
+  };
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/app-server.ts"], {
     stdio: "inherit",
     env,

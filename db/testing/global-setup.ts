@@ -1,15 +1,14 @@
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { startLocalStack } from "../local/stack";
-import { databaseOf, workerDatabase, workerDatabasePattern } from "./worker-database";
+import { cloneDatabase, databaseOf, dropDatabase, withDatabase } from "../local/clones";
+import { workerDatabase, workerDatabasePattern } from "./worker-database";
 
 declare module "vitest" {
   export interface ProvidedContext {
     databaseEnv: Record<string, string>;
   }
 }
-
-const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /**
  * One embedded Postgres for the whole run, in its own data directory; one
@@ -35,22 +34,17 @@ export default async function setup(project: TestProject) {
     ),
   );
   // CREATE DATABASE … TEMPLATE refuses while anyone is connected to the template, this session included.
-  const maintenanceUrl = new URL(stack.env.DATABASE_URL);
-  maintenanceUrl.pathname = "/postgres";
-  const maintenance = createPool(maintenanceUrl.toString(), { max: 1 });
+  const maintenance = createPool(withDatabase(stack.env.DATABASE_URL, "postgres"), { max: 1 });
   try {
     // Last run's clones hold its rows, and there may be more of them than this run has workers.
     const { rows } = await maintenance.query<{ name: string }>(
       "select datname as name from pg_database where datname like $1",
       [workerDatabasePattern(stack.env)],
     );
-    for (const { name } of rows)
-      await maintenance.query(`drop database ${quoteIdent(name)} with (force)`);
-    const template = quoteIdent(databaseOf(stack.env.DATABASE_URL));
+    for (const { name } of rows) await dropDatabase(maintenance, name);
+    const template = databaseOf(stack.env.DATABASE_URL);
     for (let poolId = 1; poolId <= workers; poolId++)
-      await maintenance.query(
-        `create database ${quoteIdent(workerDatabase(stack.env, poolId))} template ${template}`,
-      );
+      await cloneDatabase(maintenance, template, workerDatabase(stack.env, poolId));
   } finally {
     await maintenance.end();
   }

@@ -1,5 +1,6 @@
 import { inject } from "vitest";
-import { envForDatabase, workerDatabase } from "./worker-database";
+import { envForDatabase } from "../local/clones";
+import { workerDatabase } from "./worker-database";
 
 // Test files reach the database the app's way: through the environment.
 for (const name of ["CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY"]) delete process.env[name];

@@ -1,9 +1,4 @@
-import { LOGIN_ROLES } from "../../roles/roles";
-
-/** Every variable that names the database: the owner's and each login role's. */
-const URL_ENV = ["DATABASE_URL", ...LOGIN_ROLES.map(({ urlEnv }) => urlEnv)];
-
-export const databaseOf = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
+import { databaseOf } from "../local/clones";
 
 /**
  * The database a Vitest worker has to itself (VITEST_POOL_ID, 1 to
@@ -18,19 +13,4 @@ export function workerDatabase(env: Readonly<Record<string, string>>, poolId: nu
 /** The pattern (LIKE) that every worker's clone of `env`'s database matches. */
 export function workerDatabasePattern(env: Readonly<Record<string, string>>) {
   return `${databaseOf(env.DATABASE_URL).replace(/[\\_%]/g, "\\$&")}\\_worker\\_%`;
-}
-
-/** The same connection strings (same server, roles and proxy), pointed at `database`. */
-export function envForDatabase(
-  env: Readonly<Record<string, string>>,
-  database: string,
-): Record<string, string> {
-  const moved = { ...env };
-  for (const name of URL_ENV) {
-    if (!env[name]) continue;
-    const url = new URL(env[name]);
-    url.pathname = `/${encodeURIComponent(database)}`;
-    moved[name] = url.toString();
-  }
-  return moved;
 }
